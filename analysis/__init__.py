@@ -1,0 +1,1 @@
+"""Matched-pair statistics for mystery-guest studies (never imports Flask)."""

@@ -1,0 +1,86 @@
+"""Confidence intervals for a single binomial share x/n: Wilson, Clopper–Pearson, mid-p.
+
+Every function returns a :class:`~analysis._common.ConfidenceInterval`; both limits are None
+when n = 0. Limits at x = 0 or x = n are exactly 0 or 1.
+
+References
+----------
+Wilson EB (1927). Probable inference, the law of succession, and statistical inference. JASA 22.
+Clopper CJ, Pearson ES (1934). The use of confidence or fiducial limits. Biometrika 26.
+Fagerland MW, Lydersen S, Laake P (2017). Statistical Analysis of Contingency Tables, ch. 1
+(the mid-p interval).
+"""
+
+from __future__ import annotations
+
+import math
+
+from scipy import optimize, stats
+
+from analysis._common import ConfidenceInterval, check_confidence, z_value
+
+
+def _check_counts(x: int, n: int) -> None:
+    if n < 0 or x < 0 or x > n:
+        raise ValueError(f"need 0 <= x <= n; got x={x}, n={n}")
+
+
+def wilson_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:
+    """Wilson score interval for x/n.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in wilson_interval(1, 29)]
+    [0.0061, 0.1718]
+    """
+    _check_counts(x, n)
+    level = check_confidence(confidence)
+    if n == 0:
+        return ConfidenceInterval(None, None)
+    z = z_value(level)
+    centre = (x + z * z / 2) / (n + z * z)
+    half = z / (n + z * z) * math.sqrt(x * (n - x) / n + z * z / 4)
+    low = 0.0 if x == 0 else max(0.0, centre - half)
+    high = 1.0 if x == n else min(1.0, centre + half)
+    return ConfidenceInterval(low, high)
+
+
+def clopper_pearson_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:
+    """Clopper–Pearson ('exact') interval for x/n.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in clopper_pearson_interval(0, 20)]
+    [0.0, 0.1684]
+    """
+    _check_counts(x, n)
+    alpha = 1.0 - check_confidence(confidence)
+    if n == 0:
+        return ConfidenceInterval(None, None)
+    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
+    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+    return ConfidenceInterval(low, high)
+
+
+def midp_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:
+    """Mid-p interval for x/n: each tail counts half the probability of the observed x.
+
+    Notes
+    -----
+    Lower limit p_L solves P(X > x) + P(X = x)/2 = alpha/2, upper limit p_U solves
+    P(X < x) + P(X = x)/2 = alpha/2, with X ~ Bin(n, p).
+    """
+    _check_counts(x, n)
+    alpha = 1.0 - check_confidence(confidence)
+    if n == 0:
+        return ConfidenceInterval(None, None)
+
+    def upper_tail(p: float) -> float:
+        return float(stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p)) - alpha / 2
+
+    def lower_tail(p: float) -> float:
+        return float(stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p)) - alpha / 2
+
+    low = 0.0 if x == 0 else float(optimize.brentq(upper_tail, 0.0, 1.0, xtol=1e-12))
+    high = 1.0 if x == n else float(optimize.brentq(lower_tail, 0.0, 1.0, xtol=1e-12))
+    return ConfidenceInterval(low, high)

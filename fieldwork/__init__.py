@@ -1,0 +1,57 @@
+"""The mysteryguest Flask app: ``create_app`` reads as a list of what the app is made of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Importing ``fieldwork`` does nothing; all work happens here."""
+    app = Flask(__name__, instance_relative_config=True)
+    from fieldwork.config import load_config
+
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from fieldwork import db
+    from fieldwork.extensions import babel, csrf, login_manager, select_locale
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from fieldwork import templating
+
+    templating.register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from fieldwork.auth.routes import bp as auth_bp
+    from fieldwork.coordinator.routes import bp as coordinator_bp
+    from fieldwork.main.routes import bp as main_bp
+    from fieldwork.tester.routes import bp as tester_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tester_bp)
+    app.register_blueprint(coordinator_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from fieldwork.main.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from fieldwork.commands import register
+
+    register(app)

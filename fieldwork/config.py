@@ -1,0 +1,66 @@
+"""Settings from the environment, with no default secret: a missing value fails loudly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with the settings it was given; the message says how to fix it."""
+
+
+def load_config(app: Any, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from the environment, then ``test_config``; resolve the secret key."""
+    environment = os.environ.get("MYSTERYGUEST_ENV", "production")
+    if test_config and "ENVIRONMENT" in test_config:
+        environment = test_config["ENVIRONMENT"]
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"MYSTERYGUEST_ENV={environment!r} is not known. Use one of: {', '.join(ENVIRONMENTS)}."
+        )
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        ENVIRONMENT=environment,
+        DATABASE_URL=os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'mysteryguest.sqlite'}",
+        TIMEZONE="Europe/Amsterdam",
+        # A report whose device clock is further than this from the server's is flagged.
+        CLOCK_SKEW_THRESHOLD_SECONDS=300,
+        # Tonight's tests stay "today" until this hour of the next morning.
+        NIGHT_ENDS_HOUR=6,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=environment == "production"
+        and os.environ.get("MYSTERYGUEST_INSECURE_COOKIES") != "1",
+        WTF_CSRF_TIME_LIMIT=None,  # a tester may keep a form open for hours in a queue
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="nl",
+        LANGUAGES=("nl", "en"),
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config["SECRET_KEY"] = _secret_key(app.config.get("SECRET_KEY"), environment, instance)
+
+
+def _secret_key(configured: str | None, environment: str, instance: Path) -> str:
+    key = os.environ.get("SECRET_KEY") or configured
+    if key:
+        return key
+    if environment == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. In production set it in the environment, e.g. "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'); "
+            "for a local try-out set MYSTERYGUEST_ENV=development to generate one."
+        )
+    # Development and tests: one random key kept in the instance folder, never a fixed string.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,251 @@
+"""Database tables (SQLModel) for studies, people, the schedule, reports and their audit trail.
+
+Times: every datetime column holds a timezone-aware instant (SQLModel stores it as UTC);
+pages show it in the study's time zone (Europe/Amsterdam). A test's ``night`` is the calendar
+date of the evening it starts on, so a visit at 01:30 still belongs to the night before. Table models do not validate on construction: input is
+validated by the services (and by ``forms`` for report answers) before it reaches them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ROLES = ("tester", "coordinator", "researcher", "admin")
+TEAM_ROLES = ("protected", "control")
+STUDY_DOMAINS = ("nightlife", "housing")
+STUDY_STATUSES = ("draft", "fieldwork", "closed")
+ORDER_RULES = ("randomised", "protected_first", "control_first")
+PURPOSES = ("monitoring", "enforcement")
+REPORT_STATUSES = ("received", "has_issues", "approved", "rejected")
+INVALID_REASONS = (
+    "incomplete",
+    "interval_exceeded",
+    "order_violated",
+    "deviation",
+    "matching_failed",
+    "other",
+)
+DEFAULT_TARGET_TYPES = {
+    "nightlife": ["club", "bar", "cafe", "other"],
+    "housing": ["private_landlord", "letting_agent", "housing_association", "other"],
+}
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Study(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    title: str = Field(max_length=200)
+    domain: str = Field(max_length=16)
+    instrument_id: str = Field(max_length=64)
+    instrument_version: int
+    purpose: str = Field(default="monitoring", max_length=16)
+    order_rule: str = Field(default="randomised", max_length=16)
+    planned_gap_minutes: int = 5
+    max_interval_minutes: int = 15
+    seed: int
+    publication_min_cell: int = 10
+    status: str = Field(default="draft", max_length=16)
+    target_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    target_sample_size: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Target(SQLModel, table=True):
+    """A venue (nightlife) or a listing/provider (housing). ``name``/``address`` are restricted."""
+
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    address: str = Field(default="", max_length=300)
+    target_type: str = Field(max_length=32)
+    area: str = Field(max_length=64)
+    active: bool = True
+
+
+class Tester(SQLModel, table=True):
+    """A pseudonymous tester: code and coarse matching attributes only (GDPR art. 9 minimisation)."""
+
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    group: str = Field(max_length=16)  # protected | control
+    gender: str = Field(default="", max_length=8)
+    age_band: str = Field(default="", max_length=8)
+    language: str = Field(default="", max_length=32)
+    active: bool = True
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=16)
+    role: str = Field(max_length=16)  # protected | control
+
+
+class TeamMember(SQLModel, table=True):
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    tester_id: int = Field(foreign_key="tester.id", primary_key=True, index=True)
+
+
+class Pair(SQLModel, table=True):
+    """A protected and a control team; a sham pair joins two teams of the same group."""
+
+    __table_args__ = (UniqueConstraint("study_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=16)
+    protected_team_id: int = Field(foreign_key="team.id")
+    control_team_id: int = Field(foreign_key="team.id")
+    sham: bool = False
+
+
+class Test(SQLModel, table=True):
+    """One matched test: a pair at a target in a time window, with the randomised first role."""
+
+    __test__ = False  # not a pytest test class
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    target_id: int = Field(foreign_key="target.id", index=True)
+    night: date = Field(index=True)
+    window_start: datetime
+    window_end: datetime
+    first_role: str = Field(max_length=16)
+    planned_protected: datetime
+    planned_control: datetime
+    block: int = 0  # randomisation block within the target type
+    retest: bool = False
+    status: str = Field(default="planned", max_length=16)  # planned | cancelled
+    cancel_reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VisitReport(SQLModel, table=True):
+    """One team's report of one test: locked on submit, corrected only by amendments."""
+
+    __table_args__ = (UniqueConstraint("test_id", "team_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=36, unique=True, index=True)
+    test_id: int = Field(foreign_key="test.id", index=True)
+    team_id: int = Field(foreign_key="team.id")
+    role: str = Field(max_length=16)
+    instrument_id: str = Field(max_length=64)
+    instrument_version: int
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    device_time: datetime | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    clock_skew_seconds: int | None = None
+    clock_skew_flag: bool = False
+    elapsed_seconds: int | None = None
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(default="received", max_length=16)
+    locked: bool = True
+
+
+class ReportConflict(SQLModel, table=True):
+    """A submission that clashed with a stored report: kept for review, never merged silently."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=36, index=True)
+    test_id: int = Field(foreign_key="test.id", index=True)
+    team_id: int = Field(foreign_key="team.id")
+    existing_report_id: int = Field(foreign_key="visitreport.id")
+    reason: str = Field(max_length=32)  # same_uuid_other_content | second_report_for_team
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    device_time: datetime | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Amendment(SQLModel, table=True):
+    """An append-only correction of a locked report: the changed answers and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="visitreport.id", index=True)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class PairReview(SQLModel, table=True):
+    """The rule engine's verdict on a test's two reports, with the coordinator's override."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    test_id: int = Field(foreign_key="test.id", unique=True)
+    computed_valid: bool = False
+    computed_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interval_minutes: float | None = None
+    override_valid: bool | None = None
+    override_reason: str = Field(default="", max_length=1000)
+    state: str = Field(default="received", max_length=16)
+    message_to_testers: str = Field(default="", max_length=2000)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Incident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int | None = Field(default=None, foreign_key="study.id", index=True)
+    test_id: int | None = Field(default=None, foreign_key="test.id")
+    reported_by_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=32)
+    description: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only log: the code has an insert path and no update or delete path."""
+
+    __table_args__ = (Index("ix_auditevent_object", "object_type", "object_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor: str = Field(default="system", max_length=64)
+    action: str = Field(max_length=64, index=True)
+    study_id: int | None = Field(default=None, foreign_key="study.id", index=True)
+    object_type: str = Field(default="", max_length=32)
+    object_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Release(SQLModel, table=True):
+    """A frozen set of aggregated, disclosure-checked results of a closed study."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    status: str = Field(default="draft", max_length=16)  # draft | published | withdrawn
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    checksum: str = Field(default="", max_length=64)
+    replaces_id: int | None = Field(default=None, foreign_key="release.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+

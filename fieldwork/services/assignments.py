@@ -1,0 +1,113 @@
+"""What a tester may see: their own teams' tests, their own planned time, never the partner's.
+
+Every lookup starts from the signed-in user, so a test of another team is simply not found
+(the views answer 404, not 403, to avoid confirming that it exists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, or_, select
+
+from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, VisitReport
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One test as one team sees it."""
+
+    test: Test
+    study: Study
+    target: Target
+    team: Team
+    slot: str  # the team's place in the pair: "protected" | "control"
+    planned_time: datetime
+    report: VisitReport | None
+
+    @property
+    def done(self) -> bool:
+        return self.report is not None
+
+
+def teams_of_user(session: Session, user_id: int) -> list[Team]:
+    statement = (
+        select(Team)
+        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+        .join(Tester, col(Tester.id) == col(TeamMember.tester_id))
+        .where(Tester.user_id == user_id, col(Tester.active).is_(True))
+    )
+    return list(session.exec(statement).all())
+
+
+def assignments_for_user(
+    session: Session, user_id: int, *, test_id: int | None = None
+) -> list[Assignment]:
+    """The user's teams' planned tests (one entry per team and test), ordered by planned time."""
+    teams = {team.id: team for team in teams_of_user(session, user_id)}
+    if not teams:
+        return []
+    team_ids = list(teams)
+    statement = (
+        select(Test, Pair, Study, Target)
+        .join(Pair, col(Pair.id) == col(Test.pair_id))
+        .join(Study, col(Study.id) == col(Test.study_id))
+        .join(Target, col(Target.id) == col(Test.target_id))
+        .where(
+            Test.status == "planned",
+            or_(col(Pair.protected_team_id).in_(team_ids), col(Pair.control_team_id).in_(team_ids)),
+        )
+    )
+    if test_id is not None:
+        statement = statement.where(Test.id == test_id)
+    rows = session.exec(statement).all()
+    reports = {
+        (report.test_id, report.team_id): report
+        for report in session.exec(
+            select(VisitReport).where(
+                col(VisitReport.team_id).in_(team_ids),
+                col(VisitReport.test_id).in_([test.id for test, *_ in rows] or [-1]),
+            )
+        ).all()
+    }
+    result = []
+    for test, pair, study, target in rows:
+        for slot, team_id in (("protected", pair.protected_team_id), ("control", pair.control_team_id)):
+            if team_id in teams:
+                planned = test.planned_protected if slot == "protected" else test.planned_control
+                result.append(
+                    Assignment(
+                        test=test,
+                        study=study,
+                        target=target,
+                        team=teams[team_id],
+                        slot=slot,
+                        planned_time=planned,
+                        report=reports.get((test.id, team_id)),
+                    )
+                )
+    result.sort(key=lambda a: (a.planned_time, a.test.id or 0))
+    return result
+
+
+def assignment_for_user(session: Session, user_id: int, test_id: int) -> Assignment | None:
+    """The user's assignment for one test, or None when it is not theirs (or does not exist)."""
+    found = assignments_for_user(session, user_id, test_id=test_id)
+    return found[0] if found else None
+
+
+def group_by_night(assignments: list[Assignment], tonight: date) -> dict[str, list[Assignment]]:
+    """Sections of the tester's list: tonight, upcoming, earlier (not yet reported), done."""
+    groups: dict[str, list[Assignment]] = {"tonight": [], "upcoming": [], "earlier": [], "done": []}
+    for assignment in assignments:
+        if assignment.done:
+            groups["done"].append(assignment)
+        elif assignment.test.night == tonight:
+            groups["tonight"].append(assignment)
+        elif assignment.test.night > tonight:
+            groups["upcoming"].append(assignment)
+        else:
+            groups["earlier"].append(assignment)
+    groups["done"].reverse()
+    return groups

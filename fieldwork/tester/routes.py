@@ -1,0 +1,154 @@
+"""The tester's pages: their tests, the report form, their reports and amendments.
+
+Every lookup goes through :mod:`fieldwork.services.assignments`, which starts from the
+signed-in user; a test of another team is answered with 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from fieldwork.auth.access import roles_required
+from fieldwork.db import get_session
+from fieldwork.models import User
+from fieldwork.services import reports as report_service
+from fieldwork.services.assignments import (
+    Assignment,
+    assignment_for_user,
+    assignments_for_user,
+    group_by_night,
+)
+from fieldwork.tester.forms import amendment_form, answers_to_formdata, field_errors, report_form
+from fieldwork.timeutil import tonight
+
+bp = Blueprint("tester", __name__, url_prefix="/tester")
+
+Page = str | Response | tuple[str, int]
+
+
+@bp.get("/")
+@roles_required("tester")
+def index() -> str:
+    assignments = assignments_for_user(get_session(), current_user.id)
+    return render_template(
+        "tester/index.html", groups=group_by_night(assignments, tonight()), tonight=tonight()
+    )
+
+
+def _assignment_or_404(test_id: int) -> Assignment:
+    assignment = assignment_for_user(get_session(), current_user.id, test_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+def _user() -> User:
+    return current_user.record
+
+
+@bp.route("/tests/<int:test_id>/report", methods=["GET", "POST"])
+@roles_required("tester")
+def report(test_id: int) -> Page:
+    assignment = _assignment_or_404(test_id)
+    if assignment.report is not None and request.method == "GET":
+        return _show_report(assignment)
+    instrument = report_service.instrument_of(assignment)
+    form = report_form(instrument, str(get_locale()))
+    if request.method == "POST":
+        if not form.validate():
+            return render_template(
+                "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
+            ), 422
+        result = report_service.submit_report(
+            session=get_session(),
+            assignment=assignment,
+            user=_user(),
+            submission=report_service.ReportSubmission(
+                uuid=form.report_uuid.data or "",
+                answers=form.answer_result.answers,
+                elapsed_seconds=_int_or_none(request.form.get("elapsed_seconds")),
+            ),
+            skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
+        )
+        if result.status == "invalid":
+            for name, messages in result.errors.items():
+                field_errors(form, name).extend(messages)
+            return render_template(
+                "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
+            ), 422
+        if result.status == "conflict":
+            flash(
+                _(
+                    "Your team had already sent a different report for this test. We kept your "
+                    "new version for the coordinator; nothing was overwritten. To correct the "
+                    "report, add an amendment below."
+                ),
+                "error",
+            )
+            return redirect(url_for("tester.report", test_id=test_id), 303)
+        flash(_("Thank you. Your report is saved and locked."), "success")
+        return redirect(url_for("tester.report", test_id=test_id), 303)
+    form.report_uuid.data = report_service.new_report_uuid()
+    return render_template(
+        "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
+    )
+
+
+def _show_report(assignment: Assignment, amend_form: FlaskForm | None = None) -> str:
+    session = get_session()
+    assert assignment.report is not None
+    amendments = report_service.amendments_of(session, assignment.report)
+    answers = report_service.effective_answers(assignment.report, amendments)
+    instrument = report_service.instrument_of(assignment)
+    if amend_form is None:
+        amend_form = amendment_form(
+            instrument, str(get_locale()), formdata=None, data=answers_to_formdata(instrument, answers)
+        )
+    return render_template(
+        "tester/report_view.html",
+        assignment=assignment,
+        report=assignment.report,
+        answers=answers,
+        amendments=amendments,
+        instrument=instrument,
+        amend_form=amend_form,
+    )
+
+
+@bp.post("/tests/<int:test_id>/amendments")
+@roles_required("tester")
+def amend(test_id: int) -> Page:
+    assignment = _assignment_or_404(test_id)
+    if assignment.report is None:
+        abort(404)
+    instrument = report_service.instrument_of(assignment)
+    form = amendment_form(instrument, str(get_locale()))
+    if form.validate():
+        result = report_service.amend_report(
+            session=get_session(),
+            assignment=assignment,
+            report=assignment.report,
+            user=_user(),
+            answers=form.answer_result.answers,
+            reason=form.reason.data or "",
+        )
+        if result.amendment is not None:
+            flash(_("Your amendment is saved. The original report stays on record."), "success")
+            return redirect(url_for("tester.report", test_id=test_id), 303)
+        for name, messages in result.errors.items():
+            field_errors(form, name).extend(messages)
+    return _show_report(assignment, amend_form=form), 422
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

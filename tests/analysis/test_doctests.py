@@ -1,0 +1,20 @@
+"""Run the examples in the analysis docstrings, so that they stay true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import analysis
+
+MODULES = sorted(module.name for module in pkgutil.iter_modules(analysis.__path__))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(f"analysis.{name}")
+    failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0

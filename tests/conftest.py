@@ -1,0 +1,196 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the app
+with CSRF on, a client, a CLI runner and a small study world to test against."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from fieldwork import create_app
+from fieldwork.db import ENGINE_KEY, delete_all_rows
+from fieldwork.migrate import upgrade
+from tests.support import PASSWORD, csrf_from
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tools that write into $HOME write into a temporary folder instead."""
+    base = tmp_path_factory.mktemp("home")
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR"):
+        os.environ.setdefault(name, str(base / name.lower()))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """TEST_DATABASE_URL (CI sets a PostgreSQL one) or a fresh SQLite file, migrated once."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    )
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def instance_path(tmp_path: Path) -> Path:
+    path = tmp_path / "instance"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app(database_url: str, instance_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secrets.token_hex(16),
+        }
+    )
+    app.instance_path = str(instance_path)
+    yield app
+    with app.app_context():
+        from fieldwork.db import get_session
+
+        delete_all_rows(get_session())
+    app.extensions[ENGINE_KEY].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        token = csrf_from(self.client.get("/login").get_data(as_text=True))
+        response = self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    def logout(self) -> None:
+        page = self.client.get("/tester/").get_data(as_text=True)
+        self.client.post("/logout", data={"csrf_token": csrf_from(page)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    from fieldwork.services.users import hash_password
+
+    return hash_password(PASSWORD)
+
+
+class World:
+    """Ids of a small nightlife study: pair P1 = teams A (protected, t01) + B (control, t02);
+    pair P2 = teams C (t03) + D (t04); tests tonight for both pairs and one upcoming for P1."""
+
+    study_id: int
+    test_p1: int
+    test_p2: int
+    test_p1_upcoming: int
+    team_a: int
+    team_b: int
+    team_c: int
+    team_d: int
+
+
+def build_world(password_hash: str) -> World:
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from fieldwork.db import get_session
+    from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, User
+    from fieldwork.timeutil import tonight
+
+    session = get_session()
+    world = World()
+    users = {}
+    for name, role in [
+        ("t01", "tester"), ("t02", "tester"), ("t03", "tester"), ("t04", "tester"),
+        ("coord", "coordinator"), ("res", "researcher"), ("adm", "admin"),
+    ]:
+        users[name] = User(username=name, password_hash=password_hash, role=role)
+        session.add(users[name])
+    study = Study(
+        code="S1", title="Test study", domain="nightlife", instrument_id="nightlife-door",
+        instrument_version=1, seed=7, status="fieldwork", target_types=["club", "bar", "cafe", "other"],
+    )
+    session.add(study)
+    session.flush()
+    targets = [
+        Target(study_id=study.id, code="V-001", name="Club Nachtuil", address="Grote Markt 1",
+               target_type="club", area="Grote Markt"),
+        Target(study_id=study.id, code="V-002", name="Cafe De Kroeg", address="Plein 7",
+               target_type="cafe", area="Plein"),
+    ]
+    teams = {}
+    for code, role, username, tester_code in [
+        ("A", "protected", "t01", "T-01"), ("B", "control", "t02", "T-02"),
+        ("C", "protected", "t03", "T-03"), ("D", "control", "t04", "T-04"),
+    ]:
+        team = Team(study_id=study.id, code=f"TM-{code}", role=role)
+        tester = Tester(study_id=study.id, code=tester_code, user_id=None, group=role,
+                        gender="m", age_band="21-24", language="nl")
+        session.add_all([team, tester])
+        session.flush()
+        tester.user_id = users[username].id
+        session.add(TeamMember(team_id=team.id, tester_id=tester.id))
+        teams[code] = team
+    session.add_all(targets)
+    session.flush()
+    p1 = Pair(study_id=study.id, code="P-01", protected_team_id=teams["A"].id, control_team_id=teams["B"].id)
+    p2 = Pair(study_id=study.id, code="P-02", protected_team_id=teams["C"].id, control_team_id=teams["D"].id)
+    session.add_all([p1, p2])
+    session.flush()
+    zone = ZoneInfo("Europe/Amsterdam")
+
+    def make_test(pair: Pair, target: Target, night, first_minute: int) -> Test:
+        start = datetime.combine(night, time(22, 0), tzinfo=zone)
+        planned = start + timedelta(minutes=60 + first_minute)
+        test = Test(
+            study_id=study.id, pair_id=pair.id, target_id=target.id, night=night,
+            window_start=start, window_end=start + timedelta(hours=4), first_role="protected",
+            planned_protected=planned, planned_control=planned + timedelta(minutes=5),
+        )
+        session.add(test)
+        session.flush()
+        return test
+
+    night = tonight()
+    world.study_id = study.id
+    world.test_p1 = make_test(p1, targets[0], night, 0).id
+    world.test_p2 = make_test(p2, targets[1], night, 17).id
+    world.test_p1_upcoming = make_test(p1, targets[1], night + timedelta(days=7), 0).id
+    world.team_a, world.team_b = teams["A"].id, teams["B"].id
+    world.team_c, world.team_d = teams["C"].id, teams["D"].id
+    session.commit()
+    return world
+
+
+@pytest.fixture
+def world(app: Flask, password_hash: str) -> World:
+    with app.app_context():
+        return build_world(password_hash)
