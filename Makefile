@@ -20,11 +20,13 @@ $(VENV)/.installed-dev: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+demo: export MYSTERYGUEST_ENV ?= development
 demo: $(VENV)/.installed
 	$(BIN)/mysteryguest init-db
 	$(BIN)/mysteryguest demo --reset
 	$(BIN)/mysteryguest run --host 127.0.0.1 --port 5000
 
+serve: export MYSTERYGUEST_ENV ?= development
 serve: $(VENV)/.installed
 	$(BIN)/mysteryguest run --host 127.0.0.1 --port 5000
 

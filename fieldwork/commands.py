@@ -33,7 +33,9 @@ def init_db() -> None:
 
 @click.command("create-user")
 @with_appcontext
-@click.option("--role", required=True, type=click.Choice(["tester", "coordinator", "researcher", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["tester", "coordinator", "researcher", "admin"])
+)
 @click.option("--username", required=True, help="Letters, digits, '-' or '_'.")
 @click.option(
     "--password-file",
@@ -62,7 +64,9 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
 @click.command("demo")
 @with_appcontext
 @click.option("--seed", default=2026, show_default=True, type=int, help="Seed of the simulation.")
-@click.option("--password", default=None, help="Password for every demo user (default: one random).")
+@click.option(
+    "--password", default=None, help="Password for every demo user (default: one random)."
+)
 @click.option("--reset", is_flag=True, help="First delete an earlier demo (only demo studies).")
 def demo(seed: int, password: str | None, reset: bool) -> None:
     """Build a demo nightlife and housing study with simulated reports, and print the logins."""

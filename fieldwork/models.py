@@ -199,7 +199,9 @@ class PairReview(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     test_id: int = Field(foreign_key="test.id", unique=True)
     computed_valid: bool = False
-    computed_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    computed_reasons: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     interval_minutes: float | None = None
     override_valid: bool | None = None
     override_reason: str = Field(default="", max_length=1000)
@@ -248,4 +250,3 @@ class Release(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
-

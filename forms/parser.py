@@ -78,6 +78,14 @@ class Parser:
             if key not in allowed:
                 self.fail(f"unknown {where} key {key!r}", _suggest(key, allowed), qid)
 
+    def flag(self, table: Mapping[str, Any], key: str, qid: str | None) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(
+                f"{key} must be true or false, not {_kind(value)}", f"write {key} = true", qid
+            )
+        return value
+
     def texts(self, value: Any, what: str, qid: str | None) -> dict[str, str]:
         example = f'{what} = {{ nl = "...", en = "..." }}'
         if value is None:
@@ -191,18 +199,11 @@ class Parser:
             )
         label = self.texts(raw.get("label"), "label", qid)
         help_text = self.texts(raw["help"], "help", qid) if "help" in raw else None
-        required = raw.get("required", False)
-        if not isinstance(required, bool):
-            self.fail(
-                f"required must be true or false, not {_kind(required)}",
-                "write required = true",
-                qid,
-            )
         question = Question(
             id=qid,
             type=qtype,
             label=label,
-            required=required,
+            required=self.flag(raw, "required", qid),
             help=help_text,
             choices=self.choices(raw, qid, qtype),
             max_length=self.max_length(raw, qid, qtype),
@@ -353,13 +354,7 @@ class Parser:
                 qid,
             )
         self.keys(raw, OUTCOME_KEYS, "outcome", qid)
-        kind, primary = raw.get("kind"), raw.get("primary", False)
-        if not isinstance(primary, bool):
-            self.fail(
-                f"outcome.primary must be true or false, not {_kind(primary)}",
-                "write primary = true",
-                qid,
-            )
+        kind, primary = raw.get("kind"), self.flag(raw, "primary", qid)
         if kind == "binary":
             if qtype not in ("choice", "boolean"):
                 self.fail(

@@ -95,7 +95,6 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
-
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     from fieldwork.services.users import hash_password
@@ -129,31 +128,63 @@ def build_world(password_hash: str) -> World:
     world = World()
     users = {}
     for name, role in [
-        ("t01", "tester"), ("t02", "tester"), ("t03", "tester"), ("t04", "tester"),
-        ("coord", "coordinator"), ("res", "researcher"), ("adm", "admin"),
+        ("t01", "tester"),
+        ("t02", "tester"),
+        ("t03", "tester"),
+        ("t04", "tester"),
+        ("coord", "coordinator"),
+        ("res", "researcher"),
+        ("adm", "admin"),
     ]:
         users[name] = User(username=name, password_hash=password_hash, role=role)
         session.add(users[name])
     study = Study(
-        code="S1", title="Test study", domain="nightlife", instrument_id="nightlife-door",
-        instrument_version=1, seed=7, status="fieldwork", target_types=["club", "bar", "cafe", "other"],
+        code="S1",
+        title="Test study",
+        domain="nightlife",
+        instrument_id="nightlife-door",
+        instrument_version=1,
+        seed=7,
+        status="fieldwork",
+        target_types=["club", "bar", "cafe", "other"],
     )
     session.add(study)
     session.flush()
     targets = [
-        Target(study_id=study.id, code="V-001", name="Club Nachtuil", address="Grote Markt 1",
-               target_type="club", area="Grote Markt"),
-        Target(study_id=study.id, code="V-002", name="Cafe De Kroeg", address="Plein 7",
-               target_type="cafe", area="Plein"),
+        Target(
+            study_id=study.id,
+            code="V-001",
+            name="Club Nachtuil",
+            address="Grote Markt 1",
+            target_type="club",
+            area="Grote Markt",
+        ),
+        Target(
+            study_id=study.id,
+            code="V-002",
+            name="Cafe De Kroeg",
+            address="Plein 7",
+            target_type="cafe",
+            area="Plein",
+        ),
     ]
     teams = {}
     for code, role, username, tester_code in [
-        ("A", "protected", "t01", "T-01"), ("B", "control", "t02", "T-02"),
-        ("C", "protected", "t03", "T-03"), ("D", "control", "t04", "T-04"),
+        ("A", "protected", "t01", "T-01"),
+        ("B", "control", "t02", "T-02"),
+        ("C", "protected", "t03", "T-03"),
+        ("D", "control", "t04", "T-04"),
     ]:
         team = Team(study_id=study.id, code=f"TM-{code}", role=role)
-        tester = Tester(study_id=study.id, code=tester_code, user_id=None, group=role,
-                        gender="m", age_band="21-24", language="nl")
+        tester = Tester(
+            study_id=study.id,
+            code=tester_code,
+            user_id=None,
+            group=role,
+            gender="m",
+            age_band="21-24",
+            language="nl",
+        )
         session.add_all([team, tester])
         session.flush()
         tester.user_id = users[username].id
@@ -161,8 +192,18 @@ def build_world(password_hash: str) -> World:
         teams[code] = team
     session.add_all(targets)
     session.flush()
-    p1 = Pair(study_id=study.id, code="P-01", protected_team_id=teams["A"].id, control_team_id=teams["B"].id)
-    p2 = Pair(study_id=study.id, code="P-02", protected_team_id=teams["C"].id, control_team_id=teams["D"].id)
+    p1 = Pair(
+        study_id=study.id,
+        code="P-01",
+        protected_team_id=teams["A"].id,
+        control_team_id=teams["B"].id,
+    )
+    p2 = Pair(
+        study_id=study.id,
+        code="P-02",
+        protected_team_id=teams["C"].id,
+        control_team_id=teams["D"].id,
+    )
     session.add_all([p1, p2])
     session.flush()
     zone = ZoneInfo("Europe/Amsterdam")
@@ -171,9 +212,15 @@ def build_world(password_hash: str) -> World:
         start = datetime.combine(night, time(22, 0), tzinfo=zone)
         planned = start + timedelta(minutes=60 + first_minute)
         test = Test(
-            study_id=study.id, pair_id=pair.id, target_id=target.id, night=night,
-            window_start=start, window_end=start + timedelta(hours=4), first_role="protected",
-            planned_protected=planned, planned_control=planned + timedelta(minutes=5),
+            study_id=study.id,
+            pair_id=pair.id,
+            target_id=target.id,
+            night=night,
+            window_start=start,
+            window_end=start + timedelta(hours=4),
+            first_role="protected",
+            planned_protected=planned,
+            planned_control=planned + timedelta(minutes=5),
         )
         session.add(test)
         session.flush()

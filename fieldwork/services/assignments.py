@@ -73,7 +73,10 @@ def assignments_for_user(
     }
     result = []
     for test, pair, study, target in rows:
-        for slot, team_id in (("protected", pair.protected_team_id), ("control", pair.control_team_id)):
+        for slot, team_id in (
+            ("protected", pair.protected_team_id),
+            ("control", pair.control_team_id),
+        ):
             if team_id in teams:
                 planned = test.planned_protected if slot == "protected" else test.planned_control
                 result.append(

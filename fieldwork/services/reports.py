@@ -152,7 +152,9 @@ def _settle_against_stored(
         same_slot = by_uuid.test_id == assignment.test.id and by_uuid.team_id == assignment.team.id
         if same_slot and by_uuid.answers == answers:
             return SubmitResult("same", report=by_uuid)
-        return _conflict(session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content")
+        return _conflict(
+            session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content"
+        )
     stored = session.exec(
         select(VisitReport).where(
             VisitReport.test_id == assignment.test.id, VisitReport.team_id == assignment.team.id
@@ -162,7 +164,9 @@ def _settle_against_stored(
         return None
     if stored.answers == answers:
         return SubmitResult("same", report=stored)
-    return _conflict(session, assignment, user, submission, answers, stored, "second_report_for_team")
+    return _conflict(
+        session, assignment, user, submission, answers, stored, "second_report_for_team"
+    )
 
 
 def _conflict(
@@ -259,8 +263,12 @@ def amend_report(
         if current.get(key) != checked.answers.get(key)
     }
     if not changes:
-        return AmendResult(errors={"__all__": ["Nothing was changed, so there is nothing to amend."]})
-    amendment = Amendment(report_id=report.id, changes=changes, reason=reason, created_by_id=user.id)
+        return AmendResult(
+            errors={"__all__": ["Nothing was changed, so there is nothing to amend."]}
+        )
+    amendment = Amendment(
+        report_id=report.id, changes=changes, reason=reason, created_by_id=user.id
+    )
     session.add(amendment)
     session.flush()
     audit.record(

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
-from fieldwork.models import ORDER_RULES, TEAM_ROLES, Pair, Study, Target, Test, User
+from fieldwork.models import ORDER_RULES, Pair, Study, Target, Test, User
 from fieldwork.services import audit
 
 BLOCK_SIZE = 4
@@ -215,11 +215,12 @@ def plan_schedule(
             planner.fill(night, windows[night], slots[night], queue, len(queue), strict=False)
     if queue:
         placed = needed - len(queue)
+        per_night = slots_per_night * len(pairs)
         raise ScheduleError(
             f"Only {placed} of {needed} visits fit without booking a team twice at once or a "
-            f"target twice in one night (teams shared between pairs and existing tests take "
-            f"capacity). Add {math.ceil(len(queue) / max(1, len(pairs) * slots_per_night // 2))} "
-            "night(s), widen the window, or add pairs with their own teams."
+            "target twice in one night (teams shared between pairs and existing tests take "
+            f"capacity). Add at least {math.ceil(len(queue) / per_night)} night(s), widen the "
+            "window, or add pairs with their own teams."
         )
     return sorted(
         planner.planned,
@@ -442,9 +443,7 @@ def _window(night: date, start: time, end: time, zone: ZoneInfo) -> tuple[dateti
     )
 
 
-def _slot_starts(
-    start: datetime, end: datetime, slot: timedelta, gap: timedelta
-) -> list[datetime]:
+def _slot_starts(start: datetime, end: datetime, slot: timedelta, gap: timedelta) -> list[datetime]:
     """Slot starts whose first visit fits the window and whose second arrival is inside it."""
     starts = []
     moment = start
@@ -582,13 +581,3 @@ def _previous_draws(session: Session, study: Study) -> dict[str, int]:
         .group_by(col(Target.target_type))
     ).all()
     return {target_type: count for target_type, count in rows}
-
-
-__all__ = [
-    "TEAM_ROLES",
-    "PlannedTest",
-    "ScheduleError",
-    "create_schedule",
-    "plan_schedule",
-    "role_sequence",
-]

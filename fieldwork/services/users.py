@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
@@ -29,12 +31,18 @@ def create_user(
     username = username.strip()
     if role not in ROLES:
         raise UserError(f"Unknown role {role!r}. Use one of: {', '.join(ROLES)}.")
-    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("-", "").replace("_", "").isalnum()
+    ):
         raise UserError(
             f"Username {username!r} is not usable. Use 1-64 letters, digits, '-' or '_'."
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"The password is too short. Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise UserError(
+            f"The password is too short. Use at least {MIN_PASSWORD_LENGTH} characters."
+        )
     if session.exec(select(User).where(User.username == username)).first():
         raise UserError(f"A user named {username!r} exists already. Choose another username.")
     user = User(username=username, password_hash=hash_password(password), role=role)
@@ -55,10 +63,8 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     """The active user with these credentials, or None. Rehashes an outdated hash in place."""
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(user.password_hash, password)

@@ -109,7 +109,10 @@ def _show_report(assignment: Assignment, amend_form: FlaskForm | None = None) ->
     instrument = report_service.instrument_of(assignment)
     if amend_form is None:
         amend_form = amendment_form(
-            instrument, str(get_locale()), formdata=None, data=answers_to_formdata(instrument, answers)
+            instrument,
+            str(get_locale()),
+            formdata=None,
+            data=answers_to_formdata(instrument, answers),
         )
     return render_template(
         "tester/report_view.html",

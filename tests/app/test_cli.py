@@ -29,14 +29,24 @@ def test_create_user_from_password_file(app, runner, tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("long enough password\n")
     result = runner.invoke(
-        args=["create-user", "--role", "coordinator", "--username", "anna", "--password-file", str(secret)]
+        args=[
+            "create-user",
+            "--role",
+            "coordinator",
+            "--username",
+            "anna",
+            "--password-file",
+            str(secret),
+        ]
     )
     assert result.exit_code == 0, result.output
     [user] = users(app)
     assert user.username == "anna" and user.role == "coordinator"
     assert user.password_hash.startswith("$argon2id$")
     with app.app_context():
-        assert get_session().exec(select(AuditEvent).where(AuditEvent.action == "user.create")).one()
+        assert (
+            get_session().exec(select(AuditEvent).where(AuditEvent.action == "user.create")).one()
+        )
 
 
 def test_create_user_prompts_for_the_password(app, runner):
@@ -52,7 +62,15 @@ def test_create_user_refuses_a_short_password_and_stores_nothing(app, runner, tm
     secret = tmp_path / "pw"
     secret.write_text("short\n")
     result = runner.invoke(
-        args=["create-user", "--role", "tester", "--username", "bob", "--password-file", str(secret)]
+        args=[
+            "create-user",
+            "--role",
+            "tester",
+            "--username",
+            "bob",
+            "--password-file",
+            str(secret),
+        ]
     )
     assert result.exit_code != 0 and "too short" in result.output
     assert users(app) == []
@@ -74,7 +92,11 @@ def test_unknown_role_is_named(runner):
 
 
 def test_console_script_lists_its_commands(tmp_path):
-    env = {**os.environ, "MYSTERYGUEST_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}"}
+    env = {
+        **os.environ,
+        "MYSTERYGUEST_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}",
+    }
     result = subprocess.run([SCRIPT, "--help"], capture_output=True, text=True, env=env)
     assert result.returncode == 0
     for command in ("run", "init-db", "create-user", "demo"):

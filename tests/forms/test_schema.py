@@ -59,6 +59,8 @@ REJECTIONS = {
     "unknown language": (edit('en = "Extra" }', 'en = "Extra", eng = "x" }', extra()), "extra", ["unknown language 'eng'"]),
     "empty label": (edit('en = "Extra" }', 'en = " " }', extra()), "extra", ["label.en must be a non-empty string"]),
     "help lacks en": (extra('help = { nl = "Hulp" }'), "extra", ["help lacks the 'en' text"]),
+    "required not a boolean": (extra('required = "yes"'), "extra", ["required must be true or false, not a string"]),
+    "primary not a boolean": (edit("primary = true", 'primary = "yes"'), "admitted", ["primary must be true or false"]),
     "duplicate question id": (edit('id = "extra"', 'id = "wait"', extra()), "wait", ["duplicate question id"]),
     "duplicate choice value": (edit('{ value = "no", label', '{ value = "yes", label'), "admitted", ["duplicate choice value 'yes'"]),
     "choice value not identifier": (edit('value = "no"', 'value = "1-10"'), "admitted", ["choice value '1-10' is not a lower-case identifier"]),
@@ -158,7 +160,9 @@ def test_question_lookup_and_labels(small):
     assert admitted.label_in("en") == "In?"
     assert admitted.label_in("de") == "Binnen?"  # falls back to Dutch
     assert admitted.choice_label("no", "en") == "No"
-    with pytest.raises(KeyError, match="no question 'admited'; its questions are: arrival, admitted"):
+    with pytest.raises(
+        KeyError, match="no question 'admited'; its questions are: arrival, admitted"
+    ):
         small.question("admited")
     with pytest.raises(KeyError, match="has no choice 'maybe'"):
         admitted.choice_label("maybe", "nl")
@@ -187,7 +191,9 @@ def test_nested_relevance(small, answers, relevant):
     assert small.is_relevant("other_reason", answers) is relevant
 
 
-@pytest.mark.parametrize(("any_response", "relevant"), [(True, True), (False, False), ("true", True)])
+@pytest.mark.parametrize(
+    ("any_response", "relevant"), [(True, True), (False, False), ("true", True)]
+)
 def test_boolean_controller_relevance(housing, any_response, relevant):
     answers = {"any_response": any_response}
     assert housing.is_relevant(housing.question("unit_available_said"), answers) is relevant

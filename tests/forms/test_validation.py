@@ -42,12 +42,23 @@ def test_integer_accepted(nightlife, value, expected):
     "value", ["3.5", 3.5, "abc", "1e3", "1_000", "٣", True, False, "-1", -1, 241, "241", {"a": 1}]
 )
 def test_integer_rejected(nightlife, value):
-    assert clean(nightlife, "wait_minutes", value) == (None, ["Enter a whole number between 0 and 240."])
+    assert clean(nightlife, "wait_minutes", value) == (
+        None,
+        ["Enter a whole number between 0 and 240."],
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("12,50", 12.5), ("12.50", 12.5), (" 7 ", 7.0), (10, 10.0), (0.5, 0.5), (",5", 0.5), ("200", 200.0)],
+    [
+        ("12,50", 12.5),
+        ("12.50", 12.5),
+        (" 7 ", 7.0),
+        (10, 10.0),
+        (0.5, 0.5),
+        (",5", 0.5),
+        ("200", 200.0),
+    ],
 )
 def test_decimal_accepted(nightlife, value, expected):
     cleaned, errors = clean(nightlife, "fee_eur", value)
@@ -56,7 +67,8 @@ def test_decimal_accepted(nightlife, value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["12 euro", "1.234,50", "€5", "nan", float("nan"), float("inf"), True, "200.01", -0.5, "1e2"]
+    "value",
+    ["12 euro", "1.234,50", "€5", "nan", float("nan"), float("inf"), True, "200.01", -0.5, "1e2"],
 )
 def test_decimal_rejected(nightlife, value):
     cleaned, errors = clean(nightlife, "fee_eur", value)
@@ -123,7 +135,10 @@ def test_time_accepted(nightlife, value, expected):
 
 @pytest.mark.parametrize("value", ["24:00", "23:60", "2340", "23.40", "11:40 PM", 2340])
 def test_time_rejected(nightlife, value):
-    assert clean(nightlife, "arrival_time", value) == (None, ["Enter a time as HH:MM, for example 23:45."])
+    assert clean(nightlife, "arrival_time", value) == (
+        None,
+        ["Enter a time as HH:MM, for example 23:45."],
+    )
 
 
 HOUSING = {"contact_mode": "phone", "contact_time": "2025-05-17T10:30", "any_response": True,
@@ -177,7 +192,9 @@ def test_text_length(nightlife, small):
 
 def test_required_when_relevant(nightlife):
     refused = {**ADMITTED, "admitted": "no"}
-    assert validate_answers(nightlife, refused).errors == {"refusal_reasons": ["Choose at least one option."]}
+    assert validate_answers(nightlife, refused).errors == {
+        "refusal_reasons": ["Choose at least one option."]
+    }
     assert validate_answers(nightlife, {**refused, "refusal_reasons": ["", ""]}).errors == {
         "refusal_reasons": ["Choose at least one option."]
     }
@@ -195,7 +212,12 @@ def test_missing_required_answers(nightlife):
 
 
 def test_irrelevant_answers_are_dropped(nightlife):
-    given = {**ADMITTED, "refusal_reasons": ["full", "bogus"], "reason_verbatim": "vol", "asked_reason": "x"}
+    given = {
+        **ADMITTED,
+        "refusal_reasons": ["full", "bogus"],
+        "reason_verbatim": "vol",
+        "asked_reason": "x",
+    }
     result = validate_answers(nightlife, given)
     assert result.ok
     assert result.answers == ADMITTED

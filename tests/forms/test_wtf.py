@@ -154,7 +154,9 @@ def test_classes_are_cached_per_language():
 def test_dispatch_covers_every_type_and_raises_on_unknown(small):
     assert set(_FIELD_BUILDERS) == set(QUESTION_TYPES)
     rating = Question(id="stars", type="rating", label={"nl": "Sterren", "en": "Stars"})
-    with pytest.raises(InstrumentError, match=r"^small\.toml: question 'stars': no form field for type 'rating'"):
+    with pytest.raises(
+        InstrumentError, match=r"^small\.toml: question 'stars': no form field for type 'rating'"
+    ):
         build_field(small, rating, "nl")
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.support import PASSWORD, csrf_from
 from sqlmodel import select
 
 from fieldwork.models import User
+from tests.support import PASSWORD, csrf_from
 
 
 def test_login_page_renders_with_token(client):
@@ -23,7 +23,9 @@ def test_tester_signs_in_and_lands_on_their_tests(client, world, auth):
 
 def test_wrong_password_is_refused_with_a_message(client, world):
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"username": "t01", "password": "nope", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "t01", "password": "nope", "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "Username or password is not right" in response.get_data(as_text=True) or (
         "Gebruikersnaam" in response.get_data(as_text=True)

@@ -58,7 +58,13 @@ def test_list_contains_nothing_about_the_partner_team(app, client, world, auth):
     # The partner (team B) reports first; team A's pages must still show nothing of it.
     auth.login("t02")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(client, world.test_p1, {**VALID, "arrival_time": "23:07"}, token=token, report_uuid=report_uuid)
+    post_report(
+        client,
+        world.test_p1,
+        {**VALID, "arrival_time": "23:07"},
+        token=token,
+        report_uuid=report_uuid,
+    )
     auth.logout()
     auth.login("t01")
     pages = [client.get("/tester/").get_data(as_text=True), open_form(client, world.test_p1)[0]]
@@ -86,11 +92,19 @@ def test_other_teams_tests_answer_404(client, world, auth, method, suffix):
 def test_partner_report_is_never_shown_even_after_own_submit(client, world, auth):
     auth.login("t02")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(client, world.test_p1, {**VALID, "reason_verbatim": "Partnerquote XQ7"}, token=token, report_uuid=report_uuid)
+    post_report(
+        client,
+        world.test_p1,
+        {**VALID, "reason_verbatim": "Partnerquote XQ7"},
+        token=token,
+        report_uuid=report_uuid,
+    )
     auth.logout()
     auth.login("t01")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(client, world.test_p1, {**VALID, "admitted": "yes"}, token=token, report_uuid=report_uuid)
+    post_report(
+        client, world.test_p1, {**VALID, "admitted": "yes"}, token=token, report_uuid=report_uuid
+    )
     html = client.get(f"/tester/tests/{world.test_p1}/report").get_data(as_text=True)
     assert "Partnerquote XQ7" not in html
 
@@ -107,7 +121,9 @@ def test_valid_report_is_stored_locked_and_shown(app, client, world, auth):
         assert report.uuid == report_uuid and report.locked and report.role == "protected"
         assert report.answers["refusal_reasons"] == ["full", "regulars_only"]
         assert report.answers["wait_minutes"] == 12 and report.answers["id_asked"] is True
-        events = get_session().exec(select(AuditEvent).where(AuditEvent.action == "report.submit")).all()
+        events = (
+            get_session().exec(select(AuditEvent).where(AuditEvent.action == "report.submit")).all()
+        )
         assert len(events) == 1 and events[0].actor == "t01"
 
 
@@ -139,7 +155,9 @@ def test_second_different_report_is_kept_as_conflict_not_overwrite(app, client, 
 def test_report_post_without_csrf_token_is_400_and_stores_nothing(app, client, world, auth):
     auth.login("t01")
     _, _, report_uuid = open_form(client, world.test_p1)
-    response = client.post(f"/tester/tests/{world.test_p1}/report", data={**VALID, "report_uuid": report_uuid})
+    response = client.post(
+        f"/tester/tests/{world.test_p1}/report", data={**VALID, "report_uuid": report_uuid}
+    )
     assert response.status_code == 400
     assert count(app, VisitReport) == 0
 
@@ -155,10 +173,14 @@ def test_report_post_without_csrf_token_is_400_and_stores_nothing(app, client, w
         ({"fee_eur": "-3"}, "fee_eur"),
     ],
 )
-def test_invalid_answers_show_field_errors_and_store_nothing(app, client, world, auth, change, field):
+def test_invalid_answers_show_field_errors_and_store_nothing(
+    app, client, world, auth, change, field
+):
     auth.login("t01")
     _, token, report_uuid = open_form(client, world.test_p1)
-    response = post_report(client, world.test_p1, {**VALID, **change}, token=token, report_uuid=report_uuid)
+    response = post_report(
+        client, world.test_p1, {**VALID, **change}, token=token, report_uuid=report_uuid
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'id="{field}-errors"' in html
@@ -169,7 +191,12 @@ def test_irrelevant_answers_are_dropped(app, client, world, auth):
     auth.login("t01")
     _, token, report_uuid = open_form(client, world.test_p1)
     answers = {**VALID, "admitted": "yes"}  # refusal questions are now irrelevant
-    assert post_report(client, world.test_p1, answers, token=token, report_uuid=report_uuid).status_code == 303
+    assert (
+        post_report(
+            client, world.test_p1, answers, token=token, report_uuid=report_uuid
+        ).status_code
+        == 303
+    )
     with app.app_context():
         stored = get_session().exec(select(VisitReport)).one().answers
     assert "refusal_reasons" not in stored and "reason_verbatim" not in stored

@@ -1,0 +1,229 @@
+"""Sample size and power for McNemar's test of the net difference in matched pairs.
+
+p10 and p01 are the expected shares of b-type (control-only favourable) and c-type
+(protected-only favourable) pairs; ψ = p10 + p01 is the discordance, δ = p10 − p01 the net
+difference. All tests are two-sided at level α (α/K with ``strata = K``, Bonferroni's bound,
+which is the first step of Holm's procedure across K target types).
+
+References
+----------
+Connor RJ (1987). Sample size for testing differences in proportions for the paired-sample
+design. Biometrics 43:207–211.
+Miettinen OS (1968). The matched pairs design in the case of all-or-none responses.
+Biometrics 24:339–352 (formula as given by Lachin 1992, Stat Med 11:1239–1251).
+Fagerland MW, Lydersen S, Laake P (2013). BMC Med Res Methodol 13:91 (the mid-p test).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from scipy import stats
+
+from analysis._common import ResultMixin
+
+TESTS = ("midp", "exact", "asymptotic")
+
+
+def _check(p10: float, p01: float, alpha: float, power: float | None = None) -> None:
+    if not (0 <= p10 <= 1 and 0 <= p01 <= 1 and p10 + p01 <= 1):
+        raise ValueError(f"need shares 0 ≤ p10, p01 and p10 + p01 ≤ 1; got p10={p10}, p01={p01}")
+    if p10 + p01 == 0:
+        raise ValueError("p10 + p01 must be > 0: without discordant pairs there is no test")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05; got {alpha}")
+    if power is not None and not 0 < power < 1:
+        raise ValueError(f"power must lie in (0, 1), e.g. 0.8; got {power}")
+
+
+def connor_n(p10: float, p01: float, alpha: float = 0.05, power: float = 0.8) -> float | None:
+    """Connor (1987): n = [z(1−α/2)√ψ + z(power)√(ψ − δ²)]² / δ²; None when δ = 0.
+
+    Examples
+    --------
+    >>> round(connor_n(0.05, 0.45), 4)
+    22.0113
+    """
+    _check(p10, p01, alpha, power)
+    psi, delta = p10 + p01, p10 - p01
+    if delta == 0:
+        return None
+    z_alpha, z_beta = stats.norm.isf(alpha / 2), stats.norm.ppf(power)
+    return float((z_alpha * math.sqrt(psi) + z_beta * math.sqrt(psi - delta**2)) ** 2 / delta**2)
+
+
+def miettinen_n(p10: float, p01: float, alpha: float = 0.05, power: float = 0.8) -> float | None:
+    """Miettinen (1968): n = [z(1−α/2)ψ + z(power)√(ψ² − δ²(3 + ψ)/4)]² / (ψδ²); None if δ = 0."""
+    _check(p10, p01, alpha, power)
+    psi, delta = p10 + p01, p10 - p01
+    if delta == 0:
+        return None
+    z_alpha, z_beta = stats.norm.isf(alpha / 2), stats.norm.ppf(power)
+    spread = math.sqrt(max(psi**2 - delta**2 * (3 + psi) / 4, 0.0))
+    return float((z_alpha * psi + z_beta * spread) ** 2 / (psi * delta**2))
+
+
+@cache
+def _lower_critical(discordant: int, alpha: float, test: str) -> int:
+    """Largest k with p(k) ≤ α for b = k (two-sided, symmetric); −1 if none."""
+    k = np.arange(discordant // 2 + 1)
+    cdf = stats.binom.cdf(k, discordant, 0.5)
+    if test == "exact":
+        p_values = np.minimum(1.0, 2 * cdf)
+    else:
+        p_values = 2 * cdf - stats.binom.pmf(k, discordant, 0.5)
+        if discordant % 2 == 0:  # b = c: mid-p is 1 − P(X = b)/2
+            p_values[-1] = 1 - 0.5 * stats.binom.pmf(discordant // 2, discordant, 0.5)
+    rejecting = np.nonzero(p_values <= alpha * (1 + 1e-12))[0]
+    return int(rejecting[-1]) if rejecting.size else -1
+
+
+def _conditional_power(max_discordant: int, share: float, alpha: float, test: str) -> np.ndarray:
+    """P(reject | D) for D = 0..max_discordant, b | D ~ Bin(D, share)."""
+    result = np.zeros(max_discordant + 1)
+    for discordant in range(1, max_discordant + 1):
+        k = _lower_critical(discordant, alpha, test)
+        if k >= 0:
+            result[discordant] = stats.binom.cdf(k, discordant, share) + stats.binom.sf(
+                discordant - k - 1, discordant, share
+            )
+    return result
+
+
+def power_at(n: int, p10: float, p01: float, alpha: float = 0.05, test: str = "midp") -> float:
+    """Power of the two-sided McNemar test with n pairs.
+
+    Parameters
+    ----------
+    n
+        Number of valid pairs.
+    p10, p01
+        Expected shares of control-only and protected-only favourable pairs.
+    alpha
+        Two-sided level.
+    test
+        ``"midp"`` or ``"exact"`` (enumeration: D ~ Bin(n, ψ), b | D ~ Bin(D, p10/ψ)) or
+        ``"asymptotic"`` (Connor's normal approximation).
+
+    Examples
+    --------
+    >>> round(power_at(23, 0.05, 0.45, test="asymptotic"), 3)
+    0.819
+    """
+    _check(p10, p01, alpha)
+    if test not in TESTS:
+        raise ValueError(f"test must be one of {TESTS}; got {test!r}")
+    if n < 0 or int(n) != n:
+        raise ValueError(f"n must be a non-negative integer; got {n!r}")
+    n = int(n)
+    if n == 0:
+        return 0.0
+    psi, delta = p10 + p01, p10 - p01
+    if test == "asymptotic":
+        z_alpha = stats.norm.isf(alpha / 2)
+        spread = math.sqrt(psi - delta**2)
+        if spread == 0:
+            return 1.0
+        upper = (abs(delta) * math.sqrt(n) - z_alpha * math.sqrt(psi)) / spread
+        lower = (-abs(delta) * math.sqrt(n) - z_alpha * math.sqrt(psi)) / spread
+        return float(stats.norm.cdf(upper) + stats.norm.cdf(lower))
+    conditional = _conditional_power(n, p10 / psi, alpha, test)
+    weights = stats.binom.pmf(np.arange(n + 1), n, psi)
+    return float(min(1.0, weights @ conditional))
+
+
+def smallest_n(
+    p10: float, p01: float, alpha: float = 0.05, power: float = 0.8, test: str = "midp",
+    max_n: int = 20000,
+) -> int | None:  # fmt: skip
+    """Smallest n whose enumerated power reaches `power` (power is saw-toothed in n)."""
+    _check(p10, p01, alpha, power)
+    if p10 == p01:
+        return None
+    psi = p10 + p01
+    conditional = _conditional_power(0, p10 / psi, alpha, test)
+    for n in range(1, max_n + 1):
+        if conditional.size <= n:  # extend P(reject | D) in blocks as n grows
+            conditional = _conditional_power(2 * n + 16, p10 / psi, alpha, test)
+        weights = stats.binom.pmf(np.arange(n + 1), n, psi)
+        if weights @ conditional[: n + 1] >= power:
+            return n
+    return None
+
+
+@dataclass(frozen=True)
+class SampleSize(ResultMixin):
+    """Pairs needed per stratum, by four methods; None where δ = 0 or beyond ``max_n``."""
+
+    connor: int | None
+    miettinen: int | None
+    exact: int | None
+    midp: int | None
+    connor_unrounded: float | None
+    miettinen_unrounded: float | None
+    p10: float
+    p01: float
+    alpha: float
+    alpha_per_test: float
+    power: float
+    strata: int
+    note: str | None
+
+    _title = "Pairs needed per stratum (two-sided McNemar test)"
+
+
+def sample_size(
+    p10: float, p01: float, *, alpha: float = 0.05, power: float = 0.8, strata: int = 1
+) -> SampleSize:
+    """Pairs per stratum for McNemar's test: Connor, Miettinen, exact and mid-p enumeration.
+
+    Parameters
+    ----------
+    p10, p01
+        Expected shares of control-only (b) and protected-only (c) favourable pairs.
+    alpha, power
+        Two-sided level and target power.
+    strata
+        K target types tested as one family: each test at α/K (Holm's first step).
+
+    Returns
+    -------
+    SampleSize
+        ``to_dict()`` has keys connor, miettinen, exact, midp (pairs per stratum).
+
+    Examples
+    --------
+    >>> sample_size(0.05, 0.45).connor
+    23
+    """
+    if int(strata) != strata or strata < 1:
+        raise ValueError(f"strata must be a positive integer; got {strata!r}")
+    per_test = alpha / strata
+    _check(p10, p01, per_test, power)
+    connor = connor_n(p10, p01, per_test, power)
+    miettinen = miettinen_n(p10, p01, per_test, power)
+    exact = smallest_n(p10, p01, per_test, power, "exact")
+    midp = smallest_n(p10, p01, per_test, power, "midp")
+    note = None
+    if p10 == p01:
+        note = "p10 = p01: no net difference to detect"
+    elif exact is None or midp is None:
+        note = "exact or mid-p power not reached within 20000 pairs"
+    return SampleSize(
+        connor=math.ceil(connor) if connor is not None else None,
+        miettinen=math.ceil(miettinen) if miettinen is not None else None,
+        exact=exact,
+        midp=midp,
+        connor_unrounded=connor,
+        miettinen_unrounded=miettinen,
+        p10=p10,
+        p01=p01,
+        alpha=alpha,
+        alpha_per_test=per_test,
+        power=power,
+        strata=int(strata),
+        note=note,
+    )
