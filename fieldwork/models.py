@@ -67,6 +67,10 @@ class Study(SQLModel, table=True):
     target_sample_size: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # The effect the study is planned to detect (expected b- and c-shares), for the power figure.
+    planned_p10: float | None = None
+    planned_p01: float | None = None
+    retention_until: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -220,6 +224,18 @@ class Incident(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = None
+
+
+class DeviceStatus(SQLModel, table=True):
+    """What a tester's device last said about its outbox (reports saved but not yet sent)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "device_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    device_id: str = Field(max_length=64)
+    unsent_count: int = 0
+    user_agent: str = Field(default="", max_length=200)
+    last_seen_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 16:35:28.119566
+Create Date: 2026-11-28 16:43:21.401675
 """
 
 from collections.abc import Sequence
@@ -36,6 +36,9 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("target_types", sa.JSON(), nullable=False),
         sa.Column("target_sample_size", sa.JSON(), nullable=False),
+        sa.Column("planned_p10", sa.Float(), nullable=True),
+        sa.Column("planned_p01", sa.Float(), nullable=True),
+        sa.Column("retention_until", sa.Date(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -82,6 +85,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auditevent_at"), ["at"], unique=False)
         batch_op.create_index("ix_auditevent_object", ["object_type", "object_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_auditevent_study_id"), ["study_id"], unique=False)
+
+    op.create_table(
+        "devicestatus",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("unsent_count", sa.Integer(), nullable=False),
+        sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("last_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("user_id", "device_id"),
+    )
+    with op.batch_alter_table("devicestatus", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_devicestatus_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "release",
@@ -454,6 +475,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_release_study_id"))
 
     op.drop_table("release")
+    with op.batch_alter_table("devicestatus", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_devicestatus_user_id"))
+
+    op.drop_table("devicestatus")
     with op.batch_alter_table("auditevent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auditevent_study_id"))
         batch_op.drop_index("ix_auditevent_object")

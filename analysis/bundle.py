@@ -1,0 +1,183 @@
+"""Read an export bundle (DESIGN.md "Export bundle") into a tidy frame, one row per test.
+
+Binary outcome columns ``Q__protected`` / ``Q__control`` become nullable booleans
+(True = favourable per the instrument), continuous ones floats (NaN = missing); ``valid`` and
+``sham`` booleans; ``invalid_reasons`` tuples; ``interval_minutes`` float. Every problem is a
+:class:`BundleError` naming the file and the column or value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import forms
+
+FORMAT, VERSION = "mysteryguest-bundle", 1
+BASE_COLUMNS = (
+    "test_id", "target_code", "target_type", "area", "date", "first_role",
+    "interval_minutes", "valid", "invalid_reasons", "sham",
+)  # fmt: skip
+SIDES = ("protected", "control")
+ROLES = ("protected", "control")
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be analysed; the message names the file and the column/value."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A read bundle: manifest, instrument and the tidy pairs frame."""
+
+    path: Path
+    manifest: dict[str, Any]
+    instrument: Any  # forms.Instrument
+    pairs: pd.DataFrame = field(repr=False)
+
+    @property
+    def study(self) -> dict[str, Any]:
+        """The manifest's study block."""
+        study = self.manifest.get("study", {})
+        return dict(study) if isinstance(study, dict) else {}
+
+    def outcomes(self) -> list[Any]:
+        """The instrument's outcome questions, in instrument order."""
+        return list(self.instrument.outcomes())
+
+
+def _boolean(value: str, where: str, row: int) -> bool:
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise BundleError(f"{where}, row {row}: expected true or false, got {value!r}")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """manifest.json, checked for format and version."""
+    file = path / "manifest.json"
+    if not file.is_file():
+        raise BundleError(f"{file}: missing (is {path} an export bundle folder?)")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BundleError(f"{file}: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{file}: expected a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise BundleError(f"{file}: format is {manifest.get('format')!r}, expected {FORMAT!r}")
+    if manifest.get("version") != VERSION:
+        raise BundleError(
+            f"{file}: version is {manifest.get('version')!r}; this analysis reads version {VERSION}"
+        )
+    return manifest
+
+
+def read_instrument(path: Path) -> Any:
+    """instrument.toml through :func:`forms.parse_instrument`."""
+    file = path / "instrument.toml"
+    if not file.is_file():
+        raise BundleError(f"{file}: missing")
+    try:
+        return forms.parse_instrument(file.read_text(encoding="utf-8"), str(file))
+    except forms.InstrumentError as error:
+        raise BundleError(f"{file}: {error}") from None
+
+
+def _outcome_column(raw: pd.Series, question: Any, where: str) -> pd.Series:
+    """Raw answers → favourable booleans (binary) or floats (continuous)."""
+    outcome = question.outcome
+    if outcome.kind == "binary":
+        allowed = question.choice_values if question.type != "boolean" else ("true", "false")
+        values: list[Any] = []
+        for row, value in enumerate(raw.tolist(), start=2):
+            if value == "":
+                values.append(pd.NA)
+            elif value not in allowed:
+                raise BundleError(
+                    f"{where}, row {row}: {value!r} is not a value of question {question.id!r} "
+                    f"(allowed: {', '.join(allowed)})"
+                )
+            else:
+                values.append(value in outcome.favourable)
+        return pd.Series(values, index=raw.index, dtype="boolean")
+    if outcome.kind == "continuous":
+        numbers = []
+        for row, value in enumerate(raw.tolist(), start=2):
+            try:
+                number = float(value) if value != "" else math.nan
+            except ValueError:
+                raise BundleError(f"{where}, row {row}: {value!r} is not a number") from None
+            if math.isinf(number):
+                raise BundleError(f"{where}, row {row}: {value!r} is not a finite number")
+            numbers.append(number)
+        return pd.Series(numbers, index=raw.index, dtype=float)
+    raise BundleError(f"{where}: question {question.id!r} has unknown outcome kind {outcome.kind!r}")
+
+
+def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
+    """pairs.csv as the tidy frame (see the module docstring)."""
+    file = path / "pairs.csv"
+    if not file.is_file():
+        raise BundleError(f"{file}: missing")
+    try:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    missing = [column for column in BASE_COLUMNS if column not in raw.columns]
+    outcomes = {question.id: question for question in instrument.outcomes()}
+    missing += [f"{q}__{side}" for q in outcomes for side in SIDES if f"{q}__{side}" not in raw]
+    if missing:
+        raise BundleError(f"{file}: missing column(s) {', '.join(missing)}")
+    for column in raw.columns:
+        stem, _, side = column.rpartition("__")
+        if stem and side in SIDES and stem not in outcomes:
+            raise BundleError(
+                f"{file}: column {column!r} names {stem!r}, which is not an outcome question of "
+                f"instrument {instrument.id!r} v{instrument.version}"
+            )
+    frame = raw[list(BASE_COLUMNS)].copy()
+    for column in ("valid", "sham"):
+        frame[column] = [_boolean(v, f"{file}: column {column!r}", row)
+                         for row, v in enumerate(raw[column].tolist(), start=2)]  # fmt: skip
+    for row, value in enumerate(raw["first_role"].tolist(), start=2):
+        if value not in (*ROLES, ""):
+            raise BundleError(
+                f"{file}: column 'first_role', row {row}: {value!r} (expected protected/control)"
+            )
+    frame["first_role"] = raw["first_role"].replace("", pd.NA)
+    frame["invalid_reasons"] = [
+        tuple(part for part in value.split(";") if part) for value in raw["invalid_reasons"]
+    ]
+    try:
+        frame["interval_minutes"] = pd.to_numeric(raw["interval_minutes"].replace("", None))
+    except (TypeError, ValueError) as error:
+        raise BundleError(f"{file}: column 'interval_minutes': {error}") from None
+    for qid, question in outcomes.items():
+        for side in SIDES:
+            column = f"{qid}__{side}"
+            frame[column] = _outcome_column(raw[column], question, f"{file}: column {column!r}")
+    return frame
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Read and check a bundle folder (manifest.json, instrument.toml, pairs.csv).
+
+    Raises
+    ------
+    BundleError
+        Missing file; wrong format/version; missing columns; unknown outcome questions; values
+        outside the instrument's choices or not numbers.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise BundleError(f"{folder}: not a folder")
+    manifest = read_manifest(folder)
+    instrument = read_instrument(folder)
+    return Bundle(folder, manifest, instrument, read_pairs(folder, instrument))
