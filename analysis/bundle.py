@@ -118,7 +118,9 @@ def _outcome_column(raw: pd.Series, question: Any, where: str) -> pd.Series:
                 raise BundleError(f"{where}, row {row}: {value!r} is not a finite number")
             numbers.append(number)
         return pd.Series(numbers, index=raw.index, dtype=float)
-    raise BundleError(f"{where}: question {question.id!r} has unknown outcome kind {outcome.kind!r}")
+    raise BundleError(
+        f"{where}: question {question.id!r} has unknown outcome kind {outcome.kind!r}"
+    )
 
 
 def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
@@ -155,10 +157,15 @@ def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
     frame["invalid_reasons"] = [
         tuple(part for part in value.split(";") if part) for value in raw["invalid_reasons"]
     ]
-    try:
-        frame["interval_minutes"] = pd.to_numeric(raw["interval_minutes"].replace("", None))
-    except (TypeError, ValueError) as error:
-        raise BundleError(f"{file}: column 'interval_minutes': {error}") from None
+    intervals = []
+    for row, value in enumerate(raw["interval_minutes"].tolist(), start=2):
+        try:
+            intervals.append(float(value) if value != "" else math.nan)
+        except ValueError:
+            raise BundleError(
+                f"{file}: column 'interval_minutes', row {row}: {value!r} is not a number"
+            ) from None
+    frame["interval_minutes"] = pd.Series(intervals, index=raw.index, dtype=float)
     for qid, question in outcomes.items():
         for side in SIDES:
             column = f"{qid}__{side}"

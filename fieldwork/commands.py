@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
+    app.cli.add_command(export)
 
 
 @click.command("init-db")
@@ -105,3 +106,21 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("study")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export(study: str, folder: Path) -> None:
+    """Write the export bundle of STUDY (its code) into FOLDER, a new or empty folder."""
+    from fieldwork.services.export import ExportError, export_study
+
+    try:
+        summary = export_study(session=get_session(), study_code=study, folder=folder)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Wrote {folder}: {summary.tests} tests ({summary.valid} valid), {summary.reports} reports;"
+        f" {summary.pending} pending tests left out."
+    )

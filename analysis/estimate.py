@@ -1,0 +1,185 @@
+"""Every estimate of a study: the ``results.json`` structure of DESIGN.md "Analysis results".
+
+Rules (METHODS.md §1–2): only valid pairs enter the estimates; sham pairs are analysed
+separately (background discordance) and never pooled; invalid pairs are counted by reason;
+incomplete pairs (an outcome missing on either side) are excluded and bounded by counting them
+all as b-type, then all as c-type. Holm adjusts p within an outcome across target types; the
+overall p of the secondary outcomes are adjusted together by Benjamini–Hochberg.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis._common import check_confidence, json_safe
+from analysis.binary import paired_binary, paired_binary_from_frame
+from analysis.bundle import Bundle, read_bundle
+from analysis.clogit import conditional_logit
+from analysis.continuous import paired_continuous_from_frame
+from analysis.multiplicity import benjamini_hochberg, holm
+from analysis.table import PairedTable
+
+FORMAT, VERSION = "mysteryguest-results", 1
+STRATA = ("target_type", "area", "first_role")
+
+
+def _groups(frame: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
+    """All valid pairs, then one group per level of each stratifying column."""
+    groups: list[tuple[dict[str, str], pd.DataFrame]] = [({}, frame)]
+    for column in STRATA:
+        present = frame[column].dropna()
+        present = present[present.astype(str) != ""]
+        for level in sorted(present.astype(str).unique()):
+            groups.append(({column: level}, frame[frame[column].astype(str) == level]))
+    return groups
+
+
+def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[dict[str, Any], int]:
+    """One outcome in one group: the result dict and the number of incomplete pairs."""
+    control, protected = f"{question.id}__control", f"{question.id}__protected"
+    if question.outcome.kind == "continuous":
+        result = paired_continuous_from_frame(
+            frame, control=control, protected=protected, confidence=confidence
+        )
+        return result.to_dict(), result.n_dropped
+    complete = frame[control].notna() & frame[protected].notna()
+    binary = paired_binary_from_frame(
+        frame[complete].astype({control: bool, protected: bool}),
+        control=control,
+        protected=protected,
+        confidence=confidence,
+    )
+    data = binary.to_dict()
+    n_incomplete = int((~complete).sum())
+    data["n_incomplete"] = n_incomplete
+    if n_incomplete:
+        table = binary.table
+        worst = PairedTable(table.a, table.b + n_incomplete, table.c, table.d)
+        best = PairedTable(table.a, table.b, table.c + n_incomplete, table.d)
+        data["bounds"] = {
+            "net_difference_all_control_only": paired_binary(worst).net_difference,
+            "net_difference_all_protected_only": paired_binary(best).net_difference,
+        }
+        rule = f"{n_incomplete} incomplete pair(s) excluded; bounds count them all as b, then c"
+        data["note"] = "; ".join(filter(None, [data["note"], rule]))
+    return data, n_incomplete
+
+
+def _adjust(estimates: list[dict[str, Any]], primary: str | None) -> None:
+    """Fill p_adjusted: Holm within outcome across target types; BH across secondary outcomes."""
+    for outcome in {entry["outcome"] for entry in estimates}:
+        family = [
+            entry for entry in estimates
+            if entry["outcome"] == outcome and entry["sample"] == "test"
+            and set(entry["stratum"]) == {"target_type"}
+        ]  # fmt: skip
+        for entry, adjusted in zip(family, holm([e["p_value"] for e in family]), strict=True):
+            entry["p_adjusted"], entry["adjustment"] = adjusted, "holm"
+    secondary = [
+        entry for entry in estimates
+        if entry["sample"] == "test" and entry["stratum"] == {} and entry["outcome"] != primary
+    ]  # fmt: skip
+    for entry, adjusted in zip(
+        secondary, benjamini_hochberg([e["p_value"] for e in secondary]), strict=True
+    ):
+        entry["p_adjusted"], entry["adjustment"] = adjusted, "benjamini_hochberg"
+
+
+def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
+    models = []
+    roles = set(frame["first_role"].dropna().astype(str))
+    for question in questions:
+        if question.outcome.kind != "binary":
+            continue
+        control, protected = f"{question.id}__control", f"{question.id}__protected"
+        complete = frame[frame[control].notna() & frame[protected].notna()]
+        complete = complete.astype({control: bool, protected: bool})
+        if complete.empty:
+            continue
+        with_order = roles == {"protected", "control"} and complete["first_role"].notna().all()
+        result = conditional_logit(
+            complete, control=control, protected=protected,
+            first_role="first_role" if with_order else None, outcome=question.id,
+        )  # fmt: skip
+        entry = result.to_dict()
+        if not with_order:
+            entry["note"] = "; ".join(
+                filter(None, [entry["note"], "order term omitted: first_role not randomised"])
+            )
+        models.append(entry)
+    return models
+
+
+def analyze_frame(
+    frame: pd.DataFrame, instrument: Any, *, study: dict[str, Any] | None = None,
+    confidence: float = 0.95,
+) -> dict[str, Any]:  # fmt: skip
+    """results.json as a dict from a tidy pairs frame (see :mod:`analysis.bundle`)."""
+    level = check_confidence(confidence)
+    questions = list(instrument.outcomes())
+    primary = next((q.id for q in questions if q.outcome.primary), None)
+    invalid = frame[~frame["valid"]]
+    valid = frame[frame["valid"]]
+    tests, shams = valid[~valid["sham"]], valid[valid["sham"]]
+    reasons = Counter(reason for row in invalid["invalid_reasons"] for reason in row)
+    estimates: list[dict[str, Any]] = []
+    incomplete: list[dict[str, Any]] = []
+    for question in questions:
+        for sample, subset in (("test", tests), ("sham", shams)):
+            groups = _groups(subset) if sample == "test" else [({}, subset)]
+            for stratum, group in groups:
+                data, n_incomplete = _estimate(group, question, level)
+                entry = {"outcome": question.id, "kind": question.outcome.kind,
+                         "primary": question.id == primary, "sample": sample,
+                         "stratum": stratum, "adjustment": None, **data}  # fmt: skip
+                estimates.append(entry)
+                if n_incomplete and sample == "test" and set(stratum) <= {"target_type"}:
+                    incomplete.append(
+                        {"outcome": question.id, "stratum": stratum, "n_pairs": n_incomplete}
+                    )
+    _adjust(estimates, primary)
+    data_quality = {
+        "n_tests": len(frame),
+        "n_valid": len(valid),
+        "n_invalid": len(invalid),
+        "invalid_by_reason": dict(sorted(reasons.items())),
+        "invalid_by_target_type": invalid["target_type"].value_counts().sort_index().to_dict(),
+        "n_sham": len(shams),
+        "n_valid_tests": len(tests),
+        "incomplete": incomplete,
+    }
+    return json_safe(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "study": study or {},
+            "confidence": level,
+            "data_quality": data_quality,
+            "estimates": estimates,
+            "models": _models(tests, questions),
+        }
+    )
+
+
+def analyze_bundle(bundle: Bundle | str | Path, *, confidence: float = 0.95) -> dict[str, Any]:
+    """results.json (DESIGN.md "Analysis results") for a bundle folder or a read :class:`Bundle`.
+
+    Parameters
+    ----------
+    bundle
+        A folder path or the result of :func:`analysis.bundle.read_bundle`.
+    confidence
+        Level of every interval.
+
+    Returns
+    -------
+    dict
+        JSON-safe: ``format``, ``version``, ``study``, ``confidence``, ``data_quality``,
+        ``estimates`` (one per outcome × sample × stratum), ``models``.
+    """
+    read = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
+    return analyze_frame(read.pairs, read.instrument, study=read.study, confidence=confidence)
