@@ -37,7 +37,7 @@ from fieldwork.services.users import create_user
 from forms import Instrument, get_instrument, validate_answers
 
 TIMEZONE = "Europe/Amsterdam"
-NIGHT_ENDS_HOUR = 6
+NIGHT_ENDS_HOUR = 6  # as the app's NIGHT_ENDS_HOUR: at 01:00 "tonight" is still yesterday's evening
 NIGHTLIFE_CODE = "DEMO-NL"
 HOUSING_CODE = "DEMO-WON"
 
@@ -160,7 +160,6 @@ class _StudyBuilder:
         self.accounts = accounts
         self.coordinator = coordinator
         self.members: dict[int, list[int]] = {}  # team id -> user ids
-        self.reports = 0
 
     def rng(self, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{self.code}:{purpose}")
@@ -249,7 +248,6 @@ class _StudyBuilder:
                 submitted_by_id=rng.choice(self.members[team_id]),
             )
         )
-        self.reports += 1
 
     def arrivals(
         self, rng: random.Random, test: Test, late_minutes: Callable[[], float]
@@ -291,7 +289,7 @@ def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
 
 
 def _address(rng: random.Random, street: str, postcode: str) -> str:
-    letters = "".join(rng.choice("ABCEGHJKLMNPRSTVWXZ") for _ in range(2))
+    letters = "".join(rng.choice("ABCEGHJKLMNPRTVWXZ") for _ in range(2))  # no SA, SD, SS
     return f"{street} {rng.randint(1, 180)}, {postcode} {letters} Den Haag"
 
 
@@ -309,43 +307,19 @@ def _past_days(today: date, count: int, weekdays: set[int]) -> list[date]:
 
 # (area, streets, postcode digits, venues per type)
 _AREAS: list[tuple[str, tuple[str, ...], str, dict[str, int]]] = [
-    (
-        "Plein",
-        ("Plein", "Lange Poten", "Korte Poten", "Tournooiveld"),
-        "2511",
-        {"club": 1, "bar": 4, "cafe": 4, "other": 1},
-    ),
-    (
-        "Grote Markt",
-        ("Grote Markt", "Grote Halstraat", "Prinsegracht", "Lange Beestenmarkt"),
-        "2511",
-        {"club": 2, "bar": 4, "cafe": 3, "other": 1},
-    ),
-    (
-        "Spui/Chinatown",
-        ("Spui", "Wagenstraat", "Gedempte Burgwal", "Bierstraat"),
-        "2512",
-        {"club": 3, "bar": 3, "cafe": 1, "other": 2},
-    ),
-    (
-        "Scheveningen",
-        ("Strandweg", "Gevers Deynootplein", "Dr. Lelykade", "Keizerstraat"),
-        "2586",
-        {"club": 4, "bar": 2, "cafe": 2, "other": 3},
-    ),
-    (
-        "Centrum overig",
-        ("Denneweg", "Papestraat", "Oude Molstraat", "Noordeinde", "Molenstraat"),
-        "2513",
-        {"club": 2, "bar": 2, "cafe": 4, "other": 0},
-    ),
-    (
-        "Zeeheldenkwartier",
-        ("Piet Heinstraat", "Zoutmanstraat", "Prins Hendrikstraat"),
-        "2518",
-        {"club": 0, "bar": 1, "cafe": 2, "other": 1},
-    ),
-]
+    ("Plein", ("Plein", "Lange Poten", "Korte Poten", "Tournooiveld"), "2511",
+     {"club": 1, "bar": 4, "cafe": 4, "other": 1}),
+    ("Grote Markt", ("Grote Markt", "Grote Halstraat", "Prinsegracht", "Lange Beestenmarkt"), "2511",
+     {"club": 2, "bar": 4, "cafe": 3, "other": 1}),
+    ("Spui/Chinatown", ("Spui", "Wagenstraat", "Gedempte Burgwal", "Bierstraat"), "2512",
+     {"club": 3, "bar": 3, "cafe": 1, "other": 2}),
+    ("Scheveningen", ("Strandweg", "Gevers Deynootplein", "Dr. Lelykade", "Keizerstraat"), "2586",
+     {"club": 4, "bar": 2, "cafe": 2, "other": 3}),
+    ("Centrum overig", ("Denneweg", "Papestraat", "Oude Molstraat", "Noordeinde", "Molenstraat"),
+     "2513", {"club": 2, "bar": 2, "cafe": 4, "other": 0}),
+    ("Zeeheldenkwartier", ("Piet Heinstraat", "Zoutmanstraat", "Prins Hendrikstraat"), "2518",
+     {"club": 0, "bar": 1, "cafe": 2, "other": 1}),
+]  # fmt: skip
 _VENUE_PREFIX = {
     "club": ("Club", "Nachtclub", "Danscafé"),
     "bar": ("Bar", "Cocktailbar", "Wijnbar", "Bierbar"),

@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
@@ -107,7 +106,7 @@ def role_sequence(seed: int, target_type: str, count: int) -> list[str]:
 
 @dataclass
 class _Visit:
-    target: Any
+    target: Target
     round: int  # 0 = first visit, 1.. = retests
 
 
@@ -152,12 +151,18 @@ def plan_schedule(
     are already booked for. ``previous_draws`` maps a target type to the number of first-role
     draws made for it by earlier calls, so the block sequence continues instead of restarting.
     Each target gets ``visits_per_target`` visits on different nights; repeat visits go to other
-    pairs where possible and are marked ``retest``. Raises :class:`ScheduleError`.
+    pairs where possible and are marked ``retest``. The list is in draw order, which is
+    chronological within a call. Raises :class:`ScheduleError`.
     """
     zone = _zone(timezone)
     pairs = sorted(_checked_pairs(study, pairs), key=lambda pair: (pair.code, pair.id))
     targets = sorted(_checked_targets(study, targets), key=lambda target: (target.code, target.id))
     nights = _checked_nights(nights, visits_per_target)
+    if study.status == "closed":
+        raise ScheduleError(
+            f"Study {study.code} is closed, so no tests can be added. Plan in a study that is in "
+            "draft or fieldwork."
+        )
     if study.order_rule not in ORDER_RULES:
         raise ScheduleError(
             f"Study {study.code} has order rule {study.order_rule!r}. "
@@ -222,10 +227,7 @@ def plan_schedule(
             f"capacity). Add at least {math.ceil(len(queue) / per_night)} night(s), widen the "
             "window, or add pairs with their own teams."
         )
-    return sorted(
-        planner.planned,
-        key=lambda p: (p.night, min(p.planned_protected, p.planned_control), p.pair_id),
-    )
+    return planner.planned
 
 
 class _Planner:
@@ -476,8 +478,9 @@ def create_schedule(
 ) -> list[Test]:
     """Plan and store tests, audit every draw and the schedule itself, and commit.
 
-    Existing planned tests of the pairs' teams count as busy time, and the first-role sequence of
-    each target type continues where the study's earlier schedules left it.
+    Existing planned tests of the pairs' teams count as busy time (each visit ``slot_minutes``
+    long), and the first-role sequence of each target type continues where the study's earlier
+    schedules left it.
     """
     planned = plan_schedule(
         study=study,

@@ -91,7 +91,13 @@ def gen_world(session: Session, *, per_type: int = 6, **study_fields: Any) -> Ni
     session.add_all(teams.values())
     session.flush()
     pairs = [
-        Pair(study_id=study.id, code=code, protected_team_id=teams[a].id, control_team_id=teams[b].id, sham=sham)
+        Pair(
+            study_id=study.id,
+            code=code,
+            protected_team_id=teams[a].id,
+            control_team_id=teams[b].id,
+            sham=sham,
+        )
         for code, a, b, sham in [
             ("PAIR-1", "P1", "C1", False),
             ("PAIR-2", "P2", "C2", False),

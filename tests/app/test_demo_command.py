@@ -1,0 +1,58 @@
+"""`mysteryguest demo`: builds the demo, prints logins that work, refuses to touch real data."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import func, select
+
+from fieldwork.db import get_session
+from fieldwork.models import Study, Test, User
+from tests.support import csrf_from
+
+
+def login(client, username, password):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_demo_prints_logins_that_work(app, client, runner):
+    result = runner.invoke(args=["demo", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    logins = dict(re.findall(r"^\s+(\S+)\s+(\S+)\s+\(\w+\)$", result.output, re.MULTILINE))
+    assert {"admin", "coordinator", "researcher", "t01"} <= set(logins)
+    assert len(set(logins.values())) == 1  # one random password for all
+    response = login(client, "t01", logins["t01"])
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tester/")
+    tonight = client.get("/tester/").get_data(as_text=True)
+    assert "/report" in tonight
+    client.post("/logout", data={"csrf_token": csrf_from(tonight)})
+    assert login(client, "coordinator", logins["coordinator"]).status_code == 302
+    overview = client.get("/coordinator/").get_data(as_text=True)
+    assert "DEMO-NL" in overview and "DEMO-WON" in overview
+
+
+def test_demo_with_password_and_reset(app, runner):
+    first = runner.invoke(args=["demo", "--password", "demo-password-1"])
+    assert first.exit_code == 0 and "demo-password-1" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code != 0 and "--reset" in again.output
+    reset = runner.invoke(args=["demo", "--reset", "--password", "demo-password-1"])
+    assert reset.exit_code == 0, reset.output
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(func.count()).select_from(Study)).one() == 2
+        assert session.exec(select(func.count()).select_from(Test)).one() >= 150
+        assert session.exec(select(func.count()).select_from(User).where(User.username == "t01")).one() == 1
+
+
+def test_demo_refuses_a_database_with_real_studies(app, runner, world):
+    result = runner.invoke(args=["demo", "--reset"])
+    assert result.exit_code != 0 and "real studies (S1)" in result.output
+    with app.app_context():
+        assert get_session().exec(select(func.count()).select_from(Study)).one() == 1
+
+
+def test_demo_rejects_a_short_password(runner):
+    result = runner.invoke(args=["demo", "--password", "short"])
+    assert result.exit_code == 2 and "at least 8 characters" in result.output
