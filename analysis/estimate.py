@@ -5,11 +5,15 @@ separately (background discordance) and never pooled; invalid pairs are counted 
 incomplete pairs (an outcome missing on either side) are excluded and bounded by counting them
 all as b-type, then all as c-type. Holm adjusts p within an outcome across target types; the
 overall p of the secondary outcomes are adjusted together by Benjamini–Hochberg.
+
+Continuous differences are protected − control; each entry's ``adverse`` ("higher"/"lower", from
+the instrument; None for binary outcomes) says which sign means the protected group was worse off.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +105,10 @@ def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
         if complete.empty:
             continue
         with_order = roles == {"protected", "control"} and complete["first_role"].notna().all()
+        typed = complete["target_type"].notna().all()  # else one common "protected" term
         result = conditional_logit(
             complete, control=control, protected=protected,
+            target_type="target_type" if typed else None,
             first_role="first_role" if with_order else None, outcome=question.id,
         )  # fmt: skip
         entry = result.to_dict()
@@ -114,33 +120,85 @@ def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
     return models
 
 
+Step = Callable[[], None]
+Progress = Callable[[list[Step]], Iterable[Step]]
+
+
+def _with_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    """A tidy frame from elsewhere may leave out the bookkeeping columns of a bundle."""
+    defaults: dict[str, Any] = {
+        "valid": True, "sham": False, "invalid_reasons": (), "target_type": pd.NA,
+        "area": pd.NA, "first_role": pd.NA,
+    }  # fmt: skip
+    missing = {name: value for name, value in defaults.items() if name not in frame.columns}
+    if not missing and "target_code" in frame.columns:
+        return frame
+    frame = frame.copy()
+    for name, value in missing.items():
+        frame[name] = [value] * len(frame) if isinstance(value, tuple) else value
+    if "target_code" not in frame.columns:  # each pair its own cluster
+        frame["target_code"] = [f"pair-{index}" for index in range(len(frame))]
+    return frame
+
+
 def analyze_frame(
     frame: pd.DataFrame, instrument: Any, *, study: dict[str, Any] | None = None,
-    confidence: float = 0.95,
+    confidence: float = 0.95, progress: Progress | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """results.json as a dict from a tidy pairs frame (see :mod:`analysis.bundle`)."""
+    """results.json as a dict from a tidy pairs frame (see :mod:`analysis.bundle`).
+
+    `progress`, if given, wraps the list of estimation steps (e.g. in a progress bar) and
+    yields them back in order.
+    """
     level = check_confidence(confidence)
+    frame = _with_defaults(frame)
     questions = list(instrument.outcomes())
+    for question in questions:
+        for side in ("control", "protected"):
+            if f"{question.id}__{side}" not in frame.columns:
+                raise ValueError(
+                    f"column {question.id}__{side!s} not in frame: every outcome question of "
+                    f"instrument {instrument.id!r} needs a __control and a __protected column"
+                )
     primary = next((q.id for q in questions if q.outcome.primary), None)
-    invalid = frame[~frame["valid"]]
-    valid = frame[frame["valid"]]
-    tests, shams = valid[~valid["sham"]], valid[valid["sham"]]
+    invalid = frame[~frame["valid"].astype(bool)]
+    valid = frame[frame["valid"].astype(bool)]
+    is_sham = valid["sham"].astype(bool)
+    tests, shams = valid[~is_sham], valid[is_sham]
     reasons = Counter(reason for row in invalid["invalid_reasons"] for reason in row)
     estimates: list[dict[str, Any]] = []
     incomplete: list[dict[str, Any]] = []
-    for question in questions:
-        for sample, subset in (("test", tests), ("sham", shams)):
-            groups = _groups(subset) if sample == "test" else [({}, subset)]
-            for stratum, group in groups:
-                data, n_incomplete = _estimate(group, question, level)
-                entry = {"outcome": question.id, "kind": question.outcome.kind,
-                         "primary": question.id == primary, "sample": sample,
-                         "stratum": stratum, "adjustment": None, **data}  # fmt: skip
-                estimates.append(entry)
-                if n_incomplete and sample == "test" and set(stratum) <= {"target_type"}:
-                    incomplete.append(
-                        {"outcome": question.id, "stratum": stratum, "n_pairs": n_incomplete}
-                    )
+    models: list[dict[str, Any]] = []
+
+    def estimate_step(question: Any, sample: str, stratum: dict[str, str],
+                      group: pd.DataFrame) -> Step:  # fmt: skip
+        def step() -> None:
+            data, n_incomplete = _estimate(group, question, level)
+            entry = {"outcome": question.id, "kind": question.outcome.kind,
+                     "adverse": question.outcome.adverse, "primary": question.id == primary,
+                     "sample": sample, "stratum": stratum, "adjustment": None,
+                     **data}  # fmt: skip
+            estimates.append(entry)
+            if n_incomplete and sample == "test" and set(stratum) <= {"target_type"}:
+                incomplete.append(
+                    {"outcome": question.id, "stratum": stratum, "n_pairs": n_incomplete}
+                )
+
+        return step
+
+    samples: list[tuple[str, list[tuple[dict[str, str], pd.DataFrame]]]] = [
+        ("test", _groups(tests)),
+        ("sham", [({}, shams)]),
+    ]
+    steps = [
+        estimate_step(question, sample, stratum, group)
+        for question in questions
+        for sample, groups in samples
+        for stratum, group in groups
+    ]
+    steps.append(lambda: models.extend(_models(tests, questions)))
+    for step in progress(steps) if progress is not None else steps:
+        step()
     _adjust(estimates, primary)
     data_quality = {
         "n_tests": len(frame),
@@ -160,12 +218,14 @@ def analyze_frame(
             "confidence": level,
             "data_quality": data_quality,
             "estimates": estimates,
-            "models": _models(tests, questions),
+            "models": models,
         }
     )
 
 
-def analyze_bundle(bundle: Bundle | str | Path, *, confidence: float = 0.95) -> dict[str, Any]:
+def analyze_bundle(
+    bundle: Bundle | str | Path, *, confidence: float = 0.95, progress: Progress | None = None
+) -> dict[str, Any]:
     """results.json (DESIGN.md "Analysis results") for a bundle folder or a read :class:`Bundle`.
 
     Parameters
@@ -182,4 +242,6 @@ def analyze_bundle(bundle: Bundle | str | Path, *, confidence: float = 0.95) -> 
         ``estimates`` (one per outcome × sample × stratum), ``models``.
     """
     read = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
-    return analyze_frame(read.pairs, read.instrument, study=read.study, confidence=confidence)
+    return analyze_frame(
+        read.pairs, read.instrument, study=read.study, confidence=confidence, progress=progress
+    )

@@ -31,12 +31,18 @@ _EDGE = 1e-12
 
 
 class McNemarResult(NamedTuple):
-    """Asymptotic χ² (no continuity correction) with its p, exact conditional p and mid-p."""
+    """Asymptotic χ² (no continuity correction) with its p, exact conditional p and mid-p.
+
+    ``chi_square_corrected``/``p_corrected``: with Yates' continuity correction, as R's
+    ``mcnemar.test`` default (for comparison only; not a default of this package).
+    """
 
     chi_square: float | None
     p_asymptotic: float
     p_exact: float
     p_midp: float
+    chi_square_corrected: float | None = None
+    p_corrected: float | None = None
 
 
 def mcnemar_tests(table: PairedTable) -> McNemarResult | None:
@@ -46,6 +52,13 @@ def mcnemar_tests(table: PairedTable) -> McNemarResult | None:
     -----
     m = b + c, k = min(b, c). χ² = (b − c)²/m; exact p = min(1, 2·F(k; m, ½));
     mid-p = exact − P(X = k) if b ≠ c, else 1 − P(X = b)/2 (Fagerland et al. 2013).
+    Corrected: (|b − c| − 1)²/m, uncorrected when b = c (R's ``mcnemar.test``).
+
+    Examples
+    --------
+    >>> tests = mcnemar_tests(PairedTable(20, 12, 2, 16))
+    >>> round(tests.chi_square_corrected, 4), round(tests.p_corrected, 4)
+    (5.7857, 0.0162)
     """
     b, c = table.b, table.c
     m = b + c
@@ -57,7 +70,15 @@ def mcnemar_tests(table: PairedTable) -> McNemarResult | None:
     p_exact = min(1.0, 2.0 * float(stats.binom.cdf(k, m, 0.5)))
     point = float(stats.binom.pmf(k, m, 0.5))
     p_midp = 1.0 - 0.5 * point if b == c else 2.0 * float(stats.binom.cdf(k, m, 0.5)) - point
-    return McNemarResult(float(chi_square), p_asymptotic, p_exact, min(1.0, p_midp))
+    corrected = (abs(b - c) - (1 if b != c else 0)) ** 2 / m
+    return McNemarResult(
+        float(chi_square),
+        p_asymptotic,
+        p_exact,
+        min(1.0, p_midp),
+        float(corrected),
+        float(stats.chi2.sf(corrected, 1)),
+    )
 
 
 def tango_score(table: PairedTable, delta0: float) -> float:
@@ -115,20 +136,29 @@ def tango_interval(table: PairedTable, confidence: float = 0.95) -> ConfidenceIn
     return ConfidenceInterval(low, high)
 
 
-def newcombe_interval(table: PairedTable, confidence: float = 0.95) -> ConfidenceInterval:
-    """Newcombe (1998) method 10 hybrid score interval for (b − c)/n.
+def newcombe_interval(
+    table: PairedTable, confidence: float = 0.95, *, method: int = 10
+) -> ConfidenceInterval:
+    """Newcombe (1998) hybrid score interval for (b − c)/n: method 10 (default) or 8.
 
     Notes
     -----
     With p1 = (a+b)/n (control favourable), p2 = (a+c)/n (protected favourable), the difference
-    p1 − p2 = (b − c)/n. The correlation φ* is corrected by n/2 when A = ad − bc > n/2, set to 0
-    when 0 ≤ A ≤ n/2 or when a margin is 0 (METHODS.md §2).
+    p1 − p2 = (b − c)/n. Method 10: the correlation φ* is corrected by n/2 when A = ad − bc > n/2,
+    set to 0 when 0 ≤ A ≤ n/2 or when a margin is 0 (METHODS.md §2). Method 8 uses the plain
+    φ̂ = A/√(margins) (0 when a margin is 0).
 
     Examples
     --------
     >>> [round(v, 4) for v in newcombe_interval(PairedTable(20, 12, 2, 16))]
     [0.0562, 0.3292]
+    >>> [round(v, 4) for v in newcombe_interval(PairedTable(20, 12, 2, 16), method=8)]
+    [0.0618, 0.3242]
     """
+    if method not in (8, 10):
+        raise ValueError(
+            f"method must be 10 (the default, corrected φ*) or 8 (plain φ̂); got {method!r}"
+        )
     level = check_confidence(confidence)
     a, b, c, d, n = table.a, table.b, table.c, table.d, table.n
     if n == 0:
@@ -139,7 +169,11 @@ def newcombe_interval(table: PairedTable, confidence: float = 0.95) -> Confidenc
     assert l1 is not None and u1 is not None and l2 is not None and u2 is not None
     margins = (a + b) * (c + d) * (a + c) * (b + d)
     cross = a * d - b * c
-    if margins == 0 or 0 <= cross <= n / 2:
+    if margins == 0:
+        phi = 0.0
+    elif method == 8:
+        phi = cross / math.sqrt(margins)
+    elif 0 <= cross <= n / 2:
         phi = 0.0
     elif cross > n / 2:
         phi = (cross - n / 2) / math.sqrt(margins)

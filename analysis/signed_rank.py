@@ -21,6 +21,8 @@ from functools import cache
 import numpy as np
 from scipy import stats
 
+from analysis.walsh import CompactWalsh, SelectedWalsh, median, walsh_averages
+
 EXACT_LIMIT = 50  # R: exact <- (n < 50)
 
 
@@ -68,11 +70,6 @@ class SignedRankResult:
     achieved_confidence: float | None
 
 
-def _walsh_averages(x: np.ndarray) -> np.ndarray:
-    rows, cols = np.triu_indices(x.size)
-    return np.sort((x[rows] + x[cols]) / 2.0)
-
-
 def _z_statistic(x: np.ndarray, shift: float, correct: bool) -> float:
     """R's internal W(d): standardised signed-rank statistic of x − d (zeros dropped)."""
     shifted = x - shift
@@ -88,28 +85,19 @@ def _z_statistic(x: np.ndarray, shift: float, correct: bool) -> float:
     return (centred - correction) / sigma
 
 
-def _invert(x: np.ndarray, breakpoints: np.ndarray, quantile: float) -> float:
+def _invert(x: np.ndarray, walsh: CompactWalsh | SelectedWalsh, quantile: float) -> float:
     """Where the step function W(d) (non-increasing) crosses `quantile`, located exactly.
 
     W is constant between consecutive Walsh averages; R's ``uniroot`` converges to the same
     breakpoint up to its tolerance (1e-4), so this is R's limit without the tolerance.
     """
-    if _z_statistic(x, breakpoints[0], True) - quantile <= 0:
-        return float(breakpoints[0])
-    if _z_statistic(x, breakpoints[-1], True) - quantile >= 0:
-        return float(breakpoints[-1])
-    lo, hi = 0, breakpoints.size - 2  # interval j is (breakpoints[j], breakpoints[j + 1])
-    while lo < hi:
-        middle = (lo + hi) // 2
-        midpoint = (breakpoints[middle] + breakpoints[middle + 1]) / 2
-        if _z_statistic(x, midpoint, True) - quantile <= 0:
-            hi = middle
-        else:
-            lo = middle + 1
-    midpoint = (breakpoints[lo] + breakpoints[lo + 1]) / 2
-    if _z_statistic(x, midpoint, True) - quantile > 0:
-        return float(breakpoints[-1])
-    return float(breakpoints[lo])
+    if _z_statistic(x, walsh.lowest, True) - quantile <= 0:
+        return walsh.lowest
+    if _z_statistic(x, walsh.highest, True) - quantile >= 0:
+        return walsh.highest
+    return walsh.first_step(
+        lambda step, following: _z_statistic(x, (step + following) / 2, True) - quantile <= 0
+    )
 
 
 def signed_rank(differences: np.ndarray, confidence: float) -> SignedRankResult | None:
@@ -142,8 +130,8 @@ def signed_rank(differences: np.ndarray, confidence: float) -> SignedRankResult 
     statistic = float(ranks[x > 0].sum())
     has_ties = np.unique(ranks).size != n
     exact = n < EXACT_LIMIT and not has_ties and n == len(differences)
-    walsh = _walsh_averages(x)
-    estimate = float(np.median(walsh))
+    walsh = walsh_averages(x)
+    estimate = median(walsh)
     if exact:
         if statistic > n * (n + 1) / 4:
             tail = 1.0 - psignrank(statistic - 1, n)
@@ -159,23 +147,22 @@ def signed_rank(differences: np.ndarray, confidence: float) -> SignedRankResult 
             p_value,
             True,
             estimate,
-            float(walsh[k - 1]),
-            float(walsh[m - k]),
+            walsh.order_statistic(k),
+            walsh.order_statistic(m - k + 1),
             achieved,
         )
     z = _z_statistic(x, 0.0, True)
     p_value = min(1.0, 2.0 * float(stats.norm.sf(abs(z))))
-    breakpoints = np.unique(walsh)
-    if breakpoints.size == 1:  # all differences equal: no interval
+    if walsh.lowest == walsh.highest:  # all differences equal: no interval
         return SignedRankResult(n, statistic, p_value, False, estimate, None, None, None)
     level_alpha = alpha
     while (
-        _z_statistic(x, breakpoints[0], True) < stats.norm.isf(level_alpha / 2)
-        or _z_statistic(x, breakpoints[-1], True) > stats.norm.ppf(level_alpha / 2)
+        _z_statistic(x, walsh.lowest, True) < stats.norm.isf(level_alpha / 2)
+        or _z_statistic(x, walsh.highest, True) > stats.norm.ppf(level_alpha / 2)
     ) and level_alpha < 1:
         level_alpha *= 2  # R widens alpha until both ends of the range reject
     if level_alpha >= 1:
         return SignedRankResult(n, statistic, p_value, False, estimate, None, None, 0.0)
-    low = _invert(x, breakpoints, float(stats.norm.isf(level_alpha / 2)))
-    high = _invert(x, breakpoints, float(stats.norm.ppf(level_alpha / 2)))
+    low = _invert(x, walsh, float(stats.norm.isf(level_alpha / 2)))
+    high = _invert(x, walsh, float(stats.norm.ppf(level_alpha / 2)))
     return SignedRankResult(n, statistic, p_value, False, estimate, low, high, 1.0 - level_alpha)

@@ -106,6 +106,8 @@ class PairedTable:
 def as_binary(values: Any, name: str) -> np.ndarray:
     """A boolean array from 0/1 or True/False values; anything else is a ValueError."""
     series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    if series.dtype == bool:  # already checked: nothing to convert, value by value
+        return series.to_numpy(dtype=bool)
     result = np.zeros(len(series), dtype=bool)
     for position, value in enumerate(series.tolist()):
         if value is None or (isinstance(value, float) and value != value) or value is pd.NA:

@@ -21,28 +21,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from fieldwork import db
+    from fieldwork import compression, db
     from fieldwork.extensions import babel, csrf, login_manager, select_locale
 
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compression.init_app(app)
     from fieldwork import templating
 
     templating.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from fieldwork.api.pwa import bp as pwa_bp
+    from fieldwork.api.routes import bp as api_bp
     from fieldwork.auth.routes import bp as auth_bp
     from fieldwork.coordinator.routes import bp as coordinator_bp
     from fieldwork.main.routes import bp as main_bp
+    from fieldwork.public.routes import bp as public_bp
     from fieldwork.tester.routes import bp as tester_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tester_bp)
     app.register_blueprint(coordinator_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(public_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
     app.cli.add_command(export)
+    from fieldwork.coordinator.targets import import_targets_command
+
+    app.cli.add_command(import_targets_command)
+    from fieldwork.public.cli import release
+
+    app.cli.add_command(release)
 
 
 @click.command("init-db")
@@ -97,9 +103,15 @@ def demo(seed: int, password: str | None, reset: bool) -> None:
     result = build_demo(session=session, seed=seed, password=password)
     click.echo(f"Demo studies: {', '.join(result.studies)}")
     click.echo(f"Database: {_safe_url(current_app.config['DATABASE_URL'])}")
-    click.echo("Logins (username / password):")
+    click.echo("Logins (every demo user has the same password):")
+    testers = [username for username, role in result.logins if role == "tester"]
     for username, role in result.logins:
-        click.echo(f"  {username:<12} {result.password}   ({role})")
+        if role != "tester":
+            click.echo(f"  {username:<14} {role:<12} password: {result.password}")
+    if testers:
+        names = f"{testers[0]} … {testers[-1]}" if len(testers) > 1 else testers[0]
+        click.echo(f"  {names:<14} {'tester':<12} password: {result.password}")
+    click.echo("Open http://127.0.0.1:5000 and sign in (t01 has tests tonight).")
 
 
 def _safe_url(url: str) -> str:

@@ -91,6 +91,8 @@ class Target(SQLModel, table=True):
 class Tester(SQLModel, table=True):
     """A pseudonymous tester: code and coarse matching attributes only (GDPR art. 9 minimisation)."""
 
+    __test__ = False  # not a pytest test class
+
     __table_args__ = (UniqueConstraint("study_id", "code"),)
     id: int | None = Field(default=None, primary_key=True)
     study_id: int = Field(foreign_key="study.id", index=True)
@@ -213,6 +215,18 @@ class PairReview(SQLModel, table=True):
     message_to_testers: str = Field(default="", max_length=2000)
     reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewMessage(SQLModel, table=True):
+    """A coordinator's message about one team's report of a test; only that team sees it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    test_id: int = Field(foreign_key="test.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    state: str = Field(max_length=16)  # the review state the message came with
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Incident(SQLModel, table=True):

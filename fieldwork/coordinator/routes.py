@@ -1,17 +1,18 @@
-"""Coordinator and researcher pages (laptop). This first page is the study overview."""
+"""Coordinator and researcher pages (laptop): studies, targets, people, schedule, monitoring,
+review and the audit trail. Importing this module registers every view on ``bp``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from fieldwork.coordinator import (  # noqa: F401  (the imports register the views)
+    audit_pages,
+    monitoring,
+    people,
+    releases,
+    review,
+    schedule,
+    studies,
+    targets,
+)
+from fieldwork.coordinator.blueprint import bp
 
-from fieldwork.auth.access import roles_required
-from fieldwork.db import get_session
-from fieldwork.services.studies import study_overview
-
-bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-
-@bp.get("/")
-@roles_required("coordinator", "researcher", "admin")
-def index() -> str:
-    return render_template("coordinator/index.html", rows=study_overview(get_session()))
+__all__ = ["bp"]

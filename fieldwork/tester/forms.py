@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from forms import Instrument
 from forms.wtf import build_form_class
@@ -63,3 +63,28 @@ def answers_to_formdata(instrument: Instrument, answers: dict[str, Any]) -> dict
         else:
             data[question.id] = str(value)
     return data
+
+
+INCIDENT_KIND_LABELS = {
+    "threat": _l("Threatened or intimidated"),
+    "violence": _l("Physical aggression"),
+    "unwell": _l("Unwell or injured"),
+    "police": _l("Police or security involved"),
+    "other": _l("Something else"),
+}
+
+
+class IncidentForm(FlaskForm):
+    kind = RadioField(
+        _l("What happened?"),
+        choices=[
+            SelectChoice(value=kind, label=label) for kind, label in INCIDENT_KIND_LABELS.items()
+        ],
+        validators=[InputRequired(message=_l("Choose what happened."))],
+    )
+    description = TextAreaField(
+        _l("In a few words (optional)"),
+        description=_l("No names or descriptions of people."),
+        validators=[Length(max=500)],
+        render_kw={"rows": 3, "maxlength": 500},
+    )

@@ -17,7 +17,9 @@ from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.db import get_session
+from fieldwork.i18n import translate_message
 from fieldwork.models import User
+from fieldwork.services import incidents as incident_service
 from fieldwork.services import reports as report_service
 from fieldwork.services.assignments import (
     Assignment,
@@ -25,7 +27,13 @@ from fieldwork.services.assignments import (
     assignments_for_user,
     group_by_night,
 )
-from fieldwork.tester.forms import amendment_form, answers_to_formdata, field_errors, report_form
+from fieldwork.tester.forms import (
+    IncidentForm,
+    amendment_form,
+    answers_to_formdata,
+    field_errors,
+    report_form,
+)
 from fieldwork.timeutil import tonight
 
 bp = Blueprint("tester", __name__, url_prefix="/tester")
@@ -63,6 +71,7 @@ def report(test_id: int) -> Page:
     form = report_form(instrument, str(get_locale()))
     if request.method == "POST":
         if not form.validate():
+            _translate_field_errors(form)
             return render_template(
                 "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
             ), 422
@@ -79,7 +88,7 @@ def report(test_id: int) -> Page:
         )
         if result.status == "invalid":
             for name, messages in result.errors.items():
-                field_errors(form, name).extend(messages)
+                field_errors(form, name).extend(translate_message(m) for m in messages)
             return render_template(
                 "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
             ), 422
@@ -146,8 +155,45 @@ def amend(test_id: int) -> Page:
             flash(_("Your amendment is saved. The original report stays on record."), "success")
             return redirect(url_for("tester.report", test_id=test_id), 303)
         for name, messages in result.errors.items():
-            field_errors(form, name).extend(messages)
+            field_errors(form, name).extend(translate_message(m) for m in messages)
+    _translate_field_errors(form)
     return _show_report(assignment, amend_form=form), 422
+
+
+@bp.route("/incident", methods=["GET", "POST"])
+@roles_required("tester")
+def incident() -> Page:
+    """Help / incident: recorded at once (against the test when the page was opened from one)."""
+    test_id = request.args.get("test", type=int)
+    assignment = _assignment_or_404(test_id) if test_id is not None else None
+    form = IncidentForm()
+    if form.validate_on_submit():
+        incident_service.record_incident(
+            session=get_session(),
+            user=_user(),
+            kind=form.kind.data,
+            description=form.description.data or "",
+            assignment=assignment,
+        )
+        flash(
+            _(
+                "Your coordinator can see your message now. If you are in danger, call 112. "
+                "Stop the test if you do not feel safe."
+            ),
+            "success",
+        )
+        if assignment is not None:
+            return redirect(url_for("tester.report", test_id=assignment.test.id), 303)
+        return redirect(url_for("tester.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("tester/incident.html", form=form, assignment=assignment), status
+
+
+def _translate_field_errors(form: FlaskForm) -> None:
+    """Answer errors come from ``forms`` in English; show them in the user's language."""
+    for field in form:
+        if field.errors:
+            field.errors = [translate_message(str(message)) for message in field.errors]
 
 
 def _int_or_none(value: Any) -> int | None:

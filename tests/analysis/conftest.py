@@ -97,3 +97,35 @@ def bundle_writer() -> Callable[..., Path]:
 @pytest.fixture
 def make_row() -> Callable[..., dict[str, str]]:
     return pair_row
+
+
+CELLS = {"a": ("yes", "yes"), "b": ("no", "yes"), "c": ("yes", "no"), "d": ("no", "no")}
+
+
+def table_rows(counts: tuple[int, int, int, int], *, start: int = 0, **values: str) -> list[dict]:
+    """pairs.csv rows whose `admitted` table (rows control, columns protected) is (a, b, c, d).
+
+    `admitted__protected`/`__control` per cell from CELLS (protected, control); first_role empty,
+    so that the model has no order term and β = log(c/b).
+    """
+    rows = []
+    for cell, count in zip("abcd", counts, strict=True):
+        protected, control = CELLS[cell]
+        for _ in range(count):
+            start += 1
+            rows.append(pair_row(start, admitted__protected=protected, admitted__control=control,
+                                 first_role="", **values))  # fmt: skip
+    return rows
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Any]:
+    """Invoke the console script's group (fieldwork.cli:main) in-process with click's runner."""
+    from click.testing import CliRunner
+
+    from fieldwork.cli import main
+
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(main, [str(arg) for arg in args], catch_exceptions=False)
+
+    return invoke

@@ -11,7 +11,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import SquareTable, mcnemar
 
 from analysis.binary import PairedBinaryResult, paired_binary, paired_binary_from_frame
-from analysis.paired_tests import tango_score
+from analysis.paired_tests import mcnemar_tests, newcombe_interval, tango_score
 from analysis.proportions import clopper_pearson_interval, midp_interval, wilson_interval
 from analysis.table import PairedTable
 
@@ -262,3 +262,28 @@ def test_result_is_frozen_and_has_scipy_aliases() -> None:
     assert r.statistic == r.net_difference and r.pvalue == r.p_value
     assert r.table == PairedTable(20, 12, 2, 16)
     assert math.isclose(r.discordance, 14 / 50)
+
+
+@pytest.mark.parametrize(
+    ("counts", "chi_square", "p_value"),
+    [
+        # R ?mcnemar.test: mcnemar.test(matrix(c(794, 86, 150, 570), 2)) -> 16.8178, 4.1146e-05
+        (V1, 16.8178, 4.1146e-05),
+        # Armitage & Berry (1994) p. 127: mcnemar.test(matrix(c(20, 2, 12, 16), 2)) -> 5.7857
+        (V2, 5.7857, 0.0162),
+    ],
+)
+def test_continuity_corrected_mcnemar(counts: tuple, chi_square: float, p_value: float) -> None:
+    tests = mcnemar_tests(PairedTable(*counts))
+    assert tests.chi_square_corrected == pytest.approx(chi_square, abs=FOUR)
+    assert tests.p_corrected == pytest.approx(p_value, rel=1e-4, abs=FOUR)
+    reference = mcnemar([[counts[0], counts[1]], [counts[2], counts[3]]], exact=False)
+    assert tests.chi_square_corrected == pytest.approx(reference.statistic, rel=1e-12)
+
+
+def test_v2_newcombe_method_8_plain_phi() -> None:
+    # Newcombe (1998) Table II, method 8 on Armitage & Berry's table: (0.0618, 0.3242)
+    interval = newcombe_interval(PairedTable(*V2), method=8)
+    assert tuple(interval) == pytest.approx((0.0618, 0.3242), abs=FOUR)
+    with pytest.raises(ValueError, match="method must be 10"):
+        newcombe_interval(PairedTable(*V2), method=9)

@@ -13,14 +13,22 @@ from tests.support import csrf_from
 
 def login(client, username, password):
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 def test_demo_prints_logins_that_work(app, client, runner):
     result = runner.invoke(args=["demo", "--seed", "11"])
     assert result.exit_code == 0, result.output
-    logins = dict(re.findall(r"^\s+(\S+)\s+(\S+)\s+\(\w+\)$", result.output, re.MULTILINE))
+    lines = re.findall(
+        r"^  (\S+)(?: … (\S+))?\s+(\w+)\s+password: (\S+)$", result.output, re.MULTILINE
+    )
+    logins = {first: password for first, _last, _role, password in lines}
     assert {"admin", "coordinator", "researcher", "t01"} <= set(logins)
+    assert any(
+        f == "t01" and last.startswith("t") and role == "tester" for f, last, role, _ in lines
+    )
     assert len(set(logins.values())) == 1  # one random password for all
     response = login(client, "t01", logins["t01"])
     assert response.status_code == 302 and response.headers["Location"].endswith("/tester/")
@@ -43,7 +51,10 @@ def test_demo_with_password_and_reset(app, runner):
         session = get_session()
         assert session.exec(select(func.count()).select_from(Study)).one() == 2
         assert session.exec(select(func.count()).select_from(Test)).one() >= 150
-        assert session.exec(select(func.count()).select_from(User).where(User.username == "t01")).one() == 1
+        assert (
+            session.exec(select(func.count()).select_from(User).where(User.username == "t01")).one()
+            == 1
+        )
 
 
 def test_demo_refuses_a_database_with_real_studies(app, runner, world):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 16:43:21.401675
+Create Date: 2026-11-28 16:45:37.987006
 """
 
 from collections.abc import Sequence
@@ -328,6 +328,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("test_id"),
     )
     op.create_table(
+        "reviewmessage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("test_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["team.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["test_id"],
+            ["test.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("reviewmessage", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reviewmessage_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reviewmessage_test_id"), ["test_id"], unique=False)
+
+    op.create_table(
         "visitreport",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("uuid", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -438,6 +465,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_visitreport_test_id"))
 
     op.drop_table("visitreport")
+    with op.batch_alter_table("reviewmessage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reviewmessage_test_id"))
+        batch_op.drop_index(batch_op.f("ix_reviewmessage_team_id"))
+
+    op.drop_table("reviewmessage")
     op.drop_table("pairreview")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_study_id"))

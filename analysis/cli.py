@@ -1,0 +1,239 @@
+"""``mysteryguest analyze | power | simulate``: the analysis commands (no app, no database).
+
+Registered lazily on the console script's group (``fieldwork.cli``), so importing this module
+must stay cheap: numpy, scipy and pandas are imported inside the commands. Errors are one line
+(``click.ClickException``) and leave nothing behind: outputs are written into a temporary
+sibling folder that is renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+T = TypeVar("T")
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+def _check_out(out: Path, force: bool, *, protect: Path | None = None) -> None:
+    """Refuse an --out that is a file, or a non-empty folder without --force."""
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} exists and is not a folder", param_hint="'--out'")
+    if protect is not None and out.exists():
+        resolved, kept = out.resolve(), protect.resolve()
+        if resolved == kept or resolved in kept.parents:
+            raise click.BadParameter(
+                f"{out} holds the bundle being read; choose another folder", param_hint="'--out'"
+            )
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise click.BadParameter(
+            f"{out} is not empty; choose a new folder or pass --force to replace it",
+            param_hint="'--out'",
+        )
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A temporary sibling of `out` to write into, renamed to `out` when the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        yield staging
+        if out.is_dir():
+            shutil.rmtree(out)  # empty, or --force was given (checked before any work)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _progress_bar(steps: list[T]) -> Iterable[T]:
+    with click.progressbar(steps, label="Estimating", file=sys.stderr) as bar:
+        yield from bar
+
+
+@click.command("analyze")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New (or empty) folder for results.json, estimates.csv, figures, report.html.",
+)
+@click.option(
+    "--confidence",
+    default=0.95,
+    show_default=True,
+    type=float,
+    help="Level of every confidence interval, between 0 and 1.",
+)
+@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
+    """Analyse an export BUNDLE folder: estimates, tables, figures and a report."""  # fmt: skip
+    if not 0 < confidence < 1:
+        raise click.BadParameter(
+            f"{confidence} is not between 0 and 1 (e.g. 0.95)", param_hint="'--confidence'"
+        )
+    _check_out(out, force, protect=bundle)
+    from analysis.bundle import BundleError, read_bundle
+    from analysis.outputs import write_outputs
+    from analysis.result import analyze as run_analysis
+
+    try:
+        read = read_bundle(bundle)
+        result = run_analysis(
+            read, confidence=confidence, progress=_progress_bar if sys.stderr.isatty() else None
+        )
+    except (BundleError, ValueError) as error:
+        raise click.ClickException(_one_line(error)) from None
+    labels = {question.id: question.label_in("en") for question in read.outcomes()}
+    with _staged(out) as staging:
+        written = write_outputs(result, staging, labels=labels)
+    quality = result.data_quality
+    click.echo(
+        f"{quality['n_valid_tests']} valid tests ({quality['n_invalid']} invalid, "
+        f"{quality['n_sham']} sham) of {quality['n_tests']}; wrote {len(written)} files to {out}"
+    )
+
+
+@click.command("power")
+@click.option(
+    "--p10",
+    type=float,
+    required=True,
+    help="Expected share of pairs in which only the control team is favoured.",
+)
+@click.option(
+    "--p01",
+    type=float,
+    required=True,
+    help="Expected share of pairs in which only the protected team is favoured.",
+)
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Two-sided level.")
+@click.option(
+    "--power", "target_power", type=float, default=0.8, show_default=True, help="Target power."
+)
+@click.option(
+    "--strata",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Number of target types tested as one family (Holm: each at alpha/K).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON (keys connor, miettinen, exact, midp: pairs per stratum).",
+)
+def power(
+    p10: float, p01: float, alpha: float, target_power: float, strata: int, as_json: bool
+) -> None:
+    """Pairs needed per stratum for McNemar's test of the net difference p10 − p01."""  # fmt: skip
+    from analysis.power import sample_size
+
+    try:
+        result = sample_size(p10, p01, alpha=alpha, power=target_power, strata=strata)
+    except ValueError as error:
+        raise click.ClickException(_one_line(error)) from None
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, allow_nan=False))
+        return
+
+    def pairs(value: Any, unrounded: Any = None) -> str:
+        if value is None:
+            return "–"
+        return f"{value} pairs" + (f" (n = {unrounded:.4f})" if unrounded is not None else "")
+
+    family = f", Holm across {strata} types: each test at α/{strata} = {result.alpha_per_test:.4g}"
+    click.echo(
+        f"Two-sided McNemar test, p10 = {p10}, p01 = {p01} (net {p10 - p01:+.4f}), "
+        f"α = {alpha}, power {target_power}" + (family if strata > 1 else "")
+    )
+    rows = [
+        ("Connor (1987), normal approximation", pairs(result.connor, result.connor_unrounded)),
+        ("Miettinen (1968)", pairs(result.miettinen, result.miettinen_unrounded)),
+        ("exact conditional test, enumerated", pairs(result.exact)),
+        ("mid-p test, enumerated", pairs(result.midp)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, text in rows:
+        click.echo(f"  {name:<{width}}  {text}")
+    if strata > 1 and result.midp is not None:
+        click.echo(f"  per stratum; {strata} strata need {strata * result.midp} pairs (mid-p)")
+    if result.note:
+        click.echo(f"Note: {result.note}")
+
+
+def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> Any:
+    effects: dict[str, tuple[float, float]] = {}
+    for value in values:
+        name, equals, shares = value.partition("=")
+        parts = shares.split(",")
+        try:
+            if not equals or not name or len(parts) != 2:
+                raise ValueError
+            p10, p01 = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise click.BadParameter(
+                f"{value!r}: expected TYPE=P10,P01, e.g. club=0.2,0.05"
+            ) from None
+        effects[name] = (p10, p01)
+    return effects or None
+
+
+@click.command("simulate")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New (or empty) folder for the synthetic bundle and truth.json.",
+)
+@click.option("--pairs", type=click.IntRange(min=1), required=True, help="Number of tests.")
+@click.option("--seed", type=int, required=True, help="Random seed: same seed, same files.")
+@click.option(
+    "--effect",
+    "effects",
+    multiple=True,
+    callback=_effects,
+    metavar="TYPE=P10,P01",
+    help="Target type with the shares of control-only (P10) and protected-only (P01) "
+    "admissions; repeat per type. Default: club, bar, lounge.",
+)
+@click.option(
+    "--targets",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of venues (default: about one per 8 pairs).",
+)
+@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+def simulate(
+    out: Path,
+    pairs: int,
+    seed: int,
+    effects: dict[str, tuple[float, float]] | None,
+    targets: int | None,
+    force: bool,
+) -> None:
+    """Write a synthetic export bundle with known truth (venue clustering included)."""  # fmt: skip
+    _check_out(out, force)
+    from analysis.simulate import simulate_bundle
+
+    try:
+        with _staged(out) as staging:
+            simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects, targets=targets)
+    except ValueError as error:
+        raise click.ClickException(_one_line(error)) from None
+    click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")

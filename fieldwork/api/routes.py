@@ -1,0 +1,215 @@
+"""``POST /api/reports`` (the outbox's intake), device status and incidents, as JSON.
+
+Same rules as the HTML form: the answers go through :func:`submit_report`; CSRF is checked by
+Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message`` (or
+``errors``: field → messages) in the user's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from fieldwork.db import get_session
+from fieldwork.i18n import translate_errors
+from fieldwork.models import User
+from fieldwork.services import devices as device_service
+from fieldwork.services import reports as report_service
+from fieldwork.services.assignments import assignment_for_user
+from forms import unknown_keys
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+REPORT_KEYS = frozenset(
+    {
+        "uuid",
+        "test_id",
+        "instrument",
+        "instrument_version",
+        "answers",
+        "device_time",
+        "elapsed_seconds",
+    }
+)
+DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
+
+
+def _reply(http_status: int, /, **body: Any) -> tuple[Response, int]:
+    return jsonify(body), http_status
+
+
+@bp.before_request
+def _signed_in_tester() -> tuple[Response, int] | None:
+    if not current_user.is_authenticated:
+        return _reply(
+            401, error="unauthorized", message=_("You are signed out. Sign in again to send.")
+        )
+    if current_user.role != "tester":
+        return _reply(403, error="forbidden", message=_("Only testers send reports."))
+    return None
+
+
+def _json_object() -> dict[str, Any] | None:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _malformed() -> tuple[Response, int]:
+    return _reply(
+        400,
+        error="malformed",
+        message=_("The request body is not a JSON object. Nothing was saved."),
+    )
+
+
+def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[str, list[str]]:
+    return {
+        key: [_("Unknown field %(name)s. Leave it out.", name=key)]
+        for key in sorted(set(data) - allowed)
+    }
+
+
+def _whole_number(value: Any) -> int | None:
+    """``value`` when it is a whole number (not a bool, not a float), else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+@bp.post("/reports")
+def reports() -> tuple[Response, int]:
+    data = _json_object()
+    if data is None:
+        return _malformed()
+    errors = _unknown_key_errors(data, REPORT_KEYS)
+    for key in ("uuid", "test_id", "answers"):
+        if key not in data:
+            errors[key] = [_("This field is required.")]
+    test_id = _whole_number(data.get("test_id"))
+    if "test_id" in data and test_id is None:
+        errors["test_id"] = [_("Give the test as a whole number.")]
+    if "uuid" in data and not isinstance(data["uuid"], str):
+        errors["uuid"] = [_("Give the report id as a text (a UUID).")]
+    answers = data.get("answers")
+    if "answers" in data and not isinstance(answers, dict):
+        errors["answers"] = [_("Give the answers as an object: question id → answer.")]
+        answers = None
+    instrument_version = data.get("instrument_version")
+    if instrument_version is not None and _whole_number(instrument_version) is None:
+        errors["instrument_version"] = [_("Give the questionnaire version as a whole number.")]
+    instrument_id = data.get("instrument")
+    if instrument_id is not None and not isinstance(instrument_id, str):
+        errors["instrument"] = [_("Give the questionnaire as a text.")]
+    elapsed = data.get("elapsed_seconds")
+    if elapsed is not None and _whole_number(elapsed) is None:
+        errors["elapsed_seconds"] = [_("Give the time spent on the form in whole seconds.")]
+    device_time = _aware_datetime(data.get("device_time"))
+    if data.get("device_time") is not None and device_time is None:
+        errors["device_time"] = [
+            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
+        ]
+    if errors:
+        return _reply(422, error="invalid", errors=errors)
+
+    assert test_id is not None and isinstance(answers, dict)
+    session = get_session()
+    assignment = assignment_for_user(session, current_user.id, test_id)
+    if assignment is None:
+        return _reply(
+            404, error="not_found", message=_("This test does not exist or is not yours.")
+        )
+    instrument = report_service.instrument_of(assignment)
+    unknown = unknown_keys(instrument, answers)
+    if unknown:
+        return _reply(
+            422,
+            error="invalid",
+            errors={
+                "answers": [
+                    _("Unknown questions: %(names)s. Reload the form.", names=", ".join(unknown))
+                ]
+            },
+        )
+    result = report_service.submit_report(
+        session=session,
+        assignment=assignment,
+        user=_user(),
+        submission=report_service.ReportSubmission(
+            uuid=data["uuid"],
+            answers=answers,
+            instrument_id=instrument_id,
+            instrument_version=instrument_version,
+            device_time=device_time,
+            elapsed_seconds=elapsed,
+        ),
+        skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
+    )
+    report_url = url_for("tester.report", test_id=test_id)
+    if result.status == "invalid":
+        return _reply(422, error="invalid", errors=translate_errors(result.errors))
+    if result.status == "conflict":
+        return _reply(
+            409,
+            status="conflict",
+            uuid=data["uuid"],
+            report_url=report_url,
+            message=_(
+                "Your team had already sent a different report for this test. We kept this "
+                "version for the coordinator; nothing was overwritten. To correct the report, "
+                "open it and add an amendment."
+            ),
+        )
+    assert result.report is not None
+    body = {
+        "status": result.status,
+        "uuid": result.report.uuid,
+        "report_url": report_url,
+        "received_at": result.report.received_at.isoformat(),
+        "message": _("Sent. Your report is saved and locked."),
+    }
+    return _reply(201 if result.status == "created" else 200, **body)
+
+
+@bp.post("/device-status")
+def device_status() -> tuple[Response, int]:
+    data = _json_object()
+    if data is None:
+        return _malformed()
+    errors = _unknown_key_errors(data, DEVICE_KEYS)
+    device_id = data.get("device_id")
+    if not isinstance(device_id, str) or not 0 < len(device_id.strip()) <= 64:
+        errors["device_id"] = [_("Give a device id of 1 to 64 characters.")]
+    unsent = _whole_number(data.get("unsent_count"))
+    if unsent is None or not 0 <= unsent <= device_service.MAX_UNSENT:
+        errors["unsent_count"] = [_("Give the number of unsent reports as a whole number.")]
+    if errors:
+        return _reply(422, error="invalid", errors=errors)
+    assert isinstance(device_id, str) and unsent is not None
+    device_service.record_device_status(
+        session=get_session(),
+        user=_user(),
+        device_id=device_id,
+        unsent_count=unsent,
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    return _reply(200, status="ok")
+
+
+def _user() -> User:
+    return current_user.record
+
+
+def _aware_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 string with a time zone as a datetime, else None (naive times are refused)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

@@ -1,0 +1,209 @@
+"""Forms of the coordinator pages (labels translated lazily)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from fieldwork.models import ORDER_RULES, PURPOSES, STUDY_DOMAINS, TEAM_ROLES
+from fieldwork.services.people import AGE_BANDS, GENDERS
+
+
+def options(items: Iterable[Any]) -> list[SelectChoice]:
+    """Select choices from values or (value, label) tuples."""
+    return [
+        SelectChoice(value=item[0], label=item[1])
+        if isinstance(item, tuple)
+        else SelectChoice(value=item, label=str(item))
+        for item in items
+    ]
+
+
+class CoordinatorForm(FlaskForm):
+    """Base form: every field gets a ``render_kw`` dict, which the shared field macro reads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.render_kw is None:
+                field.render_kw = {}
+
+
+class ActionForm(CoordinatorForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StudyForm(CoordinatorForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    domain = SelectField(_l("Domain"), choices=options(STUDY_DOMAINS))
+    instrument = SelectField(_l("Instrument and version"))
+    purpose = SelectField(_l("Purpose"), choices=options(PURPOSES))
+    order_rule = SelectField(_l("Order rule"), choices=options(ORDER_RULES))
+    planned_gap_minutes = IntegerField(
+        _l("Planned gap between the teams (minutes)"),
+        validators=[InputRequired(), NumberRange(0, 10080)],
+    )
+    max_interval_minutes = IntegerField(
+        _l("Maximum interval for a valid pair (minutes)"),
+        validators=[InputRequired(), NumberRange(1, 20160)],
+    )
+    seed = IntegerField(
+        _l("Randomisation seed"), validators=[InputRequired(), NumberRange(0, 2**31)]
+    )
+    publication_min_cell = IntegerField(
+        _l("Publication minimum cell"), validators=[InputRequired(), NumberRange(1, 1000)]
+    )
+    target_types = StringField(
+        _l("Target types"),
+        description=_l(
+            "Comma-separated, e.g. club, bar, cafe, other. Empty: the domain's defaults."
+        ),
+        validators=[Length(max=500)],
+    )
+    target_sample_size = StringField(
+        _l("Target sample size per type (valid pairs)"),
+        description=_l("e.g. club=40, bar=30"),
+        validators=[Length(max=500)],
+    )
+    planned_p10 = DecimalField(
+        _l("Planned share of pairs where only the control group is admitted (p10)"),
+        validators=[Optional(), NumberRange(0, 1)],
+        places=None,
+    )
+    planned_p01 = DecimalField(
+        _l("Planned share of pairs where only the protected group is admitted (p01)"),
+        validators=[Optional(), NumberRange(0, 1)],
+        places=None,
+    )
+
+
+class StatusForm(CoordinatorForm):
+    status = SelectField(choices=options(["fieldwork", "closed"]))
+
+
+class TargetForm(CoordinatorForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    target_type = SelectField(_l("Type"))
+    area = StringField(_l("Area"), validators=[DataRequired(), Length(max=64)])
+    active = BooleanField(_l("Active (may be scheduled)"))
+
+
+class ImportForm(CoordinatorForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class ImportConfirmForm(CoordinatorForm):
+    content = TextAreaField(validators=[DataRequired()])
+
+
+class TesterForm(CoordinatorForm):
+    code = StringField(_l("Code (pseudonym)"), validators=[DataRequired(), Length(max=16)])
+    group = SelectField(_l("Group"), choices=options(TEAM_ROLES))
+    gender = SelectField(_l("Gender (at the door)"), choices=options(GENDERS))
+    age_band = SelectField(_l("Age band"), choices=options(AGE_BANDS))
+    language = StringField(_l("Language used at the door"), validators=[Length(max=32)])
+    username = SelectField(_l("Tester account"), validate_choice=False)
+    active = BooleanField(_l("Active"), default=True)
+
+
+class TeamForm(CoordinatorForm):
+    code = StringField(_l("Team code"), validators=[DataRequired(), Length(max=16)])
+    role = SelectField(_l("Role"), choices=options(TEAM_ROLES))
+
+
+class MemberForm(CoordinatorForm):
+    tester_id = SelectField(_l("Tester"), coerce=int, validate_choice=False)
+
+
+class PairForm(CoordinatorForm):
+    code = StringField(_l("Pair code"), validators=[DataRequired(), Length(max=16)])
+    protected_team_id = SelectField(
+        _l("Protected team (or first sham team)"), coerce=int, validate_choice=False
+    )
+    control_team_id = SelectField(
+        _l("Control team (or second sham team)"), coerce=int, validate_choice=False
+    )
+    sham = BooleanField(_l("Sham pair (two teams of the same group)"))
+    accept_differences = BooleanField(_l("Pair them anyway, despite the differences listed"))
+
+
+class ScheduleForm(CoordinatorForm):
+    nights = StringField(
+        _l("Nights"),
+        description=_l("Dates of the evenings, comma-separated: 2026-12-04, 2026-12-05"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    window_start = TimeField(_l("Window starts"), validators=[InputRequired()])
+    window_end = TimeField(
+        _l("Window ends"),
+        description=_l("Before the start: the window runs past midnight."),
+        validators=[InputRequired()],
+    )
+    slot_minutes = IntegerField(
+        _l("Slot per visit (minutes)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(5, 1440)],
+    )
+    visits_per_target = IntegerField(
+        _l("Visits per target"), default=1, validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    pair_ids = MultiCheckboxField(_l("Pairs"), coerce=int, validate_choice=False)
+    target_ids = MultiCheckboxField(_l("Targets"), coerce=int, validate_choice=False)
+    retest = BooleanField(_l("Retest: targets visited before may be visited again"))
+    fingerprint = StringField(validators=[Optional(), Length(max=64)])
+
+
+class MoveForm(CoordinatorForm):
+    protected_at = TimeField(_l("Protected team's time"), validators=[InputRequired()])
+    control_at = TimeField(_l("Control team's time"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class CancelForm(CoordinatorForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling"), validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class ReviewStateForm(CoordinatorForm):
+    state = SelectField(_l("New state"), choices=[])
+    message_protected = TextAreaField(
+        _l("Message to the protected team"), validators=[Length(max=2000)]
+    )
+    message_control = TextAreaField(
+        _l("Message to the control team"), validators=[Length(max=2000)]
+    )
+
+
+class OverrideForm(CoordinatorForm):
+    verdict = SelectField(
+        _l("Verdict"),
+        choices=options(
+            [("valid", _l("valid")), ("invalid", _l("invalid")), ("clear", _l("remove override"))]
+        ),
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

@@ -1,0 +1,20 @@
+"""The monitoring dashboard of a study."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from fieldwork.auth.access import roles_required
+from fieldwork.coordinator.blueprint import bp
+from fieldwork.coordinator.common import READ_ROLES, study_or_404, timezone
+from fieldwork.db import get_session
+from fieldwork.models import utcnow
+from fieldwork.services.monitoring import dashboard
+
+
+@bp.get("/studies/<int:study_id>/monitoring")
+@roles_required(*READ_ROLES)
+def monitoring(study_id: int) -> str:
+    study = study_or_404(study_id)
+    board = dashboard(get_session(), study=study, timezone=timezone(), now=utcnow())
+    return render_template("coordinator/monitoring.html", study=study, board=board)

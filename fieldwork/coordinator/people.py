@@ -1,0 +1,287 @@
+"""Testers (pseudonymous), teams with their members, and pairs with the matching check."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from fieldwork.auth.access import roles_required
+from fieldwork.coordinator.blueprint import bp
+from fieldwork.coordinator.common import (
+    READ_ROLES,
+    WRITE_ROLES,
+    back,
+    can_write,
+    done,
+    int_arg,
+    invalid_form,
+    refused,
+    study_or_404,
+    user,
+)
+from fieldwork.coordinator.forms import (
+    ActionForm,
+    MemberForm,
+    PairForm,
+    TeamForm,
+    TesterForm,
+    options,
+)
+from fieldwork.db import get_session
+from fieldwork.models import Study, Tester
+from fieldwork.services import pairing
+from fieldwork.services import people as service
+from fieldwork.services.errors import Refused
+
+Page = str | Response | tuple[str, int]
+
+
+# --- testers ------------------------------------------------------------------------------------
+
+
+@bp.get("/studies/<int:study_id>/testers")
+@roles_required(*READ_ROLES)
+def testers(study_id: int) -> str:
+    study = study_or_404(study_id)
+    session = get_session()
+    rows = service.list_testers(session, study=study)
+    accounts = (
+        service.usernames(session, [t.user_id for t in rows if t.user_id]) if can_write() else {}
+    )
+    return render_template("coordinator/testers.html", study=study, testers=rows, accounts=accounts)
+
+
+def _tester_form(study: Study, tester: Tester | None) -> TesterForm:
+    session = get_session()
+    form = TesterForm(obj=tester)
+    free = [u.username for u in service.free_tester_accounts(session, study=study)]
+    current = ""
+    if tester is not None and tester.user_id:
+        current = service.usernames(session, [tester.user_id]).get(tester.user_id, "")
+    form.username.choices = options([("", _("(no account yet)"))]) + options(
+        [(name, name) for name in sorted({*free, *([current] if current else [])})]
+    )
+    if not form.is_submitted():
+        form.username.data = current
+    return form
+
+
+@bp.route("/studies/<int:study_id>/testers/new", methods=["GET", "POST"])
+@bp.route("/studies/<int:study_id>/testers/<int:tester_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def tester_edit(study_id: int, tester_id: int | None = None) -> Page:
+    study = study_or_404(study_id)
+    session = get_session()
+    tester = None
+    if tester_id is not None:
+        tester = service.get_tester(session, study=study, tester_id=tester_id)
+        if tester is None:
+            abort(404)
+    form = _tester_form(study, tester)
+    if form.validate_on_submit():
+        try:
+            saved = service.save_tester(
+                session=session,
+                study=study,
+                tester=tester,
+                code=form.code.data or "",
+                group=form.group.data or "",
+                gender=form.gender.data or "",
+                age_band=form.age_band.data or "",
+                language=form.language.data or "",
+                active=bool(form.active.data),
+                username=form.username.data or "",
+                user=user(),
+            )
+        except Refused as error:
+            refused(error)
+        else:
+            return done(
+                _("Tester %(code)s saved.", code=saved.code),
+                "coordinator.testers",
+                study_id=study.id,
+            )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/tester_form.html", study=study, tester=tester, form=form
+    ), status
+
+
+# --- teams --------------------------------------------------------------------------------------
+
+
+@bp.route("/studies/<int:study_id>/teams", methods=["GET", "POST"])
+@roles_required(*READ_ROLES)
+def teams(study_id: int) -> Page:
+    study = study_or_404(study_id)
+    form = TeamForm()
+    if request.method == "POST":
+        if not can_write():
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                team = service.create_team(
+                    session=get_session(),
+                    study=study,
+                    code=form.code.data or "",
+                    role=form.role.data or "",
+                    user=user(),
+                )
+            except Refused as error:
+                refused(error)
+            else:
+                return done(
+                    _("Team %(code)s created.", code=team.code),
+                    "coordinator.team",
+                    study_id=study.id,
+                    team_id=team.id,
+                )
+    profiles = service.list_teams(get_session(), study=study)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/teams.html", study=study, profiles=profiles, form=form
+    ), status
+
+
+def _profile_or_404(study: Study, team_id: int) -> service.TeamProfile:
+    profile = service.team_profile(get_session(), study=study, team_id=team_id)
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.get("/studies/<int:study_id>/teams/<int:team_id>")
+@roles_required(*READ_ROLES)
+def team(study_id: int, team_id: int) -> str:
+    study = study_or_404(study_id)
+    profile = _profile_or_404(study, team_id)
+    form = MemberForm()
+    member_ids = {m.id for m in profile.members}
+    candidates = [
+        t
+        for t in service.list_testers(get_session(), study=study)
+        if t.group == profile.team.role and t.id not in member_ids and t.active
+    ]
+    form.tester_id.choices = options([(t.id, t.code) for t in candidates])
+    return render_template(
+        "coordinator/team.html", study=study, profile=profile, form=form, action=ActionForm()
+    )
+
+
+def _tester_or_404(study: Study, tester_id: int | None) -> Tester:
+    tester = (
+        service.get_tester(get_session(), study=study, tester_id=tester_id) if tester_id else None
+    )
+    if tester is None:
+        abort(404)
+    return tester
+
+
+@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members")
+@roles_required(*WRITE_ROLES)
+def team_add_member(study_id: int, team_id: int) -> Response:
+    study = study_or_404(study_id)
+    profile = _profile_or_404(study, team_id)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        invalid_form()
+        return back("coordinator.team", study_id=study.id, team_id=team_id)
+    tester = _tester_or_404(study, int_arg(str(form.tester_id.data)))
+    try:
+        service.add_member(
+            session=get_session(), study=study, team=profile.team, tester=tester, user=user()
+        )
+    except Refused as error:
+        refused(error)
+        return back("coordinator.team", study_id=study.id, team_id=team_id)
+    return done(
+        _("%(tester)s added.", tester=tester.code),
+        "coordinator.team",
+        study_id=study.id,
+        team_id=team_id,
+    )
+
+
+@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members/<int:tester_id>/remove")
+@roles_required(*WRITE_ROLES)
+def team_remove_member(study_id: int, team_id: int, tester_id: int) -> Response:
+    study = study_or_404(study_id)
+    profile = _profile_or_404(study, team_id)
+    if not ActionForm().validate_on_submit():
+        invalid_form()
+        return back("coordinator.team", study_id=study.id, team_id=team_id)
+    tester = _tester_or_404(study, tester_id)
+    try:
+        service.remove_member(
+            session=get_session(), study=study, team=profile.team, tester=tester, user=user()
+        )
+    except Refused as error:
+        refused(error)
+        return back("coordinator.team", study_id=study.id, team_id=team_id)
+    return done(
+        _("%(tester)s removed.", tester=tester.code),
+        "coordinator.team",
+        study_id=study.id,
+        team_id=team_id,
+    )
+
+
+# --- pairs --------------------------------------------------------------------------------------
+
+
+@bp.get("/studies/<int:study_id>/pairs")
+@roles_required(*READ_ROLES)
+def pairs(study_id: int) -> str:
+    study = study_or_404(study_id)
+    return render_template(
+        "coordinator/pairs.html", study=study, rows=pairing.list_pairs(get_session(), study=study)
+    )
+
+
+@bp.route("/studies/<int:study_id>/pairs/new", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def pair_new(study_id: int) -> Page:
+    """GET with both teams chosen shows the matching check; POST creates the pair."""
+    study = study_or_404(study_id)
+    session = get_session()
+    profiles = service.list_teams(session, study=study)
+    form = PairForm(formdata=request.form if request.method == "POST" else request.args or None)
+    choices = [(p.team.id, f"{p.team.code} ({p.team.role}, {p.size})") for p in profiles]
+    form.protected_team_id.choices = options(choices)
+    form.control_team_id.choices = options(choices)
+    check = None
+    if form.protected_team_id.data and form.control_team_id.data:
+        try:
+            _first, _second, check = pairing.check_new_pair(
+                session,
+                study=study,
+                protected_team_id=form.protected_team_id.data,
+                control_team_id=form.control_team_id.data,
+                sham=bool(form.sham.data),
+            )
+        except Refused as error:
+            if request.method == "GET":
+                refused(error)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            pair = pairing.create_pair(
+                session=session,
+                study=study,
+                code=form.code.data or "",
+                protected_team_id=form.protected_team_id.data or 0,
+                control_team_id=form.control_team_id.data or 0,
+                sham=bool(form.sham.data),
+                accept_differences=bool(form.accept_differences.data),
+                user=user(),
+            )
+        except Refused as error:
+            refused(error)
+        else:
+            return done(
+                _("Pair %(code)s created.", code=pair.code), "coordinator.pairs", study_id=study.id
+            )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "coordinator/pair_form.html", study=study, form=form, check=check, profiles=profiles
+    ), status

@@ -1,0 +1,159 @@
+"""Releases of a study: create from the closed study, preview, publish, withdraw, correct."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from fieldwork.auth.access import roles_required
+from fieldwork.coordinator.blueprint import bp
+from fieldwork.coordinator.common import (
+    READ_ROLES,
+    WRITE_ROLES,
+    back,
+    can_write,
+    done,
+    refused,
+    study_or_404,
+    user,
+)
+from fieldwork.db import get_session
+from fieldwork.models import Release
+from fieldwork.public.routes import page_context
+from fieldwork.services import releases
+from fieldwork.services.errors import Refused
+
+
+class ReleaseForm(FlaskForm):
+    next_steps_nl = TextAreaField(
+        _l("What the city does next (Dutch)"),
+        validators=[DataRequired(), Length(min=10, max=releases.MAX_TEXT)],
+        description=_l("Shown on the public page. Never name venues, landlords or testers."),
+    )
+    next_steps_en = TextAreaField(
+        _l("What the city does next (English)"), validators=[Length(max=releases.MAX_TEXT)]
+    )
+    training_nl = TextAreaField(
+        _l("Tester training (Dutch, optional)"),
+        validators=[Length(max=releases.MAX_TEXT)],
+        description=_l("Leave empty for the standard sentence about the training."),
+    )
+    training_en = TextAreaField(
+        _l("Tester training (English, optional)"), validators=[Length(max=releases.MAX_TEXT)]
+    )
+    replaces = IntegerField(
+        _l("Corrects release number (optional)"), validators=[Optional()],
+        description=_l("A correction is a new release; the old one stays, marked as replaced."),
+    )  # fmt: skip
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the release withdrawn?"),
+        validators=[DataRequired(), Length(min=10, max=1000)],
+        description=_l("Shown on the public page of the withdrawn release."),
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button with a CSRF token and nothing else."""
+
+
+def _release_or_404(study_id: int, release_id: int) -> Release:
+    release = get_session().get(Release, release_id)
+    if release is None or release.study_id != study_id:
+        abort(404)
+    return release
+
+
+@bp.route("/studies/<int:study_id>/releases", methods=["GET", "POST"])
+@roles_required(*READ_ROLES)
+def releases_page(study_id: int) -> str | Response | tuple[str, int]:
+    study = study_or_404(study_id)
+    session = get_session()
+    form = ReleaseForm()
+    if form.is_submitted():
+        if not can_write():
+            abort(403)
+        if form.validate():
+            replaces = None
+            if form.replaces.data is not None:
+                replaces = session.get(Release, form.replaces.data)
+                if replaces is None or replaces.study_id != study.id:
+                    form.replaces.errors = [_("No release with this number in this study.")]
+            if not form.replaces.errors:
+                texts = releases.ReleaseTexts(
+                    next_steps_nl=form.next_steps_nl.data or "",
+                    next_steps_en=form.next_steps_en.data or "",
+                    training_nl=form.training_nl.data or "",
+                    training_en=form.training_en.data or "",
+                )
+                try:
+                    release = releases.create_release(
+                        session=session, study=study, user=user(), texts=texts, replaces=replaces
+                    )
+                except Refused as error:
+                    session.rollback()
+                    refused(error)
+                else:
+                    return done(
+                        _("Draft release %(id)s created. Check it, then publish it.",
+                          id=release.id),
+                        "coordinator.release_preview", study_id=study.id, release_id=release.id,
+                    )  # fmt: skip
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/releases/index.html", study=study, form=form,
+        items=releases.study_releases(session, study),
+    ), status  # fmt: skip
+
+
+@bp.get("/studies/<int:study_id>/releases/<int:release_id>")
+@roles_required(*READ_ROLES)
+def release_preview(study_id: int, release_id: int) -> str:
+    study = study_or_404(study_id)
+    release = _release_or_404(study.id, release_id)
+    return render_template(
+        "coordinator/releases/preview.html", study=study, action_form=ActionForm(),
+        withdraw_form=WithdrawForm(), public_url=url_for("public.release", release_id=release.id),
+        **page_context(release),
+    )  # fmt: skip
+
+
+@bp.post("/studies/<int:study_id>/releases/<int:release_id>/publish")
+@roles_required(*WRITE_ROLES)
+def release_publish(study_id: int, release_id: int) -> Response:
+    release = _release_or_404(study_id, release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        releases.publish_release(session=get_session(), release=release, user=user())
+    except Refused as error:
+        refused(error)
+        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    return done(_("Release %(id)s is public.", id=release.id), "coordinator.release_preview",
+                study_id=study_id, release_id=release_id)  # fmt: skip
+
+
+@bp.post("/studies/<int:study_id>/releases/<int:release_id>/withdraw")
+@roles_required(*WRITE_ROLES)
+def release_withdraw(study_id: int, release_id: int) -> Response:
+    release = _release_or_404(study_id, release_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        refused(Refused(_("Say why the release is withdrawn (at least 10 characters).")))
+        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    try:
+        releases.withdraw_release(
+            session=get_session(), release=release, user=user(), reason=form.reason.data or ""
+        )
+    except Refused as error:
+        refused(error)
+        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    return done(_("Release %(id)s is withdrawn.", id=release.id), "coordinator.release_preview",
+                study_id=study_id, release_id=release_id)  # fmt: skip

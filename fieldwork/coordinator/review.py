@@ -1,0 +1,136 @@
+"""Pair review: the list with filters, the side-by-side page, state changes and overrides."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from fieldwork.auth.access import roles_required
+from fieldwork.coordinator.blueprint import bp
+from fieldwork.coordinator.common import (
+    READ_ROLES,
+    WRITE_ROLES,
+    back,
+    done,
+    invalid_form,
+    refused,
+    study_or_404,
+    timezone,
+    user,
+)
+from fieldwork.coordinator.forms import OverrideForm, ReviewStateForm, options
+from fieldwork.db import get_session
+from fieldwork.models import INVALID_REASONS, Study, utcnow
+from fieldwork.services import review as service
+from fieldwork.services.errors import Refused
+from forms import get_instrument
+
+Page = str | Response | tuple[str, int]
+
+
+@bp.get("/studies/<int:study_id>/review")
+@roles_required(*READ_ROLES)
+def reviews(study_id: int) -> str:
+    study = study_or_404(study_id)
+    filters = service.ReviewFilter(
+        state=request.args.get("state", ""),
+        validity=request.args.get("validity", ""),
+        reason=request.args.get("reason", ""),
+        ready=request.args.get("ready", "yes"),
+    )
+    statuses = service.study_statuses(get_session(), study=study, timezone=timezone())
+    rows = service.filter_statuses(statuses, filters, utcnow())
+    return render_template(
+        "coordinator/reviews.html",
+        study=study,
+        rows=rows,
+        filters=filters,
+        states=service.STATES,
+        reasons=INVALID_REASONS,
+    )
+
+
+def _status_or_404(study: Study, test_id: int) -> service.TestStatus:
+    status = service.status_of(get_session(), study=study, test_id=test_id, timezone=timezone())
+    if status is None:
+        abort(404)
+    return status
+
+
+@bp.get("/studies/<int:study_id>/review/<int:test_id>")
+@roles_required(*READ_ROLES)
+def review(study_id: int, test_id: int) -> str:
+    study = study_or_404(study_id)
+    status = _status_or_404(study, test_id)
+    session = get_session()
+    state_form = ReviewStateForm()
+    state_form.state.choices = options([(s, s) for s in service.NEXT_STATES[status.state]])
+    return render_template(
+        "coordinator/review.html",
+        study=study,
+        status=status,
+        ready=status.reviewable(utcnow()),
+        instrument=get_instrument(study.instrument_id, study.instrument_version),
+        conflicts=service.conflicts_of(session, test_id=test_id),
+        messages=service.messages_of(session, test_id=test_id),
+        amended=service.amended_since_message(session, status),
+        state_form=state_form,
+        override_form=OverrideForm(),
+    )
+
+
+@bp.post("/studies/<int:study_id>/review/<int:test_id>/state")
+@roles_required(*WRITE_ROLES)
+def review_state(study_id: int, test_id: int) -> Response:
+    study = study_or_404(study_id)
+    status = _status_or_404(study, test_id)
+    form = ReviewStateForm()
+    form.state.choices = options([(s, s) for s in service.STATES])
+    if not form.validate_on_submit():
+        invalid_form()
+        return back("coordinator.review", study_id=study.id, test_id=test_id)
+    messages = {
+        status.teams["protected"].id or 0: form.message_protected.data or "",
+        status.teams["control"].id or 0: form.message_control.data or "",
+    }
+    try:
+        service.change_state(
+            session=get_session(),
+            study=study,
+            status=status,
+            state=form.state.data or "",
+            messages=messages,
+            user=user(),
+        )
+    except Refused as error:
+        get_session().rollback()
+        refused(error)
+        return back("coordinator.review", study_id=study.id, test_id=test_id)
+    return done(_("Review saved."), "coordinator.review", study_id=study.id, test_id=test_id)
+
+
+@bp.post("/studies/<int:study_id>/review/<int:test_id>/override")
+@roles_required(*WRITE_ROLES)
+def review_override(study_id: int, test_id: int) -> Response:
+    study = study_or_404(study_id)
+    status = _status_or_404(study, test_id)
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        refused(Refused(_("Choose a verdict and write why.")))
+        return back("coordinator.review", study_id=study.id, test_id=test_id)
+    valid = {"valid": True, "invalid": False, "clear": None}[form.verdict.data or "clear"]
+    try:
+        service.override(
+            session=get_session(),
+            study=study,
+            status=status,
+            valid=valid,
+            reason=form.reason.data or "",
+            user=user(),
+        )
+    except Refused as error:
+        get_session().rollback()
+        refused(error)
+        return back("coordinator.review", study_id=study.id, test_id=test_id)
+    return done(_("Verdict saved."), "coordinator.review", study_id=study.id, test_id=test_id)

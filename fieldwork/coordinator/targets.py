@@ -1,0 +1,193 @@
+"""Targets: list and filter, edit, CSV import with a dry run, the template CSV, and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Response as FlaskResponse
+from flask import abort, render_template, request
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from fieldwork.auth.access import roles_required
+from fieldwork.coordinator.blueprint import bp
+from fieldwork.coordinator.common import (
+    READ_ROLES,
+    WRITE_ROLES,
+    back,
+    can_write,
+    done,
+    invalid_form,
+    refused,
+    study_or_404,
+    user,
+)
+from fieldwork.coordinator.forms import ImportConfirmForm, ImportForm, TargetForm, options
+from fieldwork.db import get_session
+from fieldwork.models import Study
+from fieldwork.services.errors import Refused
+from fieldwork.services.targets import (
+    TargetFilter,
+    areas_of,
+    get_target,
+    list_targets,
+    update_target,
+)
+from fieldwork.services.targets_import import (
+    check_csv,
+    decode,
+    import_targets,
+    template_csv,
+)
+
+Page = str | Response | tuple[str, int]
+
+
+@bp.get("/studies/<int:study_id>/targets")
+@roles_required(*READ_ROLES)
+def targets(study_id: int) -> str:
+    study = study_or_404(study_id)
+    filters = TargetFilter(
+        target_type=request.args.get("type", ""),
+        area=request.args.get("area", ""),
+        text=request.args.get("q", "")[:100],
+        active=request.args.get("active", ""),
+    )
+    session = get_session()
+    return render_template(
+        "coordinator/targets.html",
+        study=study,
+        targets=list_targets(session, study=study, filters=filters, names_visible=can_write()),
+        areas=areas_of(session, study=study),
+        filters=filters,
+    )
+
+
+@bp.route("/studies/<int:study_id>/targets/<int:target_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def target_edit(study_id: int, target_id: int) -> Page:
+    study = study_or_404(study_id)
+    session = get_session()
+    target = get_target(session, study=study, target_id=target_id)
+    if target is None:
+        abort(404)
+    form = TargetForm(obj=target)
+    form.target_type.choices = options([(t, t) for t in study.target_types])
+    if form.validate_on_submit():
+        try:
+            update_target(
+                session=session,
+                study=study,
+                target=target,
+                name=form.name.data or "",
+                address=form.address.data or "",
+                target_type=form.target_type.data or "",
+                area=form.area.data or "",
+                active=bool(form.active.data),
+                user=user(),
+            )
+        except Refused as error:
+            session.rollback()
+            refused(error)
+        else:
+            return done(
+                _("Target %(code)s saved.", code=target.code),
+                "coordinator.targets",
+                study_id=study.id,
+            )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/target_form.html", study=study, target=target, form=form
+    ), status
+
+
+@bp.get("/studies/<int:study_id>/targets/template.csv")
+@roles_required(*WRITE_ROLES)
+def targets_template(study_id: int) -> FlaskResponse:
+    study = study_or_404(study_id)
+    return FlaskResponse(
+        template_csv(study),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=targets-{study.code}.csv"},
+    )
+
+
+@bp.route("/studies/<int:study_id>/targets/import", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def targets_import(study_id: int) -> Page:
+    """GET: the upload form. POST a file: the dry run. POST the checked content: the import."""
+    study = study_or_404(study_id)
+    session = get_session()
+    form, confirm = ImportForm(), ImportConfirmForm()
+    if "content" in request.form:
+        if not confirm.validate_on_submit():
+            invalid_form()
+            return back("coordinator.targets_import", study_id=study.id)
+        try:
+            imported = import_targets(
+                session=session, study=study, text=confirm.content.data or "", user=user()
+            )
+        except Refused as error:
+            session.rollback()
+            refused(error)
+            check = check_csv(session, study=study, text=confirm.content.data or "")
+            return render_template(
+                "coordinator/targets_import.html",
+                study=study,
+                form=form,
+                check=check,
+                confirm=confirm,
+            ), 422
+        return done(
+            _("%(n)d targets imported.", n=len(imported)), "coordinator.targets", study_id=study.id
+        )
+    if form.validate_on_submit():
+        try:
+            text = decode(form.file.data.read())
+        except Refused as error:
+            refused(error)
+            return render_template(
+                "coordinator/targets_import.html", study=study, form=form, check=None
+            ), 422
+        check = check_csv(session, study=study, text=text)
+        confirm.content.data = text
+        return render_template(
+            "coordinator/targets_import.html", study=study, form=form, check=check, confirm=confirm
+        ), (200 if check.clean else 422)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/targets_import.html", study=study, form=form, check=None
+    ), status
+
+
+@click.command("import-targets")
+@click.argument("study_code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the file; import nothing.")
+@with_appcontext
+def import_targets_command(study_code: str, file: Path, dry_run: bool) -> None:
+    """Import targets from a CSV FILE into study STUDY_CODE: all rows, or none if one is bad."""
+    session = get_session()
+    study = session.exec(select(Study).where(Study.code == study_code)).first()
+    if study is None:
+        raise click.ClickException(f"There is no study {study_code!r}.")
+    try:
+        text = decode(file.read_bytes())
+    except Refused as error:
+        raise click.ClickException(str(error)) from None
+    check = check_csv(session, study=study, text=text)
+    for problem in check.problems:
+        column = f", column {problem.column}" if problem.column else ""
+        click.echo(f"line {problem.row}{column}: {problem.reason}", err=True)
+    if not check.clean:
+        raise click.ClickException(
+            f"{len(check.problems)} problem(s) in {file.name}; nothing was imported."
+        )
+    if dry_run:
+        click.echo(f"{len(check.rows)} rows are fine; nothing imported (dry run).")
+        return
+    imported = import_targets(session=session, study=study, text=text, user=None)
+    click.echo(f"Imported {len(imported)} targets into {study.code}.")

@@ -1,0 +1,107 @@
+"""The release's chart: the net measure with its 95 % margin per stratum, as inline SVG.
+
+Phone first: each stratum takes two lines (its name and numbers, then the interval), so the
+figure stays readable when it is scaled down to a phone's width. Colours are presentation
+attributes (no ``style``), so the page needs no inline CSS; ``<title>`` and ``<desc>`` give the
+text alternative, which lists every number the drawing shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from html import escape
+from typing import Any
+
+WIDTH, LEFT, RIGHT, ROW, TOP = 360, 8, 352, 46, 10
+INK, MUTED, ACCENT, ZERO = "#1a1a1a", "#4d4d4d", "#004f9f", "#a4000f"
+
+
+def _domain(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    values = [0] + [v for row in rows for v in (row["ci_low_pct"], row["ci_high_pct"])
+                    if v is not None]  # fmt: skip
+    low, high = min(values), max(values)
+    step = 10 if high - low <= 60 else 20
+    low = math.floor(low / step) * step
+    high = max(math.ceil(high / step) * step, low + step)
+    return low, high, step
+
+
+def net_chart(
+    table: Mapping[str, Any], *, labels: Mapping[str, str], title: str, axis: str,
+    not_shown: str, ident: str, signed: Callable[[int | None], str],
+) -> str:  # fmt: skip
+    """SVG of one pair table's net measures (percentage points) with their intervals."""
+    lines = list(table["rows"])
+    if table.get("total"):
+        lines.append(table["total"])
+    published = [line["values"] for line in lines if line["published"]]
+    low, high, step = _domain(published)
+    height = TOP + ROW * len(lines) + 58
+
+    def x(value: float) -> float:
+        return LEFT + (value - low) / (high - low) * (RIGHT - LEFT)
+
+    words, parts = [], []
+    bottom = TOP + ROW * len(lines)
+    zero = x(0)
+    for index, line in enumerate(lines):
+        y = TOP + ROW * index
+        label = (
+            labels.get(line["key"], line["key"])
+            if line["key"] != "total"
+            else labels.get("total", title)
+        )
+        weight = ' font-weight="700"' if line["key"] == "total" else ""
+        parts.append(f'<text x="{LEFT}" y="{y + 15}" font-size="15" fill="{INK}"{weight}>'
+                     f"{escape(label)}</text>")  # fmt: skip
+        if not line["published"]:
+            parts.append(f'<text x="{RIGHT}" y="{y + 15}" font-size="15" fill="{MUTED}" '
+                         f'text-anchor="end">{escape(not_shown)}</text>')  # fmt: skip
+            words.append(f"{label}: {not_shown}.")
+            continue
+        values = line["values"]
+        net, ci_low, ci_high = (
+            values["net_difference_pct"],
+            values["ci_low_pct"],
+            values["ci_high_pct"],
+        )
+        numbers = f"{signed(net)} ({signed(ci_low)} … {signed(ci_high)})"
+        parts.append(f'<text x="{RIGHT}" y="{y + 15}" font-size="15" fill="{INK}" '
+                     f'text-anchor="end">{escape(numbers)}</text>')  # fmt: skip
+        words.append(f"{label}: {numbers}.")
+        if net is None or ci_low is None or ci_high is None:
+            continue
+        middle = y + 31
+        parts += [
+            f'<line x1="{zero:.1f}" y1="{middle - 11}" x2="{zero:.1f}" y2="{middle + 11}" '
+            f'stroke="{ZERO}" stroke-width="1.5" stroke-dasharray="3 3"/>',
+            f'<line x1="{x(ci_low):.1f}" y1="{middle}" x2="{x(ci_high):.1f}" y2="{middle}" '
+            f'stroke="{ACCENT}" stroke-width="3"/>',
+            f'<line x1="{x(ci_low):.1f}" y1="{middle - 6}" x2="{x(ci_low):.1f}" '
+            f'y2="{middle + 6}" stroke="{ACCENT}" stroke-width="2"/>',
+            f'<line x1="{x(ci_high):.1f}" y1="{middle - 6}" x2="{x(ci_high):.1f}" '
+            f'y2="{middle + 6}" stroke="{ACCENT}" stroke-width="2"/>',
+            f'<circle cx="{x(net):.1f}" cy="{middle}" r="6" fill="{ACCENT}"/>',
+        ]  # fmt: skip
+    parts.append(f'<line x1="{LEFT}" y1="{bottom + 4}" x2="{RIGHT}" y2="{bottom + 4}" '
+                 f'stroke="{MUTED}"/>')  # fmt: skip
+    for tick in range(low, high + 1, step):
+        position = x(tick)
+        parts.append(f'<line x1="{position:.1f}" y1="{bottom + 4}" x2="{position:.1f}" '
+                     f'y2="{bottom + 9}" stroke="{MUTED}"/>')  # fmt: skip
+        parts.append(
+            f'<text x="{position:.1f}" y="{bottom + 25}" font-size="13" '
+            f'fill="{MUTED}" text-anchor="middle">{escape(signed(tick))}</text>'
+        )
+    parts.append(f'<text x="{(LEFT + RIGHT) / 2:.0f}" y="{bottom + 47}" font-size="13" '
+                 f'fill="{MUTED}" text-anchor="middle">{escape(axis)}</text>')  # fmt: skip
+    description = " ".join([f"{axis}."] + words)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" font-family="sans-serif">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(description)}</desc>'
+    )
+    return head + "".join(parts) + "</svg>"

@@ -1,0 +1,99 @@
+"""``mysteryguest release STUDY --out DIR``: a release's public files from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import col, select
+
+from fieldwork.db import get_session
+from fieldwork.models import Release, Study
+
+
+@click.command("release")
+@with_appcontext
+@click.argument("study")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (created if missing).")  # fmt: skip
+@click.option(
+    "--create", is_flag=True, help="First create a new draft release of the closed study."
+)
+@click.option("--publish", is_flag=True, help="Publish the newest draft before writing the files.")
+@click.option("--next-steps-nl", default="", help="With --create: what the city does next (Dutch).")
+@click.option("--next-steps-en", default="", help="With --create: the same in English.")
+@click.option("--release-id", type=int, default=None, help="Write this release instead.")
+def release(study: str, out: Path, create: bool, publish: bool, next_steps_nl: str,
+            next_steps_en: str, release_id: int | None) -> None:  # fmt: skip
+    """Write the PDF (Dutch and English), the CSV and the content of STUDY's newest published
+    release (or, with --create/--publish, of a new one) into --out."""
+    from fieldwork.services import releases
+    from fieldwork.services.errors import Refused
+
+    session = get_session()
+    found = session.exec(select(Study).where(Study.code == study)).first()
+    if found is None:
+        raise click.ClickException(f"No study with code {study!r}.")
+    try:
+        if create:
+            texts = releases.ReleaseTexts(next_steps_nl=next_steps_nl, next_steps_en=next_steps_en)
+            created = releases.create_release(session=session, study=found, user=None, texts=texts)
+            click.echo(f"Created draft release {created.id} (checksum {created.checksum[:12]}).")
+        if publish:
+            draft = session.exec(
+                select(Release).where(Release.study_id == found.id, Release.status == "draft")
+                .order_by(col(Release.id).desc())
+            ).first()  # fmt: skip
+            if draft is None:
+                raise click.ClickException(f"Study {study} has no draft release to publish.")
+            releases.publish_release(session=session, release=draft, user=None)
+            click.echo(f"Published release {draft.id}.")
+    except Refused as error:
+        raise click.ClickException(str(error)) from error
+    chosen = _choose(session, found, release_id, allow_draft=create and not publish)
+    out.mkdir(parents=True, exist_ok=True)
+    written = write_release_files(chosen, out)
+    for path in written:
+        click.echo(f"Wrote {path}")
+
+
+def _choose(session, study: Study, release_id: int | None, *, allow_draft: bool) -> Release:
+    query = select(Release).where(Release.study_id == study.id)
+    if release_id is not None:
+        query = query.where(Release.id == release_id)
+    elif not allow_draft:
+        query = query.where(Release.status == "published")
+    chosen = session.exec(query.order_by(col(Release.id).desc())).first()
+    if chosen is None:
+        raise click.ClickException(
+            f"Study {study.code} has no published release. Create and publish one in the "
+            "coordinator pages, or run this command with --create --publish."
+        )
+    return chosen
+
+
+def write_release_files(release: Release, out: Path) -> list[Path]:
+    """release-<id>.<lang>.pdf, release-<id>.csv and release-<id>.json into ``out``."""
+    from flask_babel import force_locale
+
+    from analysis.publication import tables_csv
+    from fieldwork.public.pdf import release_pdf_bytes
+    from fieldwork.public.routes import page_context
+
+    stem = f"release-{release.id}"
+    paths = []
+    for lang in current_app.config["LANGUAGES"]:
+        with current_app.test_request_context("/"), force_locale(lang):
+            data = release_pdf_bytes(page_context(release))
+        path = out / f"{stem}.{lang}.pdf"
+        path.write_bytes(data)
+        paths.append(path)
+    csv_path = out / f"{stem}.csv"
+    csv_path.write_text(tables_csv(release.content), encoding="utf-8", newline="")
+    json_path = out / f"{stem}.json"
+    json_path.write_text(json.dumps(release.content, indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")  # fmt: skip
+    return [*paths, csv_path, json_path]

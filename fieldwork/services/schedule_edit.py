@@ -1,0 +1,340 @@
+"""The coordinator's side of the schedule: preview and save a draw, edit or cancel a test, run sheets.
+
+Drawing is :mod:`fieldwork.services.scheduling`'s job. Here: the preview is the same pure
+:func:`plan_schedule` the save runs (with the same busy times and draw counts), and its fingerprint
+travels with the form, so a schedule is only saved when it is still the one that was previewed.
+An edit may move planned times but never the drawn ``first_role``: the order can only change by
+cancelling the test and drawing a new one, and both steps are audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from fieldwork.models import Pair, Study, Target, Test, User
+from fieldwork.services import audit
+from fieldwork.services.errors import Refused
+from fieldwork.services.scheduling import PlannedTest, ScheduleError, create_schedule, plan_schedule
+from fieldwork.services.study_setup import ensure_open
+from fieldwork.services.text import _
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    nights: list[date]
+    window_start: time
+    window_end: time
+    slot_minutes: int
+    visits_per_target: int
+    pair_ids: list[int]
+    target_ids: list[int]
+    retest: bool = False  # the coordinator means to visit targets that were visited before
+
+
+@dataclass(frozen=True)
+class Preview:
+    planned: list[PlannedTest]
+    fingerprint: str
+    revisited: list[str]  # codes of targets with an earlier planned test
+
+
+def _chosen(
+    session: Session, study: Study, request: ScheduleRequest
+) -> tuple[list[Pair], list[Target]]:
+    pairs = list(
+        session.exec(
+            select(Pair).where(
+                Pair.study_id == study.id, col(Pair.id).in_(request.pair_ids or [-1])
+            )
+        )
+    )
+    targets = list(
+        session.exec(
+            select(Target).where(
+                Target.study_id == study.id, col(Target.id).in_(request.target_ids or [-1])
+            )
+        )
+    )
+    if len(pairs) != len(set(request.pair_ids)) or len(targets) != len(set(request.target_ids)):
+        raise Refused(
+            _("Some chosen pairs or targets are not part of this study. Reload the page.")
+        )
+    return pairs, targets
+
+
+def _busy(
+    session: Session, pairs: list[Pair], slot_minutes: int
+) -> list[tuple[int, datetime, datetime]]:
+    """The pairs' teams' planned visits (the same busy times ``create_schedule`` uses)."""
+    team_ids = sorted({p.protected_team_id for p in pairs} | {p.control_team_id for p in pairs})
+    rows = session.exec(
+        select(Test, Pair)
+        .join(Pair, col(Pair.id) == col(Test.pair_id))
+        .where(
+            Test.status == "planned",
+            or_(col(Pair.protected_team_id).in_(team_ids), col(Pair.control_team_id).in_(team_ids)),
+        )
+    ).all()
+    slot = timedelta(minutes=slot_minutes)
+    busy = []
+    for test, pair in rows:
+        busy.append((pair.protected_team_id, test.planned_protected, test.planned_protected + slot))
+        busy.append((pair.control_team_id, test.planned_control, test.planned_control + slot))
+    return busy
+
+
+def _draws_so_far(session: Session, study: Study) -> dict[str, int]:
+    rows = session.exec(
+        select(Target.target_type, func.count(col(Test.id)))
+        .join(Target, col(Target.id) == col(Test.target_id))
+        .where(Test.study_id == study.id, col(Test.block) > 0)
+        .group_by(col(Target.target_type))
+    ).all()
+    return dict(rows)
+
+
+def _fingerprint(planned: list[PlannedTest]) -> str:
+    rows = [
+        [
+            p.pair_id,
+            p.target_id,
+            p.night.isoformat(),
+            p.first_role,
+            p.planned_protected.isoformat(),
+            p.planned_control.isoformat(),
+            p.block,
+            p.retest,
+        ]
+        for p in planned
+    ]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def preview_schedule(
+    session: Session, *, study: Study, request: ScheduleRequest, timezone: str
+) -> Preview:
+    """What saving would store now; changes nothing. Raises :class:`Refused`."""
+    ensure_open(study)
+    pairs, targets = _chosen(session, study, request)
+    visited = set(
+        session.exec(
+            select(Test.target_id).where(
+                Test.study_id == study.id,
+                Test.status == "planned",
+                col(Test.target_id).in_([t.id for t in targets] or [-1]),
+            )
+        ).all()
+    )
+    revisited = sorted(t.code for t in targets if t.id in visited)
+    if revisited and not request.retest:
+        raise Refused(
+            _(
+                "These targets have a planned test already: %(codes)s. Leave them out, or tick "
+                "'retest' to visit them again.",
+                codes=", ".join(revisited),
+            )
+        )
+    try:
+        planned = plan_schedule(
+            study=study,
+            pairs=pairs,
+            targets=targets,
+            nights=request.nights,
+            window_start=request.window_start,
+            window_end=request.window_end,
+            slot_minutes=request.slot_minutes,
+            visits_per_target=request.visits_per_target,
+            timezone=timezone,
+            busy=_busy(session, pairs, request.slot_minutes),
+            previous_draws=_draws_so_far(session, study),
+        )
+    except ScheduleError as error:
+        raise Refused(str(error)) from None
+    return Preview(planned, _fingerprint(planned), revisited)
+
+
+def save_schedule(
+    *,
+    session: Session,
+    study: Study,
+    request: ScheduleRequest,
+    fingerprint: str,
+    timezone: str,
+    user: User,
+) -> list[Test]:
+    """Store the previewed schedule, if it is still what the preview showed."""
+    preview = preview_schedule(session, study=study, request=request, timezone=timezone)
+    if preview.fingerprint != fingerprint:
+        raise Refused(
+            _(
+                "The schedule changed since the preview (other tests were planned). Preview it again."
+            )
+        )
+    pairs, targets = _chosen(session, study, request)
+    try:
+        tests = create_schedule(
+            session=session,
+            study=study,
+            pairs=pairs,
+            targets=targets,
+            nights=request.nights,
+            window_start=request.window_start,
+            window_end=request.window_end,
+            slot_minutes=request.slot_minutes,
+            visits_per_target=request.visits_per_target,
+            user=user,
+            timezone=timezone,
+        )
+    except ScheduleError as error:
+        session.rollback()
+        raise Refused(str(error)) from None
+    revisited = {t.id for t in targets if t.code in preview.revisited}
+    marked = [test for test in tests if test.target_id in revisited and not test.retest]
+    for test in marked:
+        test.retest = True
+        session.add(test)
+        audit.record(
+            session,
+            action="test.mark_retest",
+            user=user,
+            study_id=study.id,
+            object_type="test",
+            object_id=test.id,
+            before={"retest": False},
+            after={"retest": True},
+        )
+    if marked:
+        session.commit()
+    return tests
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise Refused(_("Give a reason of at least 5 characters."))
+    return reason[:500]
+
+
+def _snapshot(test: Test) -> dict[str, str]:
+    return {
+        "status": test.status,
+        "planned_protected": test.planned_protected.isoformat(),
+        "planned_control": test.planned_control.isoformat(),
+        "first_role": test.first_role,
+    }
+
+
+def cancel_test(*, session: Session, study: Study, test: Test, reason: str, user: User) -> Test:
+    ensure_open(study)
+    reason = _reason(reason)
+    if test.status != "planned":
+        raise Refused(_("This test is cancelled already."))
+    before = _snapshot(test)
+    test.status, test.cancel_reason = "cancelled", reason
+    session.add(test)
+    audit.record(
+        session,
+        action="test.cancel",
+        user=user,
+        study_id=study.id,
+        object_type="test",
+        object_id=test.id,
+        before=before,
+        after={**_snapshot(test), "reason": reason},
+    )
+    session.commit()
+    return test
+
+
+def move_test(
+    *,
+    session: Session,
+    study: Study,
+    test: Test,
+    protected_at: time,
+    control_at: time,
+    reason: str,
+    slot_minutes: int,
+    timezone: str,
+    user: User,
+) -> Test:
+    """Move the two planned times within the test's night; the drawn order stays as it is."""
+    ensure_open(study)
+    reason = _reason(reason)
+    if test.status != "planned":
+        raise Refused(_("A cancelled test cannot be moved."))
+    zone = ZoneInfo(timezone)
+    start = test.window_start.astimezone(zone)
+
+    def on_night(clock: time) -> datetime:
+        day = start.date()
+        if clock < start.time().replace(second=0, microsecond=0):
+            day += timedelta(days=1)
+        return datetime.combine(day, clock, tzinfo=zone).astimezone(test.window_start.tzinfo)
+
+    new = {"protected": on_night(protected_at), "control": on_night(control_at)}
+    second = "control" if test.first_role == "protected" else "protected"
+    problems = []
+    if not new[test.first_role] < new[second]:
+        problems.append(
+            _(
+                "The drawn order is fixed: the %(role)s team goes first. To change the order, cancel "
+                "this test and plan a new one.",
+                role=test.first_role,
+            )
+        )
+    if (new[second] - new[test.first_role]) > timedelta(minutes=study.max_interval_minutes):
+        problems.append(_("The two times lie further apart than the study's maximum interval."))
+    if any(not test.window_start <= moment < test.window_end for moment in new.values()):
+        problems.append(_("Both times must lie inside the test's window."))
+    pair = session.get(Pair, test.pair_id)
+    assert pair is not None
+    slot = timedelta(minutes=slot_minutes)
+    team_of = {"protected": pair.protected_team_id, "control": pair.control_team_id}
+    for other, other_pair in session.exec(
+        select(Test, Pair)
+        .join(Pair, col(Pair.id) == col(Test.pair_id))
+        .where(Test.status == "planned", Test.id != test.id)
+    ).all():
+        for role, moment in new.items():
+            for other_role, other_moment in (
+                ("protected", other.planned_protected),
+                ("control", other.planned_control),
+            ):
+                other_team = (
+                    other_pair.protected_team_id
+                    if other_role == "protected"
+                    else other_pair.control_team_id
+                )
+                if (
+                    other_team == team_of[role]
+                    and moment < other_moment + slot
+                    and other_moment < moment + slot
+                ):
+                    problems.append(
+                        _("The %(role)s team is booked for another test then.", role=role)
+                    )
+    if problems:
+        raise Refused(" ".join(dict.fromkeys(problems)))
+    before = _snapshot(test)
+    test.planned_protected, test.planned_control = new["protected"], new["control"]
+    session.add(test)
+    audit.record(
+        session,
+        action="test.move",
+        user=user,
+        study_id=study.id,
+        object_type="test",
+        object_id=test.id,
+        before=before,
+        after={**_snapshot(test), "reason": reason},
+    )
+    session.commit()
+    return test

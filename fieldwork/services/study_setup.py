@@ -1,0 +1,216 @@
+"""Creating and editing studies, and moving them through ``draft → fieldwork → closed``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select, update
+
+from fieldwork.models import (
+    DEFAULT_TARGET_TYPES,
+    ORDER_RULES,
+    PURPOSES,
+    STUDY_DOMAINS,
+    Study,
+    Test,
+    User,
+    VisitReport,
+)
+from fieldwork.services import audit
+from fieldwork.services.errors import Refused
+from fieldwork.services.text import _
+from forms import InstrumentError, get_instrument
+
+# Fixed once the first test is drawn: changing them would make the stored draws unreproducible.
+DESIGN_FIELDS = ("domain", "instrument_id", "instrument_version", "order_rule", "seed")
+TRANSITIONS = {"draft": ("fieldwork",), "fieldwork": ("closed",), "closed": ()}
+
+
+@dataclass
+class StudyInput:
+    code: str
+    title: str
+    domain: str
+    instrument_id: str
+    instrument_version: int
+    purpose: str = "monitoring"
+    order_rule: str = "randomised"
+    planned_gap_minutes: int = 5
+    max_interval_minutes: int = 15
+    seed: int = 1
+    publication_min_cell: int = 10
+    target_types: list[str] = field(default_factory=list)
+    target_sample_size: dict[str, int] = field(default_factory=dict)
+    planned_p10: float | None = None
+    planned_p01: float | None = None
+
+
+def get_study(session: Session, study_id: int) -> Study | None:
+    return session.get(Study, study_id)
+
+
+def has_tests(session: Session, study: Study) -> bool:
+    return bool(session.exec(select(func.count()).where(Test.study_id == study.id)).one())
+
+
+def locked_fields(session: Session, study: Study) -> tuple[str, ...]:
+    """The fields that may no longer change (all of them once the study is closed)."""
+    if study.status == "closed":
+        return tuple(StudyInput.__dataclass_fields__)
+    if study.status != "draft" or has_tests(session, study):
+        return DESIGN_FIELDS
+    return ()
+
+
+def _check(session: Session, data: StudyInput, study: Study | None) -> None:
+    problems = []
+    data.code = data.code.strip()
+    data.title = data.title.strip()
+    if not data.code or len(data.code) > 32:
+        problems.append(_("Give the study a code of 1 to 32 characters."))
+    clash = session.exec(select(Study).where(Study.code == data.code)).first()
+    if clash is not None and (study is None or clash.id != study.id):
+        problems.append(_("A study with code %(code)s exists already.", code=data.code))
+    if not data.title or len(data.title) > 200:
+        problems.append(_("Give the study a title of 1 to 200 characters."))
+    for value, allowed, label in (
+        (data.domain, STUDY_DOMAINS, _("domain")),
+        (data.purpose, PURPOSES, _("purpose")),
+        (data.order_rule, ORDER_RULES, _("order rule")),
+    ):
+        if value not in allowed:
+            problems.append(_("Unknown %(label)s %(value)r.", label=label, value=value))
+    try:
+        instrument = get_instrument(data.instrument_id, data.instrument_version)
+        if instrument.domain != data.domain:
+            problems.append(
+                _(
+                    "Instrument %(id)s is for %(domain)s studies.",
+                    id=data.instrument_id,
+                    domain=instrument.domain,
+                )
+            )
+    except InstrumentError:
+        problems.append(
+            _(
+                "There is no instrument %(id)s version %(v)s.",
+                id=data.instrument_id,
+                v=data.instrument_version,
+            )
+        )
+    if data.planned_gap_minutes < 0 or data.max_interval_minutes < 1:
+        problems.append(_("The planned gap must be 0 or more and the maximum interval at least 1."))
+    if data.planned_gap_minutes > data.max_interval_minutes:
+        problems.append(_("The planned gap is longer than the maximum interval."))
+    if data.publication_min_cell < 1:
+        problems.append(_("The publication minimum cell must be at least 1."))
+    if not data.target_types:
+        data.target_types = list(DEFAULT_TARGET_TYPES.get(data.domain, ["other"]))
+    unknown = sorted(set(data.target_sample_size) - set(data.target_types))
+    if unknown:
+        problems.append(
+            _(
+                "Sample sizes are given for types the study does not list: %(types)s.",
+                types=", ".join(unknown),
+            )
+        )
+    if any(size < 0 for size in data.target_sample_size.values()):
+        problems.append(_("Sample sizes must be 0 or more."))
+    shares = [p for p in (data.planned_p10, data.planned_p01) if p is not None]
+    if any(not 0 <= p <= 1 for p in shares) or sum(shares) > 1:
+        problems.append(
+            _("The planned shares p10 and p01 lie between 0 and 1 and add up to 1 or less.")
+        )
+    if problems:
+        raise Refused(" ".join(problems))
+
+
+def _snapshot(study: Study) -> dict[str, Any]:
+    return {name: getattr(study, name) for name in StudyInput.__dataclass_fields__}
+
+
+def create_study(*, session: Session, data: StudyInput, user: User) -> Study:
+    _check(session, data, None)
+    study = Study(**asdict(data), status="draft")
+    session.add(study)
+    session.flush()
+    audit.record(
+        session,
+        action="study.create",
+        user=user,
+        study_id=study.id,
+        object_type="study",
+        object_id=study.id,
+        after=_snapshot(study),
+    )
+    session.commit()
+    return study
+
+
+def update_study(*, session: Session, study: Study, data: StudyInput, user: User) -> Study:
+    locked = locked_fields(session, study)
+    before = _snapshot(study)
+    changed_locked = [name for name in locked if getattr(data, name) != before[name]]
+    if changed_locked:
+        raise Refused(
+            _(
+                "These fields are fixed now (tests were drawn or the study is closed): %(fields)s.",
+                fields=", ".join(changed_locked),
+            )
+        )
+    _check(session, data, study)
+    for name, value in asdict(data).items():
+        setattr(study, name, value)
+    after = _snapshot(study)
+    changes = {k: after[k] for k in after if after[k] != before[k]}
+    if not changes:
+        return study
+    session.add(study)
+    audit.record(
+        session,
+        action="study.update",
+        user=user,
+        study_id=study.id,
+        object_type="study",
+        object_id=study.id,
+        before={k: before[k] for k in changes},
+        after=changes,
+    )
+    session.commit()
+    return study
+
+
+def change_status(*, session: Session, study: Study, status: str, user: User) -> Study:
+    """Move the study on; closing locks every report of the study."""
+    if status not in TRANSITIONS.get(study.status, ()):
+        raise Refused(_("A %(old)s study cannot become %(new)s.", old=study.status, new=status))
+    before = study.status
+    study.status = status
+    session.add(study)
+    locked = 0
+    if status == "closed":
+        test_ids = select(Test.id).where(Test.study_id == study.id)
+        result = session.exec(  # type: ignore[call-overload]
+            update(VisitReport).where(col(VisitReport.test_id).in_(test_ids)).values(locked=True)
+        )
+        locked = result.rowcount or 0
+    audit.record(
+        session,
+        action="study.status",
+        user=user,
+        study_id=study.id,
+        object_type="study",
+        object_id=study.id,
+        before={"status": before},
+        after={"status": status, **({"reports_locked": locked} if status == "closed" else {})},
+    )
+    session.commit()
+    return study
+
+
+def ensure_open(study: Study) -> None:
+    """Refuse changes to a closed study."""
+    if study.status == "closed":
+        raise Refused(_("Study %(code)s is closed; nothing in it can change.", code=study.code))

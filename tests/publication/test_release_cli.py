@@ -1,0 +1,51 @@
+"""`mysteryguest release STUDY --out DIR`: the public files from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from fieldwork.db import get_session
+from fieldwork.models import AuditEvent, Release, Study
+from tests.publication.conftest import DEMO_PASSWORD
+
+
+def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_path):
+    from fieldwork.demo import build_demo
+
+    with app.app_context():
+        session = get_session()
+        build_demo(session=session, seed=2026, password=DEMO_PASSWORD)
+        study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
+        study.status = "closed"
+        session.commit()
+    out = tmp_path / "out"
+    result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out)])
+    assert result.exit_code != 0 and "no published release" in result.output
+    result = runner.invoke(args=[
+        "release", "DEMO-NL", "--out", str(out), "--create", "--publish",
+        "--next-steps-nl", "De gemeente gaat in gesprek met de branche.",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        release = get_session().exec(select(Release)).one()
+        assert release.status == "published"
+        actions = (
+            get_session()
+            .exec(select(AuditEvent.action).where(AuditEvent.object_type == "release"))
+            .all()
+        )
+        assert sorted(actions) == ["release.create", "release.publish"]
+    stem = f"release-{release.id}"
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [f"{stem}.csv", f"{stem}.en.pdf", f"{stem}.json", f"{stem}.nl.pdf"]
+    dutch = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO((out / f"{stem}.nl.pdf").read_bytes())).pages
+    )
+    assert "Tabel 1" in dutch and "Samenvatting" in dutch
+    assert json.loads((out / f"{stem}.json").read_text())["format"] == ("mysteryguest-release")
+    assert (out / f"{stem}.csv").read_text().startswith("table,line,published")

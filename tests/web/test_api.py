@@ -1,0 +1,246 @@
+"""``POST /api/reports`` and friends: the JSON intake of the phone's outbox."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from fieldwork.db import get_session
+from fieldwork.models import DeviceStatus, ReportConflict, VisitReport
+from tests.support import csrf_from
+
+ANSWERS = {
+    "arrival_time": "23:02",
+    "admitted": "no",
+    "refusal_reasons": ["full"],
+    "id_asked": True,
+    "wait_minutes": 12,
+    "staff_tone": "unfriendly",
+    "physical_contact": False,
+}
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return get_session().exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.fixture
+def api(client, auth, world):
+    """Signed in as t01 (team A); posts JSON with the page's CSRF token."""
+    auth.login("t01")
+    token = csrf_from(client.get("/tester/").get_data(as_text=True))
+
+    def post(body, *, path="/api/reports", headers=None, **kwargs):
+        return client.post(
+            path, json=body, headers={"X-CSRFToken": token, **(headers or {})}, **kwargs
+        )
+
+    post.token = token
+    return post
+
+
+def report(world, **changes):
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "test_id": world.test_p1,
+        "instrument": "nightlife-door",
+        "instrument_version": 1,
+        "answers": dict(ANSWERS),
+        "device_time": datetime.now(UTC).isoformat(),
+        "elapsed_seconds": 95,
+    }
+    body.update(changes)
+    return body
+
+
+def test_created_then_same_then_conflict(app, api, world):
+    body = report(world)
+    first = api(body)
+    assert first.status_code == 201, first.json
+    assert first.json["status"] == "created" and first.json["uuid"] == body["uuid"]
+    assert first.json["report_url"] == f"/tester/tests/{world.test_p1}/report"
+    again = api(body)
+    assert again.status_code == 200 and again.json["status"] == "same"
+    changed = api({**body, "answers": {**ANSWERS, "wait_minutes": 30}})
+    assert changed.status_code == 409
+    assert "nothing was overwritten" in changed.json["message"].lower() or changed.json["message"]
+    second = api(report(world, answers={**ANSWERS, "staff_tone": "neutral"}))
+    assert second.status_code == 409
+    assert count(app, VisitReport) == 1
+    assert count(app, ReportConflict) == 2
+
+
+def test_stores_device_time_elapsed_and_flags_skew(app, api, world):
+    late = datetime.now(UTC) - timedelta(hours=2)
+    assert api(report(world, device_time=late.isoformat(), elapsed_seconds=61)).status_code == 201
+    with app.app_context():
+        stored = get_session().exec(select(VisitReport)).one()
+        assert stored.elapsed_seconds == 61
+        assert stored.clock_skew_flag is True
+        assert stored.clock_skew_seconds is not None and stored.clock_skew_seconds < -7000
+        assert stored.received_at is not None
+
+
+def test_invalid_answers_are_422_with_field_errors(api, world):
+    response = api(report(world, answers={**ANSWERS, "wait_minutes": 300, "admitted": None}))
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert errors["admitted"] and errors["wait_minutes"]
+
+
+def test_the_same_messages_as_the_html_form_in_dutch(client, api, world):
+    client.set_cookie("lang", "nl")
+    response = api(report(world, answers={**ANSWERS, "wait_minutes": 300}))
+    assert response.json["errors"]["wait_minutes"] == ["Vul een heel getal in tussen 0 en 240."]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"test_id": "one"}, "test_id"),
+        ({"uuid": "not-a-uuid"}, "uuid"),
+        ({"device_time": "2026-01-01T23:00:00"}, "device_time"),  # no time zone
+        ({"elapsed_seconds": 1.5}, "elapsed_seconds"),
+        ({"instrument_version": 2}, "instrument_version"),
+        ({"instrument": "housing-access"}, "instrument"),
+        ({"answers": ["23:02"]}, "answers"),
+    ],
+)
+def test_malformed_fields_are_422_naming_them(api, world, change, field):
+    response = api(report(world, **change))
+    assert response.status_code == 422
+    assert field in response.json["errors"], response.json
+
+
+def test_missing_fields_are_422(api, world):
+    response = api({"answers": {}})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"uuid", "test_id"}
+
+
+def test_unknown_answer_keys_are_422_naming_them(api, world):
+    response = api(report(world, answers={**ANSWERS, "shoe_size": 44, "colour": "red"}))
+    assert response.status_code == 422
+    assert "colour, shoe_size" in response.json["errors"]["answers"][0]
+
+
+def test_a_test_of_another_team_is_404(app, api, world):
+    response = api(report(world, test_id=world.test_p2))
+    assert response.status_code == 404 and response.json["message"]
+    assert api(report(world, test_id=999_999)).status_code == 404
+    assert count(app, VisitReport) == 0
+
+
+def test_malformed_json_is_400(client, api):
+    response = client.post(
+        "/api/reports",
+        data="{not json",
+        headers={"X-CSRFToken": api.token, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and response.json["message"]
+    assert api([1, 2, 3]).status_code == 400
+
+
+def test_without_csrf_token_is_refused(app, client, api, world):
+    response = client.post("/api/reports", json=report(world))
+    assert response.status_code == 400
+    assert response.json["error"] == "csrf"
+    assert count(app, VisitReport) == 0
+
+
+def test_signed_out_is_401_json(client, world):
+    response = client.post("/api/reports", json={})
+    assert response.status_code in (400, 401)  # CSRF first, then sign-in; both JSON
+    assert response.is_json
+
+
+def test_coordinators_do_not_send_reports(client, auth, world):
+    auth.login("coord")
+    with client.session_transaction() as session:
+        assert session.get("csrf_token")  # the sign-in form left a CSRF secret
+    page = client.get("/offline").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post("/api/reports", json=report(world), headers={"X-CSRFToken": token})
+    assert response.status_code == 403 and response.json["error"] == "forbidden"
+
+
+def test_device_status_is_recorded_for_the_coordinator(app, api):
+    assert (
+        api({"device_id": "phone-1", "unsent_count": 2}, path="/api/device-status").status_code
+        == 200
+    )
+    assert (
+        api({"device_id": "phone-1", "unsent_count": 3}, path="/api/device-status").status_code
+        == 200
+    )
+    bad = api({"device_id": "", "unsent_count": -1, "x": 1}, path="/api/device-status")
+    assert bad.status_code == 422 and set(bad.json["errors"]) == {"device_id", "unsent_count", "x"}
+    with app.app_context():
+        from fieldwork.services.devices import devices_with_unsent
+
+        rows = devices_with_unsent(get_session())
+        assert [(row.username, row.unsent_count) for row in rows] == [("t01", 3)]
+    assert count(app, DeviceStatus) == 1
+
+
+def test_service_worker_is_served_from_the_root(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    source = response.get_data(as_text=True)
+    assert "__VERSION__" not in source
+    # It must leave every non-GET request alone.
+    assert "if (request.method !== 'GET') return;" in source
+
+
+def test_manifest_names_the_app_in_the_users_language(client):
+    client.set_cookie("lang", "nl")
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.json["lang"] == "nl" and "mijn tests" in manifest.json["name"]
+    for icon in manifest.json["icons"]:
+        with client.get(icon["src"]) as response:
+            assert response.status_code == 200
+
+
+def test_text_is_gzipped_with_vary_and_revalidates(client):
+    with client.get("/static/app.js") as plain:
+        plain_bytes, plain_etag = plain.get_data(), plain.headers["ETag"]
+    zipped = client.get("/static/app.js", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.get_data()) == plain_bytes
+    assert len(zipped.get_data()) < len(plain_bytes) / 2
+    zipped.close()
+    etag = zipped.headers["ETag"]
+    assert etag != plain_etag
+    with client.get(
+        "/static/app.js", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}
+    ) as again:
+        assert again.status_code == 304
+    page = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert "<h1>" in gzip.decompress(page.get_data()).decode()
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "fieldwork" / "templates"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
+def test_templates_allow_a_strict_content_security_policy(path):
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script(?![^>]*\ssrc=)", html), "inline <script>"
+    assert not re.search(r"\sstyle=", html), "inline style attribute"
+    assert "<style" not in html, "<style> block"
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
