@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import forms
@@ -91,36 +92,66 @@ def read_instrument(path: Path) -> Any:
 
 
 def _outcome_column(raw: pd.Series, question: Any, where: str) -> pd.Series:
-    """Raw answers → favourable booleans (binary) or floats (continuous)."""
+    """Raw answers → favourable booleans (binary) or floats (continuous).
+
+    Checked column-wise; the first bad value (row = CSV line, header is line 1) is reported.
+    """
     outcome = question.outcome
+    empty = (raw == "").to_numpy()
     if outcome.kind == "binary":
         allowed = question.choice_values if question.type != "boolean" else ("true", "false")
-        values: list[Any] = []
-        for row, value in enumerate(raw.tolist(), start=2):
-            if value == "":
-                values.append(pd.NA)
-            elif value not in allowed:
-                raise BundleError(
-                    f"{where}, row {row}: {value!r} is not a value of question {question.id!r} "
-                    f"(allowed: {', '.join(allowed)})"
-                )
-            else:
-                values.append(value in outcome.favourable)
+        bad = ~empty & ~raw.isin(allowed).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            raise BundleError(
+                f"{where}, row {row + 2}: {raw.iloc[row]!r} is not a value of question "
+                f"{question.id!r} (allowed: {', '.join(allowed)})"
+            )
+        values = pd.array(raw.isin(outcome.favourable).to_numpy(), dtype="boolean")
+        values[empty] = pd.NA
         return pd.Series(values, index=raw.index, dtype="boolean")
     if outcome.kind == "continuous":
-        numbers = []
-        for row, value in enumerate(raw.tolist(), start=2):
+        numbers = pd.to_numeric(raw.where(~empty), errors="coerce").to_numpy(dtype=float)
+        # to_numeric leaves NaN where float() might still succeed ("nan", " 12 "): check those
+        for row in np.flatnonzero(~empty & np.isnan(numbers)).tolist():
             try:
-                number = float(value) if value != "" else math.nan
+                numbers[row] = float(raw.iloc[row])
             except ValueError:
-                raise BundleError(f"{where}, row {row}: {value!r} is not a number") from None
-            if math.isinf(number):
-                raise BundleError(f"{where}, row {row}: {value!r} is not a finite number")
-            numbers.append(number)
+                raise BundleError(
+                    f"{where}, row {row + 2}: {raw.iloc[row]!r} is not a number"
+                ) from None
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            row = int(infinite.argmax())
+            raise BundleError(f"{where}, row {row + 2}: {raw.iloc[row]!r} is not a finite number")
+        _check_range(numbers, raw, question, where)
         return pd.Series(numbers, index=raw.index, dtype=float)
     raise BundleError(
         f"{where}: question {question.id!r} has unknown outcome kind {outcome.kind!r}"
     )
+
+
+def _check_range(numbers: np.ndarray, raw: pd.Series, question: Any, where: str) -> None:
+    """Numbers outside the question's min/max, or not whole for an integer question."""
+    present = ~np.isnan(numbers)
+    low = question.min if question.min is not None else -np.inf
+    high = question.max if question.max is not None else np.inf
+    outside = present & ((numbers < low) | (numbers > high))
+    if outside.any():
+        row = int(outside.argmax())
+        raise BundleError(
+            f"{where}, row {row + 2}: {raw.iloc[row]!r} is outside the range of question "
+            f"{question.id!r} ({question.min if question.min is not None else '−∞'} to "
+            f"{question.max if question.max is not None else '∞'})"
+        )
+    if question.type == "integer":
+        fractional = present & (numbers != np.floor(numbers))
+        if fractional.any():
+            row = int(fractional.argmax())
+            raise BundleError(
+                f"{where}, row {row + 2}: {raw.iloc[row]!r} is not a whole number "
+                f"(question {question.id!r} is an integer)"
+            )
 
 
 def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
@@ -180,7 +211,7 @@ def read_bundle(path: str | Path) -> Bundle:
     ------
     BundleError
         Missing file; wrong format/version; missing columns; unknown outcome questions; values
-        outside the instrument's choices or not numbers.
+        outside the instrument's choices or ranges, or not numbers.
     """
     folder = Path(path)
     if not folder.is_dir():

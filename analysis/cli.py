@@ -80,7 +80,7 @@ def _progress_bar(steps: list[T]) -> Iterable[T]:
 )
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
 def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
-    """Analyse an export BUNDLE folder: estimates, tables, figures and a report."""  # fmt: skip
+    """Analyse an export BUNDLE folder: estimates, tables, figures and a report."""
     if not 0 < confidence < 1:
         raise click.BadParameter(
             f"{confidence} is not between 0 and 1 (e.g. 0.95)", param_hint="'--confidence'"
@@ -105,6 +105,17 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
         f"{quality['n_valid_tests']} valid tests ({quality['n_invalid']} invalid, "
         f"{quality['n_sham']} sham) of {quality['n_tests']}; wrote {len(written)} files to {out}"
     )
+    primary = [e for e in result.estimates if e["primary"] and e["sample"] == "test"
+               and not e["stratum"] and e["net_difference"] is not None]  # fmt: skip
+    for entry in primary:
+        low, high = entry["ci_low"], entry["ci_high"]
+        p = entry["p_value"]
+        click.echo(
+            f"{entry['outcome']} (primary): net difference {100 * entry['net_difference']:.1f} "
+            f"percentage points ({confidence:.0%} CI {100 * low:.1f} to {100 * high:.1f}), "
+            f"mid-p McNemar p {'< 0.0001' if p < 1e-4 else f'= {p:.4f}'}; "
+            "> 0: the protected group was worse off"
+        )
 
 
 @click.command("power")
@@ -140,7 +151,7 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
 def power(
     p10: float, p01: float, alpha: float, target_power: float, strata: int, as_json: bool
 ) -> None:
-    """Pairs needed per stratum for McNemar's test of the net difference p10 − p01."""  # fmt: skip
+    """Pairs needed per stratum for McNemar's test of the net difference p10 − p01."""
     from analysis.power import sample_size
 
     try:
@@ -227,7 +238,7 @@ def simulate(
     targets: int | None,
     force: bool,
 ) -> None:
-    """Write a synthetic export bundle with known truth (venue clustering included)."""  # fmt: skip
+    """Write a synthetic export bundle with known truth (venue clustering included)."""
     _check_out(out, force)
     from analysis.simulate import simulate_bundle
 

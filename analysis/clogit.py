@@ -104,7 +104,10 @@ def newton_fit(z: np.ndarray, y: np.ndarray) -> _Fit:
         probability = special.expit(z @ beta)
         gradient = z.T @ (y - probability)
         information = (z * (probability * (1 - probability))[:, None]).T @ z
-        step = np.linalg.solve(information, gradient)
+        try:
+            step = np.linalg.solve(information, gradient)
+        except np.linalg.LinAlgError:  # fitted probabilities at 0/1: a separated design
+            break
         proposal, candidate = beta + step, _log_likelihood(z, y, beta + step)
         halvings = 0
         while candidate < current - 1e-12 and halvings < 30:
@@ -118,7 +121,11 @@ def newton_fit(z: np.ndarray, y: np.ndarray) -> _Fit:
     probability = special.expit(z @ beta)
     information = (z * (probability * (1 - probability))[:, None]).T @ z
     scores = z * (y - probability)[:, None]
-    return _Fit(beta, np.linalg.inv(information), current, scores, converged)
+    try:
+        covariance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        covariance, converged = np.full_like(information, np.nan), False
+    return _Fit(beta, covariance, current, scores, converged)
 
 
 def cluster_covariance(fit: _Fit, clusters: np.ndarray) -> np.ndarray:
@@ -131,6 +138,8 @@ def cluster_covariance(fit: _Fit, clusters: np.ndarray) -> np.ndarray:
 
 def _dependent_columns(z: np.ndarray, names: list[str]) -> list[str]:
     """Terms that are linear combinations of the terms before them."""
+    if np.linalg.matrix_rank(z) == z.shape[1]:  # the usual case: one decomposition suffices
+        return []
     dependent, kept = [], np.zeros((z.shape[0], 0))
     for column, name in enumerate(names):
         trial = np.column_stack([kept, z[:, column]])

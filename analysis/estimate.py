@@ -35,10 +35,10 @@ def _groups(frame: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
     """All valid pairs, then one group per level of each stratifying column."""
     groups: list[tuple[dict[str, str], pd.DataFrame]] = [({}, frame)]
     for column in STRATA:
-        present = frame[column].dropna()
-        present = present[present.astype(str) != ""]
-        for level in sorted(present.astype(str).unique()):
-            groups.append(({column: level}, frame[frame[column].astype(str) == level]))
+        levels = frame[column].astype(str)
+        present = frame[column].notna().to_numpy() & (levels != "").to_numpy()
+        for level in sorted(levels[present].unique()):
+            groups.append(({column: level}, frame[present & (levels == level).to_numpy()]))
     return groups
 
 
@@ -52,7 +52,7 @@ def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[di
         return result.to_dict(), result.n_dropped
     complete = frame[control].notna() & frame[protected].notna()
     binary = paired_binary_from_frame(
-        frame[complete].astype({control: bool, protected: bool}),
+        frame.loc[complete, [control, protected]].astype(bool),  # only the two columns
         control=control,
         protected=protected,
         confidence=confidence,
@@ -100,7 +100,8 @@ def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
         if question.outcome.kind != "binary":
             continue
         control, protected = f"{question.id}__control", f"{question.id}__protected"
-        complete = frame[frame[control].notna() & frame[protected].notna()]
+        columns = [control, protected, "target_type", "first_role", "target_code"]
+        complete = frame.loc[frame[control].notna() & frame[protected].notna(), columns]
         complete = complete.astype({control: bool, protected: bool})
         if complete.empty:
             continue

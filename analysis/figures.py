@@ -28,6 +28,15 @@ STYLE = (
 )
 
 
+class SVGFigure(str):
+    """SVG text that notebooks display as a picture (``_repr_svg_``); otherwise a plain str."""
+
+    __slots__ = ()
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class ForestRow:
     """One line of a forest plot; `estimate`/`low`/`high` already in display units."""
@@ -67,14 +76,22 @@ def _fmt(value: float, decimals: int) -> str:
     return "0" if text.strip("-0.") == "" else text.replace("-", "−")
 
 
+def _shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters (the full text stays in <title>)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def forest_svg(
     rows: Sequence[ForestRow], *, title: str, description: str, axis_label: str, ident: str,
-    decimals: int = 1, standalone: bool = True,
+    subtitle: str = "",
+    decimals: int = 1, standalone: bool = True, worse_when_higher: bool = True,
 ) -> str:  # fmt: skip
     """An SVG forest plot; `ident` prefixes the element ids (unique within one HTML page).
 
     `standalone` adds the SVG namespace a file needs; HTML5 needs none for an inline ``<svg>``.
+    `worse_when_higher` says on which side of zero the protected group is worse off.
     """
+    left, right = ("better", "worse") if worse_when_higher else ("worse", "better")
     low, high = _domain(rows)
     height = TOP + ROW * len(rows) + BOTTOM
 
@@ -86,10 +103,11 @@ def forest_svg(
         f'<svg{SVG_NAMESPACE if standalone else ""} width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
-        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<title id="{ident}-title">{escape(title + (f": {subtitle}" if subtitle else ""))}</title>',
         "DESC",
         f"<style>{STYLE}</style>",
-        f'<text class="title" x="10" y="22">{escape(title)}</text>',
+        f'<text class="title" x="10" y="22">{escape(_shorten(title, 84))}</text>',
+        f'<text class="muted" x="10" y="40">{escape(_shorten(subtitle, 100))}</text>',
         f'<text class="muted" x="{VALUE_LEFT}" y="{TOP - 10}">estimate (CI), pairs</text>',
     ]
     bottom = TOP + ROW * len(rows)
@@ -98,13 +116,18 @@ def forest_svg(
                  f'y2="{bottom}"/>')  # fmt: skip
     for index, row in enumerate(rows):
         y = TOP + ROW * index + ROW / 2
-        label = escape(row.label)
+        label = escape(_shorten(row.label, 30))
         if row.heading:
             parts.append(f'<text class="heading" x="10" y="{y + 4:.1f}">{label}</text>')
             continue
         parts.append(f'<g class="{row.css_class}">')
+        has_interval = row.estimate is not None and row.low is not None and row.high is not None
+        if row.note and not has_interval:  # the full reason: a tooltip, and in the description
+            parts.append(f"<title>{escape(row.note)}</title>")
+            words.append(f"{row.label}: {row.note}.")
         parts.append(f'<text x="{LABEL_RIGHT}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
-        if row.estimate is not None and row.low is not None and row.high is not None:
+        if has_interval:
+            assert row.estimate is not None and row.low is not None and row.high is not None
             x_low, x_high, x_point = x(row.low), x(row.high), x(row.estimate)
             parts += [
                 f'<line class="interval" x1="{x_low:.1f}" y1="{y:.1f}" x2="{x_high:.1f}" '
@@ -118,7 +141,8 @@ def forest_svg(
             text = (f"{_fmt(row.estimate, decimals)} ({_fmt(row.low, decimals)} to "
                     f"{_fmt(row.high, decimals)}), n = {row.n_pairs}")  # fmt: skip
         else:
-            text = f"no interval: {row.note or 'not estimable'}; n = {row.n_pairs}"
+            reason = "no interval" if row.estimate is not None else "not estimable"
+            text = f"{reason} (see the notes), n = {row.n_pairs}"
         parts.append(f'<text x="{VALUE_LEFT}" y="{y + 4:.1f}">{escape(text)}</text>')
         parts.append("</g>")
         words.append(f"{row.label}: {text}.")
@@ -136,9 +160,9 @@ def forest_svg(
         f'<text class="muted" x="{(PLOT_LEFT + PLOT_RIGHT) / 2:.1f}" y="{bottom + 38}" '
         f'text-anchor="middle">{escape(axis_label)}</text>',
         f'<text class="muted" x="{zero - 6:.1f}" y="{bottom + 56}" text-anchor="end">'
-        "← protected group better off</text>",
+        f"← protected group {left} off</text>",
         f'<text class="muted" x="{zero + 6:.1f}" y="{bottom + 56}">'
-        "protected group worse off →</text>",
+        f"protected group {right} off →</text>",
         "</svg>",
     ]
     parts[2] = f'<desc id="{ident}-desc">{escape(" ".join(words))}</desc>'
@@ -180,15 +204,16 @@ def outcome_rows(result: AnalysisResult, outcome: str) -> list[ForestRow]:
 
 def outcome_figure(
     result: AnalysisResult, outcome: str, *, question_label: str = "", standalone: bool = True
-) -> str:
+) -> SVGFigure:
     """The forest plot of one outcome: net difference (binary, percentage points) or mean
     difference (continuous, in the outcome's unit) with its CI per stratum."""
     rows = outcome_rows(result, outcome)
     entry = result.estimate(outcome)
     level = f"{result.confidence:.0%}"
     name = question_label or outcome
+    worse_when_higher = entry.get("adverse") != "lower"
     if entry["kind"] == "binary":
-        title = f"{name}: net difference with {level} CI (Tango), percentage points"
+        subtitle = f"net difference with {level} CI (Tango), percentage points"
         axis = "net difference (b − c)/n, percentage points"
         description = (
             f"Forest plot for outcome {outcome}. Each row shows the net difference: the share "
@@ -197,12 +222,16 @@ def outcome_figure(
             f"{level} Tango score interval. Positive values: the protected group was worse off."
         )
     else:
-        title = f"{name}: mean difference (protected − control) with {level} CI"
+        subtitle = f"mean difference (protected − control) with {level} CI (paired t)"
         axis = "mean difference, protected − control"
+        side = "Positive" if worse_when_higher else "Negative"
         description = (
             f"Forest plot for outcome {outcome}. Each row shows the mean of the paired "
-            f"differences protected − control with its {level} paired-t interval. Positive "
-            "values: the protected team waited longer or paid more (worse off)."
+            f"differences protected − control with its {level} paired-t interval. {side} "
+            f"values: the protected group was worse off ({'higher' if worse_when_higher else 'lower'} "
+            "is adverse for this outcome)."
         )
-    return forest_svg(rows, title=title, description=description, axis_label=axis,
-                      ident=f"figure-{outcome}", decimals=1, standalone=standalone)  # fmt: skip
+    svg = forest_svg(rows, title=name, subtitle=subtitle, description=description, axis_label=axis,
+                     ident=f"figure-{outcome}", decimals=1, standalone=standalone,
+                     worse_when_higher=worse_when_higher)  # fmt: skip
+    return SVGFigure(svg)

@@ -1,16 +1,40 @@
-"""Write an analysis into a folder: results.json, estimates.csv, figures/*.svg, report.html."""
+"""Write an analysis into a folder.
+
+results.json, estimates.csv (one row per outcome × sample × stratum), models.csv (one row per
+model term), figures/<outcome>.svg and report.html.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
+
+import pandas as pd
 
 from analysis.figures import outcome_figure
 from analysis.report import render_report
 from analysis.result import AnalysisResult
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+MODEL_COLUMNS = (
+    "outcome", "model", "term", "coef", "odds_ratio", "se", "se_cluster_target", "n_pairs",
+    "n_discordant", "heterogeneity_lr", "heterogeneity_df", "heterogeneity_p", "identified",
+    "note",
+)  # fmt: skip
+
+
+def models_frame(result: AnalysisResult) -> pd.DataFrame:
+    """One row per term of every model; odds_ratio = exp(coef) (protected vs control)."""
+    rows = []
+    for model in result.models:
+        for term in model["terms"]:
+            coef = term["coef"]
+            rows.append({**{key: model.get(key) for key in MODEL_COLUMNS}, **term,
+                         "odds_ratio": math.exp(coef) if coef is not None else None})  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
+    return frame.astype({"n_pairs": "Int64", "n_discordant": "Int64", "heterogeneity_df": "Int64"})
 
 
 def write_outputs(
@@ -32,6 +56,9 @@ def write_outputs(
     estimates = folder / "estimates.csv"
     result.to_frame().to_csv(estimates, index=False, encoding="utf-8", lineterminator="\n")
     written.append(estimates)
+    models = folder / "models.csv"
+    models_frame(result).to_csv(models, index=False, encoding="utf-8", lineterminator="\n")
+    written.append(models)
     figures = folder / "figures"
     figures.mkdir()
     for outcome in result.outcomes:

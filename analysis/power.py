@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from analysis._common import ResultMixin
 
@@ -135,21 +135,69 @@ def power_at(n: int, p10: float, p01: float, alpha: float = 0.05, test: str = "m
     return float(min(1.0, weights @ conditional))
 
 
+def _p_value(k: int, discordant: int, test: str) -> float:
+    """Two-sided p of b = k ≤ D/2 (exact or mid-p), as :func:`_lower_critical` computes it."""
+    cdf = float(special.bdtr(k, discordant, 0.5))
+    if test == "exact":
+        return min(1.0, 2 * cdf)
+    point = cdf - (float(special.bdtr(k - 1, discordant, 0.5)) if k > 0 else 0.0)
+    if 2 * k == discordant:
+        return 1 - 0.5 * point
+    return 2 * cdf - point
+
+
+def critical_values(max_discordant: int, alpha: float, test: str) -> np.ndarray:
+    """Largest k ≤ D/2 with p(k) ≤ α for every D = 0..max_discordant (−1 if none).
+
+    The same values as :func:`_lower_critical`, found by walking from the previous D (the
+    critical value moves by a step or two), so that a long scan costs O(D) p-values, not O(D²).
+    """
+    values = np.full(max_discordant + 1, -1, dtype=np.int64)
+    k = -1
+    limit = alpha * (1 + 1e-12)
+    for discordant in range(1, max_discordant + 1):
+        k = min(k, discordant // 2)
+        while k >= 0 and _p_value(k, discordant, test) > limit:
+            k -= 1
+        while k + 1 <= discordant // 2 and _p_value(k + 1, discordant, test) <= limit:
+            k += 1
+        values[discordant] = k
+    return values
+
+
 def smallest_n(
     p10: float, p01: float, alpha: float = 0.05, power: float = 0.8, test: str = "midp",
     max_n: int = 20000,
 ) -> int | None:  # fmt: skip
-    """Smallest n whose enumerated power reaches `power` (power is saw-toothed in n)."""
+    """Smallest n whose enumerated power reaches `power` (power is saw-toothed in n).
+
+    Every n from 1 up is tried. P(reject | D) is computed once for all D; for each n the sum
+    over D ~ Bin(n, ψ) is restricted to nψ ± 12 SD (the rest weighs < 1e-30).
+    """
     _check(p10, p01, alpha, power)
+    if test not in ("midp", "exact"):
+        raise ValueError(f"test must be 'midp' or 'exact'; got {test!r}")
     if p10 == p01:
         return None
-    psi = p10 + p01
-    conditional = _conditional_power(0, p10 / psi, alpha, test)
+    psi, share = p10 + p01, p10 / (p10 + p01)
+    critical = np.zeros(1, dtype=np.int64)
+    conditional = np.zeros(1)
     for n in range(1, max_n + 1):
         if conditional.size <= n:  # extend P(reject | D) in blocks as n grows
-            conditional = _conditional_power(2 * n + 16, p10 / psi, alpha, test)
-        weights = stats.binom.pmf(np.arange(n + 1), n, psi)
-        if weights @ conditional[: n + 1] >= power:
+            critical = critical_values(2 * n + 16, alpha, test)
+            discordant = np.arange(critical.size)
+            k = critical
+            conditional = np.where(
+                k >= 0,
+                special.bdtr(k, discordant, share)
+                + special.bdtrc(discordant - k - 1, discordant, share),
+                0.0,
+            )
+            conditional[0] = 0.0
+        spread = 12 * math.sqrt(n * psi * (1 - psi)) + 1
+        low, high = max(0, int(n * psi - spread)), min(n, int(n * psi + spread) + 1)
+        weights = stats.binom.pmf(np.arange(low, high + 1), n, psi)
+        if weights @ conditional[low : high + 1] >= power:
             return n
     return None
 

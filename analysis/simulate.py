@@ -163,7 +163,9 @@ def simulate_frame(
     wait_protected = rng.poisson(venue_wait[venue] + shift)
     fee_control = venue_fee[venue]
     surcharge = (rng.random(pairs) < FEE_SURCHARGE_SHARE) & ~sham
-    fee_protected = fee_control + np.where(surcharge, FEE_SURCHARGE_EUR, 0.0)
+    # surcharges of 2.50, 5 or 7.50 (mean FEE_SURCHARGE_EUR), so that the differences vary
+    amount = rng.choice([0.5, 1.0, 1.5], size=pairs) * FEE_SURCHARGE_EUR
+    fee_protected = fee_control + np.where(surcharge, amount, 0.0)
     refusal = rng.choice(["no", "conditional"], p=[0.7, 0.3], size=(pairs, 2))
     tone = rng.choice(["friendly", "neutral"], size=(pairs, 2))
     bad_tone = rng.choice(["unfriendly", "hostile"], p=[0.8, 0.2], size=(pairs, 2))

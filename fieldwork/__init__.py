@@ -16,6 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    __import__("fieldwork.security").security.init_app(app)  # headers, throttling, expiry
     register_commands(app)
     return app
 

@@ -27,6 +27,10 @@ def register(app: Flask) -> None:
     from fieldwork.public.cli import release
 
     app.cli.add_command(release)
+    from fieldwork.retention_cli import backup, purge, retention, tester_export
+
+    for command in (backup, retention, purge, tester_export):
+        app.cli.add_command(command)
 
 
 @click.command("init-db")

@@ -14,6 +14,7 @@ from flask import Flask, Request, request
 from werkzeug.wrappers import Response
 
 MIN_SIZE = 500
+MAX_SIZE = 5 * 1024 * 1024  # larger files are downloads, not page weight; send them as they are
 GZIP_SUFFIX = "-gzip"
 COMPRESSIBLE = frozenset(
     {
@@ -56,6 +57,10 @@ def compress(response: Response) -> Response:
         or request.method == "HEAD"
         or not accepts_gzip(request)
     ):
+        return response
+    if response.is_streamed and not response.direct_passthrough:
+        return response  # a generator: compressing it would hold it all in memory
+    if (response.content_length or 0) > MAX_SIZE:
         return response
     # Static files come as a file wrapper; read them (they are small) to compress them.
     response.direct_passthrough = False

@@ -1,4 +1,4 @@
-"""``POST /api/reports`` (the outbox's intake), device status and incidents, as JSON.
+"""``POST /api/reports`` (the outbox's intake) and ``POST /api/device-status``, as JSON.
 
 Same rules as the HTML form: the answers go through :func:`submit_report`; CSRF is checked by
 Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message`` (or
@@ -7,6 +7,7 @@ Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -81,11 +82,21 @@ def _whole_number(value: Any) -> int | None:
     return value
 
 
-@bp.post("/reports")
-def reports() -> tuple[Response, int]:
-    data = _json_object()
-    if data is None:
-        return _malformed()
+@dataclass(frozen=True)
+class ReportBody:
+    """A well-formed ``POST /api/reports`` body (the answers themselves are not checked yet)."""
+
+    uuid: str
+    test_id: int
+    answers: dict[str, Any]
+    instrument_id: str | None
+    instrument_version: int | None
+    device_time: datetime | None
+    elapsed_seconds: int | None
+
+
+def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
+    """The body's fields, or the errors by field name (unknown and missing keys included)."""
     errors = _unknown_key_errors(data, REPORT_KEYS)
     for key in ("uuid", "test_id", "answers"):
         if key not in data:
@@ -98,7 +109,6 @@ def reports() -> tuple[Response, int]:
     answers = data.get("answers")
     if "answers" in data and not isinstance(answers, dict):
         errors["answers"] = [_("Give the answers as an object: question id → answer.")]
-        answers = None
     instrument_version = data.get("instrument_version")
     if instrument_version is not None and _whole_number(instrument_version) is None:
         errors["instrument_version"] = [_("Give the questionnaire version as a whole number.")]
@@ -113,18 +123,37 @@ def reports() -> tuple[Response, int]:
         errors["device_time"] = [
             _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
         ]
-    if errors:
+    if errors or test_id is None or not isinstance(answers, dict):
+        return None, errors
+    body = ReportBody(
+        uuid=data["uuid"],
+        test_id=test_id,
+        answers=answers,
+        instrument_id=instrument_id,
+        instrument_version=instrument_version,
+        device_time=device_time,
+        elapsed_seconds=elapsed,
+    )
+    return body, {}
+
+
+@bp.post("/reports")
+def reports() -> tuple[Response, int]:
+    data = _json_object()
+    if data is None:
+        return _malformed()
+    body, errors = _report_body(data)
+    if body is None:
         return _reply(422, error="invalid", errors=errors)
 
-    assert test_id is not None and isinstance(answers, dict)
     session = get_session()
-    assignment = assignment_for_user(session, current_user.id, test_id)
+    assignment = assignment_for_user(session, current_user.id, body.test_id)
     if assignment is None:
         return _reply(
             404, error="not_found", message=_("This test does not exist or is not yours.")
         )
     instrument = report_service.instrument_of(assignment)
-    unknown = unknown_keys(instrument, answers)
+    unknown = unknown_keys(instrument, body.answers)
     if unknown:
         return _reply(
             422,
@@ -140,23 +169,23 @@ def reports() -> tuple[Response, int]:
         assignment=assignment,
         user=_user(),
         submission=report_service.ReportSubmission(
-            uuid=data["uuid"],
-            answers=answers,
-            instrument_id=instrument_id,
-            instrument_version=instrument_version,
-            device_time=device_time,
-            elapsed_seconds=elapsed,
+            uuid=body.uuid,
+            answers=body.answers,
+            instrument_id=body.instrument_id,
+            instrument_version=body.instrument_version,
+            device_time=body.device_time,
+            elapsed_seconds=body.elapsed_seconds,
         ),
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
     )
-    report_url = url_for("tester.report", test_id=test_id)
+    report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
         return _reply(422, error="invalid", errors=translate_errors(result.errors))
     if result.status == "conflict":
         return _reply(
             409,
             status="conflict",
-            uuid=data["uuid"],
+            uuid=body.uuid,
             report_url=report_url,
             message=_(
                 "Your team had already sent a different report for this test. We kept this "
@@ -165,14 +194,14 @@ def reports() -> tuple[Response, int]:
             ),
         )
     assert result.report is not None
-    body = {
-        "status": result.status,
-        "uuid": result.report.uuid,
-        "report_url": report_url,
-        "received_at": result.report.received_at.isoformat(),
-        "message": _("Sent. Your report is saved and locked."),
-    }
-    return _reply(201 if result.status == "created" else 200, **body)
+    return _reply(
+        201 if result.status == "created" else 200,
+        status=result.status,
+        uuid=body.uuid,
+        report_url=report_url,
+        received_at=result.report.received_at.isoformat(),
+        message=_("Sent. Your report is saved and locked."),
+    )
 
 
 @bp.post("/device-status")

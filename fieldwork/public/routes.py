@@ -7,7 +7,7 @@ cookies and carry no form, so they are safe to cache.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import format_date, get_locale
 
 from analysis.publication import tables_csv
@@ -18,6 +18,7 @@ from fieldwork.public.view import release_view
 from fieldwork.services import releases
 
 bp = Blueprint("public", __name__, url_prefix="/public")
+PDF_CACHE, PDF_CACHE_SIZE = "mysteryguest.release_pdfs", 16
 
 
 def lang() -> str:
@@ -72,7 +73,23 @@ def release_pdf(release_id: int) -> Response:
     from fieldwork.public.pdf import release_pdf_bytes
 
     item = _release_or_404(release_id)
-    data = release_pdf_bytes(page_context(item))
+    context = page_context(item)
+    # Rendering takes about half a second; the content is frozen, so keep the last few PDFs.
+    cache = current_app.extensions.setdefault(PDF_CACHE, {})
+    key = (
+        item.id,
+        item.checksum,
+        item.status,
+        context["withdrawn_reason"],
+        context["replaced_by"],
+        lang(),
+    )
+    data = cache.get(key)
+    if data is None:
+        data = release_pdf_bytes(context)
+        if len(cache) >= PDF_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = data
     return Response(
         data,
         mimetype="application/pdf",

@@ -69,8 +69,18 @@ NL: dict[str, Any] = {
         ),
         "interval": (
             "Tijd ertussen",
-            "Gepland %(gap)s minuten na elkaar; tests met meer dan "
-            "%(max)s minuten tussen de twee teams tellen niet mee.",
+            "Gepland %(gap)s na elkaar; tests met meer dan %(max)s tussen de twee teams "
+            "tellen niet mee.",
+        ),
+        "pairs_single": (
+            "Samenstelling",
+            "Bij elke test benaderen twee testers dezelfde aanbieder: één met en één zonder "
+            "migratieachtergrond.",
+        ),
+        "matching_housing": (
+            "Vergelijkbaar gemaakt",
+            "Beide testers hebben een vergelijkbaar profiel (inkomen, werk, huishouden, toon van "
+            "het bericht); alleen de migratieachtergrond verschilt.",
         ),
         "numbers": (
             "Aantallen",
@@ -95,6 +105,11 @@ NL: dict[str, Any] = {
         ),
     },
     "team_size_range": "%(low)s tot %(high)s",
+    "duration": {
+        "minutes": ("%(n)s minuut", "%(n)s minuten"),
+        "hours": ("%(n)s uur", "%(n)s uur"),
+        "days": ("%(n)s dag", "%(n)s dagen"),
+    },
     "table_type": "Tabel 1. Uitkomst per soort %(noun)s",
     "table_area": "Tabel 2. Uitkomst per gebied",
     "table_reasons": "Tabel 3. Gegeven redenen bij weigering, per groep",
@@ -245,8 +260,18 @@ EN: dict[str, Any] = {
         ),
         "interval": (
             "Time between",
-            "Planned %(gap)s minutes apart; tests with more than "
-            "%(max)s minutes between the two teams do not count.",
+            "Planned %(gap)s apart; tests with more than %(max)s between the two teams do "
+            "not count.",
+        ),
+        "pairs_single": (
+            "Pairs",
+            "In every test two testers approach the same provider: one with and one without a "
+            "migration background.",
+        ),
+        "matching_housing": (
+            "Matching",
+            "Both testers present a similar profile (income, job, household, tone of the "
+            "message); only the migration background differs.",
         ),
         "numbers": (
             "Numbers",
@@ -271,6 +296,11 @@ EN: dict[str, Any] = {
         ),
     },
     "team_size_range": "%(low)s to %(high)s",
+    "duration": {
+        "minutes": ("%(n)s minute", "%(n)s minutes"),
+        "hours": ("%(n)s hour", "%(n)s hours"),
+        "days": ("%(n)s day", "%(n)s days"),
+    },
     "table_type": "Table 1. Results per type of %(noun)s",
     "table_area": "Table 2. Results per area",
     "table_reasons": "Table 3. Reasons given for refusals, by group",

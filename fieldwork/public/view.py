@@ -46,6 +46,19 @@ def month(value: str | None, lang: str) -> str:
     return format_date(date(year, month_number, 1), "MMMM yyyy")
 
 
+def duration(minutes: int | None, lang: str) -> str:
+    """Minutes as minutes, whole hours or whole days, in ``lang``."""
+    if minutes is None:
+        return "–"
+    forms = texts_for(lang)["duration"]
+    unit, amount = "minutes", minutes
+    if minutes >= 1440 and minutes % 1440 == 0:
+        unit, amount = "days", minutes // 1440
+    elif minutes >= 60 and minutes % 60 == 0:
+        unit, amount = "hours", minutes // 60
+    return forms[unit][0 if amount == 1 else 1] % {"n": format_decimal(amount)}
+
+
 def period_text(period: dict[str, Any], lang: str) -> str:
     start, end = month(period.get("from"), lang), month(period.get("to"), lang)
     if start == end:
@@ -194,14 +207,16 @@ def _design(words: _Words) -> list[tuple[str, str]]:
     )
     sham = content["tables"].get("sham", {}).get("total") or {}
     training = content.get("texts", {}).get("training", {})
+    single = size[1] == 1
     items = [
         design["grounds"],
-        (design["pairs"][0], design["pairs"][1] % {"size": size_text}),
-        design["matching"],
+        design["pairs_single"] if single else (design["pairs"][0],
+                                               design["pairs"][1] % {"size": size_text}),
+        design["matching_housing"] if words.domain == "housing" else design["matching"],
         (design["order"][0], design["order"][1].get(study.get("order_rule"), "")),
         (design["interval"][0], design["interval"][1] % {
-            "gap": number(study.get("planned_gap_minutes")),
-            "max": number(study.get("max_interval_minutes"))}),
+            "gap": duration(study.get("planned_gap_minutes"), words.lang),
+            "max": duration(study.get("max_interval_minutes"), words.lang)}),
         (design["numbers"][0], design["numbers"][1] % {
             "planned": number(counts["planned"]), "complete": number(counts["complete"]),
             "valid": number(counts["valid"])}),
@@ -238,8 +253,10 @@ def _decisions(words: _Words) -> list[dict[str, str]]:
             continue
         table = decision["table"]
         cell = decision["cell"]
-        label = (words.reason(cell) if table.startswith("reasons_")
-                 else words.stratum(table, cell))  # fmt: skip
+        if table.startswith("reasons_"):
+            label = words.t("reasons_total") if cell == "total" else words.reason(cell)
+        else:
+            label = words.stratum(table, cell)
         why = words.why([decision["rule"]], table)
         if decision["action"] == "merged":
             why = f"{why}; {words.t('rules.merge')}"

@@ -100,11 +100,22 @@ def assignment_for_user(session: Session, user_id: int, test_id: int) -> Assignm
     return found[0] if found else None
 
 
-def group_by_night(assignments: list[Assignment], tonight: date) -> dict[str, list[Assignment]]:
-    """Sections of the tester's list: tonight, upcoming, earlier (not yet reported), done."""
-    groups: dict[str, list[Assignment]] = {"tonight": [], "upcoming": [], "earlier": [], "done": []}
+def group_by_night(
+    assignments: list[Assignment], tonight: date, attention: set[int] | frozenset[int] = frozenset()
+) -> dict[str, list[Assignment]]:
+    """Sections of the tester's list: reports the coordinator asked about (``attention``, test
+    ids), tonight, upcoming, earlier (not yet reported), done (newest first)."""
+    groups: dict[str, list[Assignment]] = {
+        "attention": [],
+        "tonight": [],
+        "upcoming": [],
+        "earlier": [],
+        "done": [],
+    }
     for assignment in assignments:
-        if assignment.done:
+        if assignment.test.id in attention:
+            groups["attention"].append(assignment)
+        elif assignment.done:
             groups["done"].append(assignment)
         elif assignment.test.night == tonight:
             groups["tonight"].append(assignment)
@@ -114,3 +125,39 @@ def group_by_night(assignments: list[Assignment], tonight: date) -> dict[str, li
             groups["earlier"].append(assignment)
     groups["done"].reverse()
     return groups
+
+
+def awaiting_answer(session: Session, assignments: list[Assignment]) -> set[int]:
+    """Tests whose report has a coordinator message newer than the team's last amendment."""
+    from fieldwork.models import Amendment, ReviewMessage
+
+    reported = {(a.test.id, a.team.id): a.report for a in assignments if a.report is not None}
+    if not reported:
+        return set()
+    team_ids = {team_id for _, team_id in reported}
+    last_message: dict[tuple[int, int], datetime] = {}
+    for message in session.exec(
+        select(ReviewMessage).where(
+            col(ReviewMessage.team_id).in_(team_ids),
+            col(ReviewMessage.test_id).in_([test_id for test_id, _ in reported]),
+            ReviewMessage.state == "has_issues",
+        )
+    ).all():
+        key = (message.test_id, message.team_id)
+        last_message[key] = max(message.created_at, last_message.get(key, message.created_at))
+    if not last_message:
+        return set()
+    report_ids = {report.id: key for key, report in reported.items() if key in last_message}
+    last_amendment: dict[tuple[int, int], datetime] = {}
+    for amendment in session.exec(
+        select(Amendment).where(col(Amendment.report_id).in_(list(report_ids)))
+    ).all():
+        key = report_ids[amendment.report_id]
+        last_amendment[key] = max(
+            amendment.created_at, last_amendment.get(key, amendment.created_at)
+        )
+    return {
+        test_id
+        for (test_id, team_id), at in last_message.items()
+        if (test_id, team_id) not in last_amendment or last_amendment[(test_id, team_id)] < at
+    }

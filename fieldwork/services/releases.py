@@ -129,6 +129,10 @@ def _check_texts(session: Session, study: Study, texts: ReleaseTexts) -> None:
                         lang=lang,
                     )
                 )
+    if any(item.casefold() in study.title.casefold() for item in forbidden):
+        raise Refused(
+            _("The study's title names a venue, an address or a tester code; change the title.")
+        )
 
 
 def _design(session: Session, study: Study) -> dict[str, Any]:
@@ -174,10 +178,16 @@ def create_release(
     with tempfile.TemporaryDirectory(prefix="mysteryguest-release-") as temp:
         folder = Path(temp) / "bundle"
         export_study(session=session, study_code=study.code, folder=folder, user=user)
-        content = build_release(
-            folder, design=_design(session, study), texts=texts.as_content(),
-            min_pairs=study.publication_min_cell,
-        )  # fmt: skip
+        try:
+            content = build_release(
+                folder, design=_design(session, study), texts=texts.as_content(),
+                min_pairs=study.publication_min_cell,
+            )  # fmt: skip
+        except ValueError as error:  # a bundle or analysis problem (numpy's LinAlgError too)
+            raise Refused(
+                _("The analysis of the study's export failed, so no release was made: %(error)s",
+                  error=str(error) or type(error).__name__)
+            ) from error  # fmt: skip
     content["replaces"] = replaces.id if replaces is not None else None
     release = Release(
         study_id=study.id,

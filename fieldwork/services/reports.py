@@ -115,8 +115,13 @@ def submit_report(
     return SubmitResult("created", report=report)
 
 
+STUDY_CLOSED = "This study is closed: its reports are locked and can no longer be sent or changed."
+
+
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if assignment.study.status == "closed":
+        errors["study"] = [STUDY_CLOSED]
     try:
         uuidlib.UUID(str(submission.uuid))
     except ValueError:
@@ -250,6 +255,8 @@ def amend_report(
     """Append a correction: the full corrected answers are validated, only the changes stored."""
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
+    if assignment.study.status == "closed":
+        return AmendResult(errors={"study": [STUDY_CLOSED]})
     if len(reason) < 3:
         errors["reason"] = ["Say briefly why you change the report (at least 3 characters)."]
     checked = validate_answers(instrument_of(assignment), answers)

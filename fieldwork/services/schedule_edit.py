@@ -15,13 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from fieldwork.models import Pair, Study, Target, Test, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.scheduling import PlannedTest, ScheduleError, create_schedule, plan_schedule
+from fieldwork.services.scheduling import (
+    PlannedTest,
+    ScheduleError,
+    create_schedule,
+    existing_busy,
+    plan_schedule,
+    previous_draws,
+)
 from fieldwork.services.study_setup import ensure_open
 from fieldwork.services.text import _
 
@@ -67,37 +73,6 @@ def _chosen(
             _("Some chosen pairs or targets are not part of this study. Reload the page.")
         )
     return pairs, targets
-
-
-def _busy(
-    session: Session, pairs: list[Pair], slot_minutes: int
-) -> list[tuple[int, datetime, datetime]]:
-    """The pairs' teams' planned visits (the same busy times ``create_schedule`` uses)."""
-    team_ids = sorted({p.protected_team_id for p in pairs} | {p.control_team_id for p in pairs})
-    rows = session.exec(
-        select(Test, Pair)
-        .join(Pair, col(Pair.id) == col(Test.pair_id))
-        .where(
-            Test.status == "planned",
-            or_(col(Pair.protected_team_id).in_(team_ids), col(Pair.control_team_id).in_(team_ids)),
-        )
-    ).all()
-    slot = timedelta(minutes=slot_minutes)
-    busy = []
-    for test, pair in rows:
-        busy.append((pair.protected_team_id, test.planned_protected, test.planned_protected + slot))
-        busy.append((pair.control_team_id, test.planned_control, test.planned_control + slot))
-    return busy
-
-
-def _draws_so_far(session: Session, study: Study) -> dict[str, int]:
-    rows = session.exec(
-        select(Target.target_type, func.count(col(Test.id)))
-        .join(Target, col(Target.id) == col(Test.target_id))
-        .where(Test.study_id == study.id, col(Test.block) > 0)
-        .group_by(col(Target.target_type))
-    ).all()
-    return dict(rows)
 
 
 def _fingerprint(planned: list[PlannedTest]) -> str:
@@ -152,8 +127,8 @@ def preview_schedule(
             slot_minutes=request.slot_minutes,
             visits_per_target=request.visits_per_target,
             timezone=timezone,
-            busy=_busy(session, pairs, request.slot_minutes),
-            previous_draws=_draws_so_far(session, study),
+            busy=existing_busy(session, pairs, request.slot_minutes),
+            previous_draws=previous_draws(session, study),
         )
     except ScheduleError as error:
         raise Refused(str(error)) from None

@@ -492,8 +492,8 @@ def create_schedule(
         slot_minutes=slot_minutes,
         visits_per_target=visits_per_target,
         timezone=timezone,
-        busy=_existing_busy(session, pairs, slot_minutes),
-        previous_draws=_previous_draws(session, study),
+        busy=existing_busy(session, pairs, slot_minutes),
+        previous_draws=previous_draws(session, study),
     )
     types = {target.id: target.target_type for target in targets}
     tests = [
@@ -554,9 +554,8 @@ def create_schedule(
     return tests
 
 
-def _existing_busy(
-    session: Session, pairs: Sequence[Pair], slot_minutes: int
-) -> list[BusyInterval]:
+def existing_busy(session: Session, pairs: Sequence[Pair], slot_minutes: int) -> list[BusyInterval]:
+    """The planned visits of the pairs' teams, as busy intervals for :func:`plan_schedule`."""
     team_ids = sorted(
         {pair.protected_team_id for pair in pairs} | {pair.control_team_id for pair in pairs}
     )
@@ -576,7 +575,8 @@ def _existing_busy(
     return busy
 
 
-def _previous_draws(session: Session, study: Study) -> dict[str, int]:
+def previous_draws(session: Session, study: Study) -> dict[str, int]:
+    """How many first roles were drawn so far per target type, so new draws continue the blocks."""
     rows = session.exec(
         select(Target.target_type, func.count(col(Test.id)))
         .join(Target, col(Target.id) == col(Test.target_id))

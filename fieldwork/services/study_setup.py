@@ -150,6 +150,7 @@ def create_study(*, session: Session, data: StudyInput, user: User) -> Study:
 
 
 def update_study(*, session: Session, study: Study, data: StudyInput, user: User) -> Study:
+    ensure_open(study)
     locked = locked_fields(session, study)
     before = _snapshot(study)
     changed_locked = [name for name in locked if getattr(data, name) != before[name]]

@@ -70,8 +70,21 @@ def check_csv(session: Session, *, study: Study, text: str) -> ImportCheck:
         )
         return check
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    parsed: list[tuple[int, list[str]]] = []
+    try:  # parse first: a malformed file is one problem, not a server error
+        parsed.extend((reader.line_num, values) for values in reader)
+    except csv.Error as error:
+        check.problems.append(
+            RowProblem(reader.line_num, "", _("not readable as CSV: %(error)s", error=str(error)))
+        )
+        return check
+    if not parsed:
+        check.problems.append(
+            RowProblem(1, "", _("the file is empty; the first line must be the header"))
+        )
+        return check
+    header = [name.strip().lower() for name in parsed[0][1]]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
     for name in missing:
@@ -84,8 +97,7 @@ def check_csv(session: Session, *, study: Study, text: str) -> ImportCheck:
         return check
     existing = set(session.exec(select(Target.code).where(Target.study_id == study.id)).all())
     seen: dict[str, int] = {}
-    for values in reader:
-        line = reader.line_num
+    for line, values in parsed[1:]:
         if not any(value.strip() for value in values):
             continue
         if len(check.rows) >= MAX_ROWS:

@@ -7,6 +7,10 @@
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const banner = $('#outbox');
+  // The page as it arrived (nothing has changed it yet: this deferred script runs first). On a
+  // load the service worker did not see, it keeps this copy rather than fetching the page again.
+  const arrived = 'serviceWorker' in navigator && !navigator.serviceWorker.controller
+    ? '<!doctype html>\n' + document.documentElement.outerHTML : null;
   const text = (key, n) => ((banner && banner.dataset[key]) || '').replace('{n}', n);
   const token = () => ($('meta[name="csrf-token"]') || {}).content || '';
 
@@ -40,12 +44,16 @@
 
   // --- the outbox -------------------------------------------------------------------------
   let sending = false;
+  let again = false;
   let delay = 0;
   let timer;
   const listeners = [];
 
   async function send(item) {
     let response;
+    // The device's clock now, at sending: the server compares it with its own to flag a wrong
+    // clock (the time of submitting stays in item.created).
+    item.body.device_time = new Date().toISOString();
     try {
       response = await fetch(banner.dataset.api, {
         method: 'POST',
@@ -65,6 +73,9 @@
       item.state = 'sent';
       item.message = data.message || text('sent');
       item.reportUrl = data.report_url;
+      // The phone's copy of that page still shows the empty form; fetch the report instead.
+      const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (worker) worker.postMessage({ type: 'keep', fresh: true, urls: [item.url, '/tester/'] });
     } else if (response.status === 409 || response.status === 422 || response.status === 404) {
       item.state = { 409: 'conflict', 422: 'invalid', 404: 'blocked' }[response.status];
       item.message = data.message || text('invalid');
@@ -72,8 +83,9 @@
       item.reportUrl = data.report_url;
       await put('outbox', item);
     } else {
-      // Signed out, an old CSRF token, a server error: keep it and try again later.
-      item.message = data.message || text('failed');
+      // Signed out, an old CSRF token, a server error: keep it and try again later. Only the
+      // sign-in answer (401) is worded for testers; the others would be English jargon.
+      item.message = (response.status === 401 && data.message) || text('failed');
       await put('outbox', item);
       return 'retry';
     }
@@ -82,15 +94,19 @@
   }
 
   async function flush(manual) {
-    if (sending || !banner) return;
+    if (!banner) return;
+    if (sending) { again = true; return; } // the running round goes once more when done
     sending = true;
     let retry = false;
     try {
-      for (const item of await all('outbox')) {
-        if (item.state === 'unsent' || (manual === true && item.state === 'blocked')) {
-          if (await send(item) === 'retry') { retry = true; break; }
+      do {
+        again = false;
+        for (const item of await all('outbox')) {
+          if (item.state === 'unsent' || (manual === true && item.state === 'blocked')) {
+            if (await send(item) === 'retry') { retry = true; break; }
+          }
         }
-      }
+      } while (again && !retry);
     } finally {
       sending = false;
     }
@@ -119,7 +135,7 @@
       const state = document.createElement('strong');
       state.textContent = text('state' + item.state[0].toUpperCase() + item.state.slice(1));
       li.append(state, ' · ', link);
-      if (item.message && item.state !== 'unsent') li.append(document.createElement('br'), item.message);
+      if (item.message) li.append(document.createElement('br'), item.message);
       if (item.state === 'conflict') {
         const dismiss = document.createElement('button');
         dismiss.type = 'button';
@@ -131,6 +147,7 @@
       list.append(li);
     }
     $('[data-send-now]', banner).hidden = unsent === 0;
+    $('[data-unsent-help]', banner).hidden = unsent === 0;
     heartbeat(unsent);
   }
 
@@ -308,6 +325,7 @@
         }
         const item = {
           uuid: draft.uuid,
+          user: form.dataset.user,
           draftKey: key,
           title: form.dataset.title,
           url: location.pathname,
@@ -326,6 +344,9 @@
         await put('outbox', item);
         show(item);
         say(status, text('sending'), 'info');
+        // The tester is at the bottom of a long form; bring the outcome into view.
+        status.tabIndex = -1;
+        status.focus();
         await flush();
         const left = await get('outbox', item.uuid);
         if (left) show(left);
@@ -336,14 +357,17 @@
   }
 
   // --- start ------------------------------------------------------------------------------
-  if ('serviceWorker' in navigator) {
+  const tester = Boolean(banner && banner.dataset.heartbeat);
+  // Testers' phones only (the sign-in page too, so the worker is ready before the first test).
+  if ('serviceWorker' in navigator && (tester || location.pathname === '/login')) {
     navigator.serviceWorker.register('/sw.js').catch(() => {});
     // Keep the test list and the report form of every listed test for use without a network.
     const urls = [location.pathname, ...$$('a[data-offline]').map((a) => a.pathname)];
-    if (banner && banner.dataset.heartbeat) urls.push('/tester/');
+    // The list, and the help page (it says to call 112 even without a connection).
+    if (tester) urls.push('/tester/', '/tester/incident');
     navigator.serviceWorker.ready.then((registration) => {
-      if (registration.active && banner && banner.dataset.heartbeat) {
-        registration.active.postMessage({ type: 'keep', current: location.href, urls: Array.from(new Set(urls)) });
+      if (registration.active && tester) {
+        registration.active.postMessage({ type: 'keep', current: location.href, html: arrived, urls: Array.from(new Set(urls)) });
       }
     });
     const signout = $('form[data-signout]');
@@ -362,6 +386,30 @@
     });
     const form = $('form[data-outbox]');
     (form ? reportForm(form) : Promise.resolve()).then(flush);
+  }
+  // A form that cannot wait in the outbox (help / incident): say so at once when offline,
+  // instead of the browser's own error page.
+  for (const form of $$('form[data-needs-network]')) {
+    form.addEventListener('submit', async (event) => {
+      const note = $('[data-offline-note]');
+      if (!note) return;
+      event.preventDefault();
+      try {
+        await fetch('/healthz', { cache: 'no-store' }); // navigator.onLine is not to be trusted
+        form.submit();
+      } catch (error) {
+        note.hidden = false;
+        note.scrollIntoView();
+      }
+    });
+  }
+  if (tester) {
+    // Ask the browser not to evict the outbox under storage pressure, and suggest installing:
+    // Safari clears a site's storage after 7 days without a visit unless it is on the home screen.
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    const hint = $('[data-install-hint]');
+    const installed = window.matchMedia('(display-mode: standalone)').matches || navigator.standalone;
+    if (hint && !installed) hint.hidden = false;
   }
   const questions = $('form[data-outbox]');
   if (questions) applyRelevance(questions);

@@ -33,9 +33,16 @@ async function keep(cache, url, response) {
 async function fromShell(request) {
   const hit = await caches.match(request, { ignoreVary: true });
   if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok) await keep(await caches.open(SHELL), request.url, response.clone());
-  return response;
+  try {
+    const response = await fetch(request);
+    if (response.ok) await keep(await caches.open(SHELL), request.url, response.clone());
+    return response;
+  } catch (error) {
+    // Offline, a page kept before an update asks for the old ?v=: the current file will do.
+    const other = await caches.match(request, { ignoreSearch: true, ignoreVary: true });
+    if (other) return other;
+    throw error;
+  }
 }
 
 async function networkFirst(request, url) {
@@ -70,11 +77,14 @@ self.addEventListener('message', (event) => {
     // Pages the tester will need offline: fetch those not kept yet (the current one included).
     event.waitUntil(caches.open(PAGES).then((cache) => Promise.all(message.urls.map(async (path) => {
       const url = new URL(path, self.location.origin);
-      if (!isPage(url) || await cache.match(url.href, { ignoreVary: true })) return;
+      if (!isPage(url) || (!message.fresh && await cache.match(url.href, { ignoreVary: true }))) return;
+      if (url.href === message.current && message.html) {
+        // The page in view, as it arrived: no need to download it a second time.
+        await cache.put(url.href, new Response(message.html, { headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
+        return;
+      }
       try {
-        // The page in view is in the HTTP cache already; take it from there, not the network.
-        const mode = url.href === message.current ? 'force-cache' : 'default';
-        await keep(cache, url.href, await fetch(url.href, { credentials: 'same-origin', cache: mode }));
+        await keep(cache, url.href, await fetch(url.href, { credentials: 'same-origin', cache: message.fresh ? 'no-cache' : 'default' }));
       } catch (error) { /* offline now; the next page load tries again */ }
     }))));
   } else if (message.type === 'forget') {

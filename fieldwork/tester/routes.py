@@ -25,8 +25,10 @@ from fieldwork.services.assignments import (
     Assignment,
     assignment_for_user,
     assignments_for_user,
+    awaiting_answer,
     group_by_night,
 )
+from fieldwork.services.review import messages_for_team
 from fieldwork.tester.forms import (
     IncidentForm,
     amendment_form,
@@ -44,10 +46,20 @@ Page = str | Response | tuple[str, int]
 @bp.get("/")
 @roles_required("tester")
 def index() -> str:
-    assignments = assignments_for_user(get_session(), current_user.id)
+    session = get_session()
+    assignments = assignments_for_user(session, current_user.id)
+    groups = group_by_night(assignments, tonight(), awaiting_answer(session, assignments))
+    show_all = request.args.get("done") == "all"
     return render_template(
-        "tester/index.html", groups=group_by_night(assignments, tonight()), tonight=tonight()
+        "tester/index.html",
+        groups=groups,
+        tonight=tonight(),
+        done_shown=groups["done"] if show_all else groups["done"][:DONE_SHOWN],
     )
+
+
+# The done list can run to dozens of visits; the newest few are what a tester looks back at.
+DONE_SHOWN = 8
 
 
 def _assignment_or_404(test_id: int) -> Assignment:
@@ -125,6 +137,7 @@ def _show_report(assignment: Assignment, amend_form: FlaskForm | None = None) ->
         )
     return render_template(
         "tester/report_view.html",
+        messages=messages_for_team(session, assignment.test.id, assignment.team.id),
         assignment=assignment,
         report=assignment.report,
         answers=answers,

@@ -63,6 +63,10 @@ def test_v1_through_the_cli(tmp_path, run_cli) -> None:
 
 def test_v2_through_the_cli(tmp_path, run_cli) -> None:
     bundle = write_bundle(tmp_path / "v2", table_rows(V2))
+    printed = run_cli("analyze", bundle, "--out", tmp_path / "printed").output
+    assert "admitted (primary): net difference 20.0 percentage points (95% CI 6.1 to 34.5)" in (
+        printed
+    )
     entry = overall(analyze(run_cli, bundle, tmp_path / "out"))
     assert entry["chi_square"] == pytest.approx(7.1429, abs=FOUR)
     assert entry["p_asymptotic"] == pytest.approx(0.0075, abs=FOUR)
@@ -123,9 +127,27 @@ def test_outputs_and_confidence(tmp_path, run_cli) -> None:
     assert results["format"] == "mysteryguest-results" and results["version"] == 1
     assert results["confidence"] == 0.9 and overall(results)["confidence"] == 0.9
     assert {path.name for path in out.iterdir()} == {
-        "results.json", "estimates.csv", "figures", "report.html"
+        "results.json", "estimates.csv", "models.csv", "figures", "report.html"
     }  # fmt: skip
     figures = {path.name for path in (out / "figures").iterdir()}
     assert figures == {f"{o}.svg" for o in ("admitted", "id_asked", "fee_eur", "wait_minutes",
                                            "staff_tone")}  # fmt: skip
     assert not [path for path in tmp_path.iterdir() if path.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize(
+    ("counts", "wilson"),
+    [
+        # METHODS.md V16 through the gross measure b/n: R prop.test(0, 20, correct = FALSE)
+        ((10, 0, 5, 5), (0.0000, 0.1611)),
+        ((14, 1, 4, 10), (0.0061, 0.1718)),  # 1/29
+    ],
+)
+def test_v16_wilson_through_the_cli(tmp_path, run_cli, counts, wilson) -> None:
+    entry = overall(analyze(run_cli, write_bundle(tmp_path / "b", table_rows(counts)),
+                            tmp_path / "out"))  # fmt: skip
+    assert entry["control_only_favourable"] == counts[1] and entry["n_pairs"] == sum(counts)
+    assert (
+        entry["gross_adverse_protected_ci_low"],
+        entry["gross_adverse_protected_ci_high"],
+    ) == pytest.approx(wilson, abs=FOUR)

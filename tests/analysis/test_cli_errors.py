@@ -62,6 +62,8 @@ MALFORMED = {
                                   ["pairs.csv", "admitted__protected", "'maybe'"]),
     "not a number": (_rows(wait_minutes__control="twelve"),
                      ["pairs.csv", "wait_minutes__control", "'twelve' is not a number"]),
+    "outside the range": (_rows(wait_minutes__control="999"),
+                          ["pairs.csv", "wait_minutes__control", "'999'", "range"]),
     "other version": (_manifest(version=2), ["manifest.json", "version is 2"]),
     "other format": (_manifest(format="odk"), ["manifest.json", "format is 'odk'"]),
     "manifest not json": (lambda f: (f / "manifest.json").write_text("{"),

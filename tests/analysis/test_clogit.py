@@ -190,3 +190,22 @@ def test_bad_first_role_value() -> None:
     frame.loc[0, "first_role"] = "both"
     with pytest.raises(ValueError, match="both"):
         conditional_logit(frame, control="control", protected="protected", first_role="first_role")
+
+
+def test_separation_through_the_order_term_is_reported_not_raised(assert_json_safe) -> None:
+    # Found by the simulator: every discordant pair whose control team went first went against
+    # the protected team, in both types; with the order term the MLE is infinite (the Newton
+    # information matrix becomes singular) although no type is separated on its own.
+    cells = {("bar", "control"): (2, 0), ("bar", "protected"): (6, 2),
+             ("club", "control"): (4, 0), ("club", "protected"): (7, 1)}  # fmt: skip
+    rows = []
+    for (target_type, first_role), (b, c) in cells.items():
+        rows += [{"target_type": target_type, "first_role": first_role, "control": 1,
+                  "protected": 0}] * b  # fmt: skip
+        rows += [{"target_type": target_type, "first_role": first_role, "control": 0,
+                  "protected": 1}] * c  # fmt: skip
+    frame = pd.DataFrame(rows).assign(target_code=lambda f: [f"V{i % 5}" for i in range(len(f))])
+    result = conditional_logit(frame, control="control", protected="protected",
+                               first_role="first_role")  # fmt: skip
+    assert "did not converge" in result.note and result.term(ORDER_TERM).coef is None
+    assert_json_safe(result.to_dict())

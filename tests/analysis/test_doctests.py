@@ -10,11 +10,13 @@ import pytest
 
 import analysis
 
-MODULES = sorted(module.name for module in pkgutil.iter_modules(analysis.__path__))
+MODULES = ["analysis"] + sorted(
+    f"analysis.{module.name}" for module in pkgutil.iter_modules(analysis.__path__)
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name: str) -> None:
-    module = importlib.import_module(f"analysis.{name}")
+    module = importlib.import_module(name)
     failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert failures == 0

@@ -1,7 +1,10 @@
-"""The walkthrough notebook runs from top to bottom (nbclient) and is committed without outputs."""
+"""The walkthrough notebook (01) runs from top to bottom (nbclient), imports only `analysis`
+and the standard library, and is committed without outputs. (00, 02 and 03 are tested in
+tests/publication/test_notebooks.py.)"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,39 +12,42 @@ import nbformat  # a missing nbclient/nbformat is an error here, never a skip
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+WALKTHROUGH = Path(__file__).resolve().parents[2] / "notebooks" / "01_analysis_walkthrough.ipynb"
+IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
+ALLOWED = {"analysis", "json", "pathlib", "tempfile"}
 
 
-def test_there_is_a_walkthrough() -> None:
-    assert [path.name for path in NOTEBOOKS] == ["01_analysis_walkthrough.ipynb"]
+def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
-def test_committed_without_outputs(path: Path) -> None:
-    notebook = nbformat.read(path, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+def test_committed_without_outputs_and_imports_only_analysis() -> None:
+    for cell in code_cells(nbformat.read(WALKTHROUGH, as_version=4)):
+        assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+        for module in IMPORT.findall(cell.source):
+            assert module.split(".")[0] in ALLOWED, module
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
-def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_walkthrough_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # silence jupyter_core's path migration
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    copy = tmp_path / path.name
-    shutil.copy(path, copy)
+    copy = tmp_path / WALKTHROUGH.name
+    shutil.copy(WALKTHROUGH, copy)
     notebook = nbformat.read(copy, as_version=4)
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     )
     client.execute()
-    errors = [output for cell in notebook.cells if cell.cell_type == "code"
-              for output in cell.outputs if output.output_type == "error"]  # fmt: skip
-    assert not errors
-    texts = "".join(
+    outputs = [output for cell in code_cells(notebook) for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    assert not [output for output in outputs if output.get("name") == "stderr"]  # no warnings
+    text = "".join(
         str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
-        for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
-    )  # fmt: skip
-    assert "covered: True" in texts and "all valid pairs" in texts
+        for output in outputs
+    )
+    assert "covered: True" in text and "all valid pairs" in text
+    figures = [output["data"]["image/svg+xml"] for output in outputs
+               if "image/svg+xml" in output.get("data", {})]  # fmt: skip
+    assert len(figures) == 2 and all("<title" in figure for figure in figures)

@@ -14,6 +14,7 @@ import pytest
 import forms
 from analysis.bundle import read_bundle
 from analysis.figures import ForestRow, forest_svg
+from analysis.outputs import MODEL_COLUMNS
 from analysis.result import ESTIMATE_COLUMNS, AnalysisResult, analyze
 from analysis.simulate import simulate_bundle
 from tests.analysis.conftest import table_rows, write_bundle
@@ -63,6 +64,17 @@ def test_estimates_csv_has_the_fixed_columns(analysed) -> None:
     frame = pd.read_csv(out / "estimates.csv")
     assert tuple(frame.columns) == ESTIMATE_COLUMNS
     assert set(frame["kind"]) == {"binary", "continuous"}
+
+
+def test_models_csv_has_one_row_per_term(analysed) -> None:
+    _, out = analysed
+    frame = pd.read_csv(out / "models.csv")
+    assert tuple(frame.columns) == MODEL_COLUMNS
+    admitted = frame[frame.outcome == "admitted"]
+    assert set(admitted.term) == {"protected:bar", "protected:club", "protected:lounge",
+                                  "protected_first"}  # fmt: skip
+    row = admitted[admitted.term == "protected:club"].iloc[0]
+    assert row.odds_ratio == pytest.approx(math.exp(row.coef))
 
 
 def test_result_lookup_errors_name_the_alternatives(analysed) -> None:
@@ -134,7 +146,8 @@ def test_a_stratum_without_interval_gets_text_not_a_point() -> None:
     ok, lonely = _rows_of(root)
     assert len(ok.findall(f"{SVG}circle")) == 1
     assert not lonely.findall(f"{SVG}circle") and not lonely.findall(f"{SVG}line")
-    assert "no interval: one pair" in "".join(lonely.itertext())
+    assert "no interval (see the notes), n = 1" in "".join(lonely.itertext())
+    assert lonely.find(f"{SVG}title").text == "one pair"
 
 
 def test_report_is_self_contained(analysed) -> None:
@@ -157,3 +170,44 @@ def test_report_on_a_tiny_bundle_with_undefined_estimates(tmp_path, run_cli) -> 
     for path in (tmp_path / "out" / "figures").glob("*.svg"):
         ET.parse(path)
     assert read_bundle(bundle).pairs.shape[0] == 1
+
+
+def test_a_housing_bundle_and_a_lower_is_adverse_outcome(tmp_path, run_cli) -> None:
+    """Nothing is nightlife-specific; for units offered, below zero is worse off."""
+    import csv
+
+    instrument = forms.get_instrument("housing-access")
+    folder = tmp_path / "housing"
+    folder.mkdir()
+    manifest = {"format": "mysteryguest-bundle", "version": 1, "study": {"code": "H1"}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "instrument.toml").write_text(instrument.text, encoding="utf-8")
+    answers = {"any_response": ("true", "true"), "invited_to_viewing": ("false", "true"),
+               "units_offered": ("1", "3"), "rent_quoted_eur": ("1450", "1400"),
+               "courtesy": ("neutral", "good")}  # fmt: skip
+    rows = []
+    for index in range(12):
+        row = {"test_id": str(index), "target_code": f"L{index % 4}", "target_type": "agency",
+               "area": "", "date": "2026-05-01", "first_role": "", "interval_minutes": "",
+               "valid": "true", "invalid_reasons": "", "sham": "false"}  # fmt: skip
+        for question in instrument.outcomes():
+            protected, control = answers[question.id]
+            if index % 3 == 0:  # some pairs go the other way
+                protected, control = control, protected
+            row[f"{question.id}__protected"], row[f"{question.id}__control"] = protected, control
+        rows.append(row)
+    with (folder / "pairs.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_cli("analyze", folder, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    results = AnalysisResult.from_dict(
+        json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    )
+    units = results.estimate("units_offered")
+    assert units["adverse"] == "lower" and units["mean_difference"] < 0
+    assert results.estimate("invited_to_viewing")["net_difference"] > 0
+    figure = (tmp_path / "out" / "figures" / "units_offered.svg").read_text(encoding="utf-8")
+    assert "← protected group worse off" in figure and "better off →" in figure
+    ET.fromstring(figure.split("\n", 1)[1])

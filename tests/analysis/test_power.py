@@ -8,7 +8,15 @@ import pytest
 from scipy import stats
 
 from analysis.paired_tests import mcnemar_tests
-from analysis.power import connor_n, miettinen_n, power_at, sample_size, smallest_n
+from analysis.power import (
+    _lower_critical,
+    connor_n,
+    critical_values,
+    miettinen_n,
+    power_at,
+    sample_size,
+    smallest_n,
+)
 from analysis.table import PairedTable
 
 
@@ -107,3 +115,26 @@ def test_power_at_rejects_bad_input(kwargs: dict, message: str) -> None:
 def test_sample_size_rejects_bad_strata() -> None:
     with pytest.raises(ValueError, match="strata"):
         sample_size(0.2, 0.1, strata=0)
+
+
+@pytest.mark.parametrize("test", ["exact", "midp"])
+@pytest.mark.parametrize("alpha", [0.05, 0.05 / 3, 0.01])
+def test_walked_critical_values_equal_the_direct_ones(test: str, alpha: float) -> None:
+    walked = critical_values(400, alpha, test)
+    assert walked[0] == -1
+    assert walked[1:].tolist() == [_lower_critical(d, alpha, test) for d in range(1, 401)]
+
+
+def _naive_smallest_n(p10: float, p01: float, alpha: float, power: float, test: str) -> int:
+    """Full sum over D = 0..n for every n (what smallest_n shortens)."""
+    n = 0
+    while True:
+        n += 1
+        if power_at(n, p10, p01, alpha, test=test) >= power:
+            return n
+
+
+@pytest.mark.parametrize("test", ["exact", "midp"])
+@pytest.mark.parametrize(("p10", "p01", "alpha"), [(0.2, 0.05, 0.05), (0.15, 0.06, 0.05 / 3)])
+def test_smallest_n_equals_the_naive_scan(p10: float, p01: float, alpha: float, test: str) -> None:
+    assert smallest_n(p10, p01, alpha, 0.8, test) == _naive_smallest_n(p10, p01, alpha, 0.8, test)

@@ -131,3 +131,22 @@ def test_a_lost_race_ends_in_one_row(ctx, monkeypatch):
     result = submit(ctx, report_uuid=key)
     assert result.status == "same" and len(calls) == 2
     assert rows(ctx[0], VisitReport) == 1
+
+
+def test_a_closed_study_takes_no_reports_and_no_amendments(ctx):
+    session, user, assignment = ctx
+    created = submit(ctx)
+    assignment.study.status = "closed"
+    session.commit()
+    refused = submit(ctx, {**ANSWERS, "wait_minutes": 9})
+    assert refused.status == "invalid" and "closed" in refused.errors["study"][0]
+    amended = reports.amend_report(
+        session=session,
+        assignment=assignment,
+        report=created.report,
+        user=user,
+        answers={**ANSWERS, "wait_minutes": 9},
+        reason="late correction",
+    )
+    assert amended.amendment is None and "study" in amended.errors
+    assert rows(session, VisitReport) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,12 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from tests.support import csrf_from
+
+
+def shown(response: Any) -> str:
+    """The page without its CSRF tokens (random text that may contain any short string)."""
+    html = response.get_data(as_text=True)
+    return re.sub(r"<(input|meta)[^>]*csrf[^>]*>", "", html, flags=re.IGNORECASE)
 
 
 def token(client: FlaskClient) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.coordinator.conftest import post, token
+from tests.coordinator.conftest import post, shown, token
 
 READ_PAGES = [
     "/coordinator/",
@@ -74,7 +74,7 @@ def test_researcher_reads_without_names_or_addresses(client, auth, ids, url):
     auth.login("res")
     response = client.get(fill(url, ids))
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = shown(response)
     for restricted in ("Club Nachtuil", "Cafe De Kroeg", "Grote Markt 1", "Plein 7", "t01", "t02"):
         assert restricted not in html
 
@@ -90,7 +90,7 @@ def test_researcher_cannot_read_a_target_name_anywhere(client, auth, ids):
     edit = client.get(f"/coordinator/studies/{ids.study}/targets/{ids.target}/edit")
     assert edit.status_code == 403
     search = client.get(f"/coordinator/studies/{ids.study}/targets?q=Nachtuil")
-    assert "V-001" not in search.get_data(as_text=True)  # no searching by the hidden name either
+    assert "V-001" not in shown(search)  # no searching by the hidden name either
 
 
 @pytest.mark.parametrize("url", POSTS)

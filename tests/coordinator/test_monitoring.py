@@ -23,7 +23,7 @@ from fieldwork.models import (
     User,
     VisitReport,
 )
-from tests.coordinator.conftest import add_report, move_to_past, post
+from tests.coordinator.conftest import add_report, move_to_past, post, shown
 
 
 def independent_counts(app, study_id):
@@ -181,9 +181,7 @@ def test_problems_incidents_first_late_reports_and_devices(app, client, auth, fi
 
 def test_researcher_sees_the_dashboard_without_identities(app, client, auth, fieldwork_state):
     auth.login("res")
-    html = client.get(f"/coordinator/studies/{fieldwork_state.study_id}/monitoring").get_data(
-        as_text=True
-    )
+    html = shown(client.get(f"/coordinator/studies/{fieldwork_state.study_id}/monitoring"))
     assert "T-01" in html and "t01" not in html and "Club Nachtuil" not in html
 
 
@@ -218,5 +216,5 @@ def test_devices_of_other_studies_are_left_out(app, client, auth, world):
         session.commit()
         assert session.exec(select(Tester).where(Tester.user_id == outsider.id)).first() is None
     auth.login("coord")
-    html = client.get(f"/coordinator/studies/{world.study_id}/monitoring").get_data(as_text=True)
+    html = shown(client.get(f"/coordinator/studies/{world.study_id}/monitoring"))
     assert "t99" not in html and "Phones with unsent reports (0)" in html

@@ -7,7 +7,7 @@ from sqlmodel import select
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, Pair, Team, TeamMember, Tester, User
 from tests.conftest import PASSWORD  # noqa: F401  (documented: the world's password)
-from tests.coordinator.conftest import post
+from tests.coordinator.conftest import post, shown
 
 
 def make_account(app, username):
@@ -47,7 +47,7 @@ def test_create_and_edit_a_tester(app, client, auth, world):
 
 def test_researcher_sees_tester_codes_but_no_accounts(client, auth, world):
     auth.login("res")
-    html = client.get(f"/coordinator/studies/{world.study_id}/testers").get_data(as_text=True)
+    html = shown(client.get(f"/coordinator/studies/{world.study_id}/testers"))
     assert "T-01" in html and "t01" not in html
 
 

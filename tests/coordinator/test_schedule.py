@@ -4,7 +4,7 @@ that no route can change, moves and cancellations with a reason, per-team run sh
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import time, timedelta
 
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -288,3 +288,48 @@ def test_schedule_list_by_night(client, auth, world):
         as_text=True
     )
     assert html.count("<td>P-01") == 1 and "P-02" not in html
+
+
+def test_saved_tests_are_exactly_the_previewed_ones(app, world):
+    """The preview uses the same busy times and draw counts as create_schedule, so they agree
+    even when the pairs' teams have tests already (world: tonight and next week)."""
+    from fieldwork.models import User
+    from fieldwork.services.schedule_edit import ScheduleRequest, preview_schedule, save_schedule
+
+    add_targets(app, world.study_id, per_type=6)
+    with app.app_context():
+        session = get_session()
+        study = session.get(Study, world.study_id)
+        user = session.exec(select(User).where(User.username == "coord")).one()
+        pairs = list(session.exec(select(Pair.id).where(Pair.study_id == study.id)))
+        targets = new_target_ids(app, world.study_id)
+        night = tonight()  # the teams are busy tonight already, so the plan must avoid them
+        request = ScheduleRequest(
+            nights=[night, night + timedelta(days=7)],
+            window_start=time(22, 0),
+            window_end=time(2, 0),
+            slot_minutes=30,
+            visits_per_target=1,
+            pair_ids=pairs,
+            target_ids=targets,
+        )
+        preview = preview_schedule(
+            session, study=study, request=request, timezone="Europe/Amsterdam"
+        )
+        saved = save_schedule(
+            session=session,
+            study=study,
+            request=request,
+            fingerprint=preview.fingerprint,
+            timezone="Europe/Amsterdam",
+            user=user,
+        )
+        planned = [
+            (p.pair_id, p.target_id, p.night, p.first_role, p.planned_protected, p.planned_control)
+            for p in preview.planned
+        ]
+        stored = [
+            (t.pair_id, t.target_id, t.night, t.first_role, t.planned_protected, t.planned_control)
+            for t in saved
+        ]
+        assert sorted(stored) == sorted(planned) and len(stored) == 12

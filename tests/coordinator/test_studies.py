@@ -137,3 +137,19 @@ def test_study_pages_show_the_settings(client, auth, world):
     auth.login("res")
     html = client.get(f"/coordinator/studies/{world.study_id}").get_data(as_text=True)
     assert "nightlife-door v1" in html and "Start fieldwork" not in html and "Edit" not in html
+
+
+def test_a_closed_study_cannot_be_edited(app, client, auth, world):
+    auth.login("coord")
+    post(client, f"/coordinator/studies/{world.study_id}/status", {"status": "closed"})
+    data = {
+        **NEW,
+        "code": "S1",
+        "seed": "7",
+        "target_types": "club, bar, cafe, other",
+        "target_sample_size": "",
+        "title": "Changed after closing",
+    }
+    response = post(client, f"/coordinator/studies/{world.study_id}/edit", data)
+    assert response.status_code == 422 and "is closed" in response.get_data(as_text=True)
+    assert study(app, "S1").title == "Test study"

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Release, Study, User
+from fieldwork.models import Study, User
 
 DEMO_PASSWORD = "demo-password"
 
@@ -53,11 +53,3 @@ def demo_release(app: Flask) -> DemoRelease:
 def draft_release(app: Flask) -> DemoRelease:
     with app.app_context():
         return build_demo_release(publish=False)
-
-
-def release_row(app: Flask, release_id: int) -> Release:
-    with app.app_context():
-        release = get_session().get(Release, release_id)
-        assert release is not None
-        get_session().expunge(release)
-        return release

@@ -126,3 +126,27 @@ def test_nothing_identifying_in_html_pdf_or_csv(app, client, demo_release):
     # The list is the real one: venue codes and tester codes are in it.
     assert any(value.startswith("V-") for value in strings)
     assert any(value.startswith("T-") for value in strings)
+
+
+def shape(value):
+    """The structure of a texts entry: keys of dicts, lengths of lists and tuples."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [shape(item) for item in value]
+    return "text"
+
+
+def test_dutch_and_english_texts_have_the_same_entries():
+    from fieldwork.public.texts import EN, NL
+
+    assert shape(NL) == shape(EN)
+
+
+def test_durations_read_naturally(app):
+    from fieldwork.public.view import duration
+
+    with app.test_request_context("/"):
+        assert duration(15, "en") == "15 minutes"
+        assert duration(60, "en") == "1 hour"
+        assert duration(2880, "nl") == "2 dagen"

@@ -191,3 +191,36 @@ def test_testers_and_anonymous_cannot_manage_releases(client, auth, demo_release
     auth.login("t01", DEMO_PASSWORD)
     assert client.get(base).status_code == 403
     assert client.get(f"{base}/{demo_release.release_id}").status_code == 403
+
+
+def test_demo_release_never_hides_a_single_line_behind_a_total(app, demo_release):
+    with app.app_context():
+        content = get_session().get(Release, demo_release.release_id).content
+    hidden_somewhere = False
+    for name, table in content["tables"].items():
+        hidden = [row["key"] for row in table["rows"] if not row["published"]]
+        hidden_somewhere |= bool(hidden)
+        assert len(hidden) != 1 or not (table["total"] or {}).get("published"), name
+        for row in table["rows"]:
+            assert row["published"] or row["values"] == {}
+    assert hidden_somewhere  # the demo has small areas, so the rules do bite
+
+
+def test_an_analysis_failure_is_refused_not_a_crash(app, monkeypatch):
+    import numpy as np
+
+    from fieldwork.demo import build_demo
+
+    def broken(*_args, **_kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(releases, "build_release", broken)
+    with app.app_context():
+        session = get_session()
+        build_demo(session=session, seed=2026, password=DEMO_PASSWORD)
+        study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
+        study.status = "closed"
+        session.commit()
+        with pytest.raises(Refused, match="Singular matrix"):
+            releases.create_release(session=session, study=study, user=None, texts=texts())
+        assert session.exec(select(Release)).first() is None

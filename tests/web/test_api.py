@@ -244,3 +244,15 @@ def test_templates_allow_a_strict_content_security_policy(path):
     assert not re.search(r"\sstyle=", html), "inline style attribute"
     assert "<style" not in html, "<style> block"
     assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+def test_streamed_responses_are_left_alone(app):
+    from flask import Response
+
+    @app.get("/stream-test")
+    def stream():  # a generator: compressing would hold it all in memory
+        return Response((line for line in ["a" * 600, "b" * 600]), mimetype="text/csv")
+
+    response = app.test_client().get("/stream-test", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in response.headers
+    assert response.get_data(as_text=True) == "a" * 600 + "b" * 600

@@ -101,3 +101,31 @@ def test_dates_follow_the_locale(client, auth, world):
     weekdays_en = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
     assert any(day in dutch for day in weekdays_nl)
     assert any(day in english for day in weekdays_en)
+
+
+def test_every_string_of_the_app_is_in_the_dutch_catalogue():
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    root = CATALOGUE.parents[3]
+    method_map = [("fieldwork/**.py", "python"), ("fieldwork/templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+    found = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(str(root), method_map, keywords=keywords)
+        if message[2]
+    }
+    with open(CATALOGUE / "messages.po", "rb") as po_file:
+        po = read_po(po_file)
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id}
+    missing = sorted(found - known)
+    assert missing == [], (
+        "strings without a Dutch translation; see babel.cfg for the pybabel commands: "
+        + "; ".join(missing)
+    )
+
+
+def test_tester_pages_have_plain_titles(client, auth, world):
+    auth.login("t01")
+    client.set_cookie("lang", "nl")
+    html = client.get("/tester/").get_data(as_text=True)
+    assert "<title>Mijn tests · mysteryguest</title>" in html
