@@ -206,17 +206,21 @@ def _snapshot(test: Test) -> dict[str, str]:
     }
 
 
-def cancel_test(*, session: Session, study: Study, test: Test, reason: str, user: User) -> Test:
-    ensure_open(study)
-    reason = _reason(reason)
-    if test.status != "planned":
-        raise Refused(_("This test is cancelled already."))
-    before = _snapshot(test)
-    test.status, test.cancel_reason = "cancelled", reason
+def _audited(
+    session: Session,
+    *,
+    study: Study,
+    test: Test,
+    user: User,
+    action: str,
+    before: dict,
+    reason: str,
+) -> Test:
+    """Store a change of a planned test with its audit event (before/after and the reason)."""
     session.add(test)
     audit.record(
         session,
-        action="test.cancel",
+        action=action,
         user=user,
         study_id=study.id,
         object_type="test",
@@ -226,6 +230,24 @@ def cancel_test(*, session: Session, study: Study, test: Test, reason: str, user
     )
     session.commit()
     return test
+
+
+def cancel_test(*, session: Session, study: Study, test: Test, reason: str, user: User) -> Test:
+    ensure_open(study)
+    reason = _reason(reason)
+    if test.status != "planned":
+        raise Refused(_("This test is cancelled already."))
+    before = _snapshot(test)
+    test.status, test.cancel_reason = "cancelled", reason
+    return _audited(
+        session,
+        study=study,
+        test=test,
+        user=user,
+        action="test.cancel",
+        before=before,
+        reason=reason,
+    )
 
 
 def move_test(
@@ -300,16 +322,6 @@ def move_test(
         raise Refused(" ".join(dict.fromkeys(problems)))
     before = _snapshot(test)
     test.planned_protected, test.planned_control = new["protected"], new["control"]
-    session.add(test)
-    audit.record(
-        session,
-        action="test.move",
-        user=user,
-        study_id=study.id,
-        object_type="test",
-        object_id=test.id,
-        before=before,
-        after={**_snapshot(test), "reason": reason},
+    return _audited(
+        session, study=study, test=test, user=user, action="test.move", before=before, reason=reason
     )
-    session.commit()
-    return test

@@ -16,18 +16,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import World
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
