@@ -64,7 +64,7 @@ def prepare_database(path: Path, testers: int, tests_per_team: int) -> list[Test
     from fieldwork.db import make_engine
     from fieldwork.migrate import upgrade
     from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, User
-    from fieldwork.services.users import hash_password
+    from fieldwork.services.people.users import hash_password
 
     url = f"sqlite:///{path}"
     upgrade(url)

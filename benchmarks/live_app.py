@@ -95,7 +95,7 @@ def live_app(user_agent: str = "") -> Iterator[LiveApp]:
 
     from fieldwork import create_app
     from fieldwork.migrate import upgrade
-    from fieldwork.services.users import hash_password
+    from fieldwork.services.people.users import hash_password
     from tests.conftest import build_world
     from tests.support import PASSWORD, csrf_from
 

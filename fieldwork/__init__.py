@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    __import__("fieldwork.security").security.init_app(app)  # headers, throttling, expiry
+    register_security(app)
     register_commands(app)
     return app
 
@@ -39,7 +39,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldwork.api.pwa import bp as pwa_bp
     from fieldwork.api.routes import bp as api_bp
     from fieldwork.auth.routes import bp as auth_bp
-    from fieldwork.coordinator.routes import bp as coordinator_bp
+    from fieldwork.coordinator.blueprint import blueprint as coordinator_blueprint
     from fieldwork.main.routes import bp as main_bp
     from fieldwork.public.routes import bp as public_bp
     from fieldwork.tester.routes import bp as tester_bp
@@ -47,7 +47,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tester_bp)
-    app.register_blueprint(coordinator_bp)
+    app.register_blueprint(coordinator_blueprint())
     app.register_blueprint(api_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(public_bp)
@@ -57,6 +57,12 @@ def register_errorhandlers(app: Flask) -> None:
     from fieldwork.main.errors import register
 
     register(app)
+
+
+def register_security(app: Flask) -> None:
+    from fieldwork import security
+
+    security.init_app(app)  # headers, throttling, session expiry
 
 
 def register_commands(app: Flask) -> None:

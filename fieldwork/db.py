@@ -15,6 +15,9 @@ ENGINE_KEY = "mysteryguest.engine"
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    from fieldwork.services.releases import guard
+
+    guard.install()  # table rules hold for every engine the app makes
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)

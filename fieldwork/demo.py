@@ -30,10 +30,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from fieldwork import clock
 from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, User, VisitReport
 from fieldwork.services import audit
-from fieldwork.services.scheduling import create_schedule
-from fieldwork.services.users import create_user
+from fieldwork.services.people.users import create_user
+from fieldwork.services.schedule.draw import create_schedule
 from forms import Instrument, get_instrument, validate_answers
 
 TIMEZONE = "Europe/Amsterdam"
@@ -64,7 +65,7 @@ def build_demo(
         )
     zone = ZoneInfo(TIMEZONE)
     if today is None:
-        today = (datetime.now(zone) - timedelta(hours=NIGHT_ENDS_HOUR)).date()
+        today = (clock.now().astimezone(zone) - timedelta(hours=NIGHT_ENDS_HOUR)).date()
     password = password or secrets.token_urlsafe(9)
     accounts = _Accounts(session, password)
     for username, role in (

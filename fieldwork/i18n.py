@@ -1,4 +1,10 @@
-"""Messages made outside Flask (``forms``, the services) shown in the user's language.
+"""Translation for code outside the views: the services' ``_`` and messages made by ``forms``.
+
+:func:`_` is the one helper the services use: ``gettext`` during a request (the user's
+language), the English text outside one (the CLI, tests). Views and templates use flask_babel's
+``_``/``_l`` directly; codes shown to people go through :mod:`fieldwork.labels`.
+
+Messages made outside Flask (``forms``) shown in the user's language:
 
 ``forms`` and the services build plain English sentences from templates with named
 ``%(...)s`` placeholders and must not import Flask. This module lists those templates (so
@@ -11,8 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
+from flask import has_request_context
 from flask_babel import gettext
+
+
+def _(text: str, **variables: Any) -> str:
+    """``gettext`` in a request (the user's language); the English text elsewhere."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
 
 
 def N_(message: str) -> str:  # noqa: N802 - the usual gettext_noop marker name
@@ -42,7 +57,7 @@ TEMPLATES = (
     N_("Enter a time as HH:MM, for example 23:45."),
     N_("Enter a date and time as YYYY-MM-DDTHH:MM, for example 2025-05-17T23:45."),
     N_("Enter the local date and time without a time zone, for example 2025-05-17T23:45."),
-    # fieldwork/services/reports.py
+    # fieldwork/services/reports/intake.py
     N_("The report id is not a UUID. Reload the form to get a new one."),
     N_("This test uses questionnaire %(expected)s, not %(got)s."),
     N_("This test uses questionnaire version %(expected)s, not %(got)s. Reload the form."),

@@ -8,11 +8,13 @@ validated by the services (and by ``forms`` for report answers) before it reache
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from fieldwork.clock import now
 
 ROLES = ("tester", "coordinator", "researcher", "admin")
 TEAM_ROLES = ("protected", "control")
@@ -36,8 +38,8 @@ DEFAULT_TARGET_TYPES = {
 
 
 def utcnow() -> datetime:
-    """The current instant, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current instant, timezone-aware, in UTC (from the app's one clock)."""
+    return now()
 
 
 class User(SQLModel, table=True):
@@ -212,7 +214,6 @@ class PairReview(SQLModel, table=True):
     override_valid: bool | None = None
     override_reason: str = Field(default="", max_length=1000)
     state: str = Field(default="received", max_length=16)
-    message_to_testers: str = Field(default="", max_length=2000)
     reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
 

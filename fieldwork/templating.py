@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
+from fieldwork.labels import label
 from fieldwork.timeutil import local
 
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["answer"] = answer
+    app.jinja_env.filters["label"] = label
 
 
 def clock(value: datetime) -> str:

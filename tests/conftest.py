@@ -97,7 +97,7 @@ def auth(client: FlaskClient) -> AuthActions:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    from fieldwork.services.users import hash_password
+    from fieldwork.services.people.users import hash_password
 
     return hash_password(PASSWORD)
 

@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 from fieldwork.db import get_session
 from fieldwork.i18n import translate_errors
 from fieldwork.models import User
-from fieldwork.services import devices as device_service
-from fieldwork.services import reports as report_service
-from fieldwork.services.assignments import assignment_for_user
+from fieldwork.services.monitoring import devices as device_service
+from fieldwork.services.reports import intake as report_service
+from fieldwork.services.schedule.assignments import assignment_for_user
 from forms import unknown_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api")

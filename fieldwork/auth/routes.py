@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from fieldwork.auth.access import HOME_BY_ROLE, SignedInUser
 from fieldwork.auth.forms import LoginForm
 from fieldwork.db import get_session
-from fieldwork.services.users import authenticate
+from fieldwork.services.people.users import authenticate
 
 bp = Blueprint("auth", __name__)
 

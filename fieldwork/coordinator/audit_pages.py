@@ -10,8 +10,8 @@ from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import WRITE_ROLES, int_arg
 from fieldwork.db import get_session
-from fieldwork.services.audit_log import PER_PAGE, AuditFilter, actions, list_events
-from fieldwork.services.studies import study_overview
+from fieldwork.services.audit import PER_PAGE, AuditFilter, actions, list_events
+from fieldwork.services.studies.overview import study_overview
 
 
 def _date(text: str) -> date | None:

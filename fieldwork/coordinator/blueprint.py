@@ -1,7 +1,23 @@
-"""The coordinator blueprint object; the views live in one module per area."""
+"""The coordinator blueprint; the views live in one module per area and attach to ``bp``."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+def blueprint() -> Blueprint:
+    """``bp`` with every coordinator and researcher page on it (laptop pages)."""
+    from fieldwork.coordinator import (  # noqa: F401  (each module adds its views to bp)
+        audit_pages,
+        monitoring,
+        people,
+        releases,
+        review,
+        schedule,
+        studies,
+        targets,
+    )
+
+    return bp

@@ -13,7 +13,7 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
 from fieldwork.models import Study, User
 from fieldwork.services.errors import Refused
-from fieldwork.services.study_setup import get_study
+from fieldwork.services.studies.setup import get_study
 
 READ_ROLES = ("coordinator", "researcher", "admin")
 WRITE_ROLES = ("coordinator", "admin")

@@ -13,17 +13,16 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldwork.models import ORDER_RULES, PURPOSES, STUDY_DOMAINS, TEAM_ROLES
-from fieldwork.services.people import AGE_BANDS, GENDERS
+from fieldwork.services.people.testers import AGE_BANDS, GENDERS
+from forms.wtf import MultiCheckboxField
 
 
 def options(items: Iterable[Any]) -> list[SelectChoice]:
@@ -48,11 +47,6 @@ class CoordinatorForm(FlaskForm):
 
 class ActionForm(CoordinatorForm):
     """A button that changes something: only the CSRF token."""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class StudyForm(CoordinatorForm):

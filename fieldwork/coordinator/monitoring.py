@@ -9,7 +9,7 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import READ_ROLES, study_or_404, timezone
 from fieldwork.db import get_session
 from fieldwork.models import utcnow
-from fieldwork.services.monitoring import dashboard
+from fieldwork.services.monitoring.dashboard import dashboard
 
 
 @bp.get("/studies/<int:study_id>/monitoring")

@@ -30,9 +30,9 @@ from fieldwork.coordinator.forms import (
 )
 from fieldwork.db import get_session
 from fieldwork.models import Study, Tester
-from fieldwork.services import pairing
-from fieldwork.services import people as service
 from fieldwork.services.errors import Refused
+from fieldwork.services.people import pairs as pairing
+from fieldwork.services.people import testers as service
 
 Page = str | Response | tuple[str, int]
 

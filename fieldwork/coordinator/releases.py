@@ -22,11 +22,12 @@ from fieldwork.coordinator.common import (
     study_or_404,
     user,
 )
+from fieldwork.coordinator.forms import ActionForm
 from fieldwork.db import get_session
 from fieldwork.models import Release
 from fieldwork.public.routes import page_context
-from fieldwork.services import releases
 from fieldwork.services.errors import Refused
+from fieldwork.services.releases import lifecycle as releases
 
 
 class ReleaseForm(FlaskForm):
@@ -58,10 +59,6 @@ class WithdrawForm(FlaskForm):
         validators=[DataRequired(), Length(min=10, max=1000)],
         description=_l("Shown on the public page of the withdrawn release."),
     )
-
-
-class ActionForm(FlaskForm):
-    """A button with a CSRF token and nothing else."""
 
 
 def _release_or_404(study_id: int, release_id: int) -> Release:

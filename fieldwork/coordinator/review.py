@@ -22,8 +22,8 @@ from fieldwork.coordinator.common import (
 from fieldwork.coordinator.forms import OverrideForm, ReviewStateForm, options
 from fieldwork.db import get_session
 from fieldwork.models import INVALID_REASONS, Study, utcnow
-from fieldwork.services import review as service
 from fieldwork.services.errors import Refused
+from fieldwork.services.reports import review as service
 from forms import get_instrument
 
 Page = str | Response | tuple[str, int]

@@ -23,12 +23,12 @@ from fieldwork.coordinator.common import (
 from fieldwork.coordinator.forms import CancelForm, MoveForm, ScheduleForm, options
 from fieldwork.db import get_session
 from fieldwork.models import Study
-from fieldwork.services import schedule_edit as service
-from fieldwork.services import schedule_view
 from fieldwork.services.errors import Refused
-from fieldwork.services.pairing import list_pairs
-from fieldwork.services.people import TeamProfile, list_teams, team_profile
-from fieldwork.services.targets import TargetFilter, list_targets
+from fieldwork.services.people.pairs import list_pairs
+from fieldwork.services.people.testers import TeamProfile, list_teams, team_profile
+from fieldwork.services.schedule import edit as service
+from fieldwork.services.schedule import view as schedule_view
+from fieldwork.services.studies.targets import TargetFilter, list_targets
 from fieldwork.timeutil import local
 
 Page = str | Response | tuple[str, int]

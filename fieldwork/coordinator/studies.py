@@ -25,8 +25,8 @@ from fieldwork.coordinator.forms import StatusForm, StudyForm, options
 from fieldwork.db import get_session
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
-from fieldwork.services.studies import study_overview
-from fieldwork.services.study_setup import (
+from fieldwork.services.studies.overview import study_overview
+from fieldwork.services.studies.setup import (
     TRANSITIONS,
     StudyInput,
     change_status,

@@ -15,7 +15,7 @@ from fieldwork.db import get_session
 from fieldwork.models import Release
 from fieldwork.public.texts import texts_for
 from fieldwork.public.view import release_view
-from fieldwork.services import releases
+from fieldwork.services.releases import lifecycle as releases
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PDF_CACHE, PDF_CACHE_SIZE = "mysteryguest.release_pdfs", 16

@@ -1,12 +1,19 @@
-"""The append-only audit log. There is an insert path and deliberately no update or delete path."""
+"""The append-only audit log: :func:`record` adds an event, :func:`list_events` reads them.
+
+There is an insert path and deliberately no update or delete path."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from fieldwork.models import AuditEvent, User
+
+PER_PAGE = 50
 
 
 def record(
@@ -33,3 +40,53 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    study_id: int | None = None
+    action: str = ""  # exact action, or a prefix ending in "." (e.g. "review.")
+    actor: str = ""
+    object_type: str = ""
+    object_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def list_events(
+    session: Session, *, filters: AuditFilter, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[list[AuditEvent], int]:
+    """One page of events, newest first, and the number of events that match."""
+    statement = select(AuditEvent)
+    if filters.study_id is not None:
+        statement = statement.where(AuditEvent.study_id == filters.study_id)
+    if filters.action:
+        if filters.action.endswith("."):
+            statement = statement.where(col(AuditEvent.action).startswith(filters.action))
+        else:
+            statement = statement.where(AuditEvent.action == filters.action)
+    if filters.actor:
+        statement = statement.where(AuditEvent.actor == filters.actor)
+    if filters.object_type:
+        statement = statement.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        statement = statement.where(AuditEvent.object_id == filters.object_id)
+    if filters.since:
+        statement = statement.where(
+            col(AuditEvent.at) >= datetime.combine(filters.since, time(0), tzinfo=UTC)
+        )
+    if filters.until:
+        statement = statement.where(
+            col(AuditEvent.at)
+            < datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=UTC)
+        )
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    page = max(page, 1)
+    events = session.exec(
+        statement.order_by(col(AuditEvent.id).desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(events), total
+
+
+def actions(session: Session) -> list[str]:
+    return list(session.exec(select(AuditEvent.action).distinct().order_by(col(AuditEvent.action))))

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from fieldwork.labels import LABELS
 from forms import Instrument
 from forms.wtf import build_form_class
 
@@ -65,20 +66,12 @@ def answers_to_formdata(instrument: Instrument, answers: dict[str, Any]) -> dict
     return data
 
 
-INCIDENT_KIND_LABELS = {
-    "threat": _l("Threatened or intimidated"),
-    "violence": _l("Physical aggression"),
-    "unwell": _l("Unwell or injured"),
-    "police": _l("Police or security involved"),
-    "other": _l("Something else"),
-}
-
-
 class IncidentForm(FlaskForm):
     kind = RadioField(
         _l("What happened?"),
         choices=[
-            SelectChoice(value=kind, label=label) for kind, label in INCIDENT_KIND_LABELS.items()
+            SelectChoice(value=kind, label=_l(text))
+            for kind, text in LABELS["incident_kind"].items()
         ],
         validators=[InputRequired(message=_l("Choose what happened."))],
     )

@@ -1,6 +1,6 @@
 """The tester's pages: their tests, the report form, their reports and amendments.
 
-Every lookup goes through :mod:`fieldwork.services.assignments`, which starts from the
+Every lookup goes through :mod:`fieldwork.services.schedule.assignments`, which starts from the
 signed-in user; a test of another team is answered with 404.
 """
 
@@ -19,16 +19,16 @@ from fieldwork.auth.access import roles_required
 from fieldwork.db import get_session
 from fieldwork.i18n import translate_message
 from fieldwork.models import User
-from fieldwork.services import incidents as incident_service
-from fieldwork.services import reports as report_service
-from fieldwork.services.assignments import (
+from fieldwork.services.monitoring import incidents as incident_service
+from fieldwork.services.reports import intake as report_service
+from fieldwork.services.reports.review import messages_for_team
+from fieldwork.services.schedule.assignments import (
     Assignment,
     assignment_for_user,
     assignments_for_user,
     awaiting_answer,
     group_by_night,
 )
-from fieldwork.services.review import messages_for_team
 from fieldwork.tester.forms import (
     IncidentForm,
     amendment_form,

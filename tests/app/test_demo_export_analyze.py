@@ -14,7 +14,7 @@ from analysis.result import analyze
 from fieldwork.db import get_session
 from fieldwork.demo import build_demo
 from fieldwork.models import Pair, Target, Test, VisitReport
-from fieldwork.services.export import export_study
+from fieldwork.services.export.bundle import export_study
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlmodel import select
 from analysis.bundle import read_bundle
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, Test, User
-from fieldwork.services import reports
-from fieldwork.services.assignments import assignment_for_user
+from fieldwork.services.reports import intake as reports
+from fieldwork.services.schedule.assignments import assignment_for_user
 
 BASE = {
     "admitted": "yes",

@@ -262,8 +262,8 @@ def test_a_conflict_is_shown_in_words_and_kept(page, live_server):
     # Meanwhile a teammate's phone sends a different report for the same test.
     with app.app_context():
         from fieldwork.models import User
-        from fieldwork.services.assignments import assignment_for_user
-        from fieldwork.services.reports import ReportSubmission, submit_report
+        from fieldwork.services.reports.intake import ReportSubmission, submit_report
+        from fieldwork.services.schedule.assignments import assignment_for_user
 
         session = get_session()
         user = session.exec(select(User).where(User.username == "t01")).one()
@@ -402,7 +402,7 @@ def test_unsent_reports_can_be_exported_and_the_device_reports_its_count(
     page.route("**/api/reports", lambda route: route.fulfill(status=503, body="{}"))
     context.set_offline(False)
     page.goto("/tester/")
-    from fieldwork.services.devices import devices_with_unsent
+    from fieldwork.services.monitoring.devices import devices_with_unsent
 
     def waiting() -> list[tuple[str, int]]:
         with app.app_context():
@@ -447,7 +447,7 @@ def test_help_button_records_an_incident_against_tonights_test(page, live_server
     page.click("form[data-needs-network] button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text("coördinator kan je bericht nu zien")
     with app.app_context():
-        from fieldwork.services.incidents import open_incidents
+        from fieldwork.services.monitoring.incidents import open_incidents
 
         [item] = open_incidents(get_session(), world.study_id)
         assert (item.incident.kind, item.incident.test_id) == ("violence", world.test_p1)

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, PairReview, ReportConflict, Study, Tester, VisitReport
-from fieldwork.services import review as review_service
+from fieldwork.services.reports import review as review_service
 from tests.coordinator.conftest import add_report, move_to_past, post
 from tests.support import csrf_from
 

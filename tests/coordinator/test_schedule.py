@@ -13,7 +13,7 @@ from wtforms.fields.core import UnboundField
 from fieldwork.coordinator import forms as coordinator_forms
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, Pair, Study, Target, Test
-from fieldwork.services.targets_import import import_targets
+from fieldwork.services.studies.target_import import import_targets
 from fieldwork.timeutil import tonight
 from tests.coordinator.conftest import post
 
@@ -294,7 +294,7 @@ def test_saved_tests_are_exactly_the_previewed_ones(app, world):
     """The preview uses the same busy times and draw counts as create_schedule, so they agree
     even when the pairs' teams have tests already (world: tonight and next week)."""
     from fieldwork.models import User
-    from fieldwork.services.schedule_edit import ScheduleRequest, preview_schedule, save_schedule
+    from fieldwork.services.schedule.edit import ScheduleRequest, preview_schedule, save_schedule
 
     add_targets(app, world.study_id, per_type=6)
     with app.app_context():

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import User
-from fieldwork.services import reports
-from fieldwork.services.assignments import assignment_for_user
+from fieldwork.services.reports import intake as reports
+from fieldwork.services.schedule.assignments import assignment_for_user
 
 ANSWERS = {
     "arrival_time": "23:01",

@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select
 
 from fieldwork.db import ENGINE_KEY
 from fieldwork.models import ReportConflict, User, VisitReport
-from fieldwork.services import reports
-from fieldwork.services.assignments import assignment_for_user
+from fieldwork.services.reports import intake as reports
+from fieldwork.services.schedule.assignments import assignment_for_user
 from tests.hardening.conftest import ANSWERS
 
 THREADS = 8

@@ -24,9 +24,9 @@ from fieldwork.models import (
     User,
     VisitReport,
 )
-from fieldwork.services import reports
-from fieldwork.services.assignments import assignment_for_user
-from fieldwork.services.retention import libpq_url, pg_tool
+from fieldwork.services.reports import intake as reports
+from fieldwork.services.retention.backup import libpq_url, pg_tool
+from fieldwork.services.schedule.assignments import assignment_for_user
 from tests.hardening.conftest import ANSWERS, submit
 from tests.support import PASSWORD, csrf_from
 

@@ -135,7 +135,7 @@ def arguments(app, world) -> dict[str, object]:
     """A value for every URL argument: the world's ids, with reports by both teams of test P1,
     and a published release of a second, closed (empty) study."""
     from fieldwork.models import Study, Target
-    from fieldwork.services import releases
+    from fieldwork.services.releases import lifecycle as releases
 
     with app.app_context():
         session = get_session()

@@ -16,7 +16,7 @@ import pytest
 
 from fieldwork import create_app
 from fieldwork.security import CONTENT_SECURITY_POLICY
-from fieldwork.services.users import MIN_PASSWORD_LENGTH, UserError, create_user
+from fieldwork.services.people.users import MIN_PASSWORD_LENGTH, UserError, create_user
 from tests.support import PASSWORD, csrf_from
 
 

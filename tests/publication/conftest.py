@@ -23,7 +23,7 @@ class DemoRelease:
 
 def build_demo_release(*, publish: bool = True) -> DemoRelease:
     from fieldwork.demo import build_demo
-    from fieldwork.services import releases
+    from fieldwork.services.releases import lifecycle as releases
 
     session = get_session()
     build_demo(session=session, seed=2026, password=DEMO_PASSWORD)

@@ -8,8 +8,9 @@ from sqlmodel import col, select
 
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, Release, Study, User
-from fieldwork.services import releases
 from fieldwork.services.errors import Refused
+from fieldwork.services.releases import lifecycle as releases
+from fieldwork.services.releases.guard import FrozenRelease
 from tests.publication.conftest import DEMO_PASSWORD
 from tests.support import csrf_from
 
@@ -81,11 +82,11 @@ def test_published_content_cannot_be_changed_even_by_direct_writes(app, demo_rel
         release = session.get(Release, demo_release.release_id)
         checksum = release.checksum
         release.content = {**release.content, "headline": None}
-        with pytest.raises(releases.FrozenRelease):
+        with pytest.raises(FrozenRelease):
             session.commit()
         session.rollback()
         release.checksum = "0" * 64
-        with pytest.raises(releases.FrozenRelease):
+        with pytest.raises(FrozenRelease):
             session.flush()
         session.rollback()
         assert session.get(Release, demo_release.release_id).checksum == checksum

@@ -16,8 +16,8 @@ from fieldwork.db import make_engine
 from fieldwork.demo import DemoError, DemoResult, build_demo
 from fieldwork.migrate import upgrade
 from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, User, VisitReport
-from fieldwork.services.users import authenticate
-from fieldwork.services.validity import evaluate_pair
+from fieldwork.services.people.users import authenticate
+from fieldwork.services.reports.validity import evaluate_pair
 from forms import get_instrument, validate_answers
 
 TODAY = date(2026, 3, 14)  # a Saturday: tonight's tests fall on a fieldwork night

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from fieldwork.models import AuditEvent, Pair, Target, Test
-from fieldwork.services.scheduling import (
+from fieldwork.services.schedule.draw import (
     PlannedTest,
     ScheduleError,
     create_schedule,

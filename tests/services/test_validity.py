@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fieldwork.models import Study, Test
-from fieldwork.services.validity import Verdict, evaluate_pair
+from fieldwork.services.reports.validity import Verdict, evaluate_pair
 from forms import get_instrument
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -184,7 +184,7 @@ def test_device_status_is_recorded_for_the_coordinator(app, api):
     bad = api({"device_id": "", "unsent_count": -1, "x": 1}, path="/api/device-status")
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"device_id", "unsent_count", "x"}
     with app.app_context():
-        from fieldwork.services.devices import devices_with_unsent
+        from fieldwork.services.monitoring.devices import devices_with_unsent
 
         rows = devices_with_unsent(get_session())
         assert [(row.username, row.unsent_count) for row in rows] == [("t01", 3)]

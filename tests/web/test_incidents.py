@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent, Incident
-from fieldwork.services.incidents import open_incidents, resolve_incident
+from fieldwork.services.monitoring.incidents import open_incidents, resolve_incident
 from tests.support import csrf_from
 
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import ReportConflict, VisitReport
-from fieldwork.services.outbox_import import OutboxFileError, import_unsent_reports
+from fieldwork.services.reports.outbox_import import OutboxFileError, import_unsent_reports
 
 ANSWERS = {
     "arrival_time": "23:02",

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from fieldwork.models import Study, Tester
-from fieldwork.services.devices import devices_with_unsent
-from fieldwork.services.incidents import OpenIncident, open_incidents
-from fieldwork.services.review import TestStatus, study_statuses
+from fieldwork.services.monitoring.devices import devices_with_unsent
+from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
+from fieldwork.services.reports.review import TestStatus, study_statuses
 
 ALPHA = 0.05
 

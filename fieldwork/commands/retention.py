@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.services.retention import PG_DUMP_HELP, RetentionError
+from fieldwork.services.errors import RetentionError
+from fieldwork.services.retention.backup import PG_DUMP_HELP
+from fieldwork.timeutil import zone
 
 
 @click.command("backup", epilog=PG_DUMP_HELP.replace("\n", "\n\n"))
@@ -25,7 +28,7 @@ def backup(out: Path) -> None:
     the app and putting the copy in place of the database file. PostgreSQL: pg_dump (custom
     format); restore with pg_restore into an empty database.
     """
-    from fieldwork.services.retention import backup_database
+    from fieldwork.services.retention.backup import backup_database
 
     try:
         result = backup_database(url=current_app.config["DATABASE_URL"], out=out)
@@ -40,7 +43,7 @@ def backup(out: Path) -> None:
 @click.argument("until", type=click.DateTime(formats=["%Y-%m-%d"]))
 def retention(study: str, until: datetime) -> None:
     """Keep the personal data of STUDY until UNTIL (YYYY-MM-DD); `purge` works after that day."""
-    from fieldwork.services.retention import set_retention
+    from fieldwork.services.retention.purge import set_retention
 
     try:
         changed = set_retention(session=get_session(), study_code=study, until=until.date())
@@ -59,14 +62,16 @@ def purge(study: str, yes: bool) -> None:
     Keeps the pseudonymous outcomes, reviews and releases. Cannot be undone: make a backup first
     only if the law allows keeping one.
     """
-    from fieldwork.services.retention import purge_study
+    from fieldwork.services.retention.purge import purge_study
 
     if not yes:
         click.confirm(
             f"Purge the personal data of study {study}? This cannot be undone", abort=True
         )
     try:
-        summary = purge_study(session=get_session(), study_code=study, today=date.today())
+        summary = purge_study(
+            session=get_session(), study_code=study, today=clock.now().astimezone(zone()).date()
+        )
     except RetentionError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
@@ -89,7 +94,7 @@ def purge(study: str, yes: bool) -> None:
 )
 def tester_export(code: str, study: str | None, out: Path | None) -> None:
     """Everything held about tester CODE, as JSON (a GDPR access request)."""
-    from fieldwork.services.gdpr import tester_export as export
+    from fieldwork.services.retention.tester_export import tester_export as export
 
     try:
         data = export(session=get_session(), code=code, study_code=study)

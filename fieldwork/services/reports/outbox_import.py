@@ -15,8 +15,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from fieldwork.models import User
-from fieldwork.services.assignments import assignment_for_user
-from fieldwork.services.reports import ReportSubmission, submit_report
+from fieldwork.services.reports.intake import ReportSubmission, submit_report
+from fieldwork.services.schedule.assignments import assignment_for_user
 
 OUTBOX_FORMAT = "mysteryguest-outbox"
 

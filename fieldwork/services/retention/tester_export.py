@@ -29,7 +29,7 @@ from fieldwork.models import (
     VisitReport,
     utcnow,
 )
-from fieldwork.services.retention import RetentionError
+from fieldwork.services.errors import RetentionError
 
 EXPORT_FORMAT = "mysteryguest-tester-export"
 

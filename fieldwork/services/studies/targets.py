@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Study, Target, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.text import _
+from fieldwork.services.studies.setup import ensure_open
 
 MAX_AREA = 64
 

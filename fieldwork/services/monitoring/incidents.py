@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from fieldwork.models import Incident, Target, Test, User, utcnow
 from fieldwork.services import audit
-from fieldwork.services.assignments import Assignment
+from fieldwork.services.schedule.assignments import Assignment
 
 # What happened, as a tester picks it on the phone; the labels live in the templates.
 INCIDENT_KINDS = ("threat", "violence", "unwell", "police", "other")

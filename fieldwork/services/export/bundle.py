@@ -33,8 +33,8 @@ from fieldwork.models import (
     utcnow,
 )
 from fieldwork.services import audit
-from fieldwork.services.reports import effective_answers
-from fieldwork.services.validity import evaluate_pair
+from fieldwork.services.reports.intake import effective_answers
+from fieldwork.services.reports.validity import evaluate_pair
 from forms import Instrument, Question, get_instrument
 
 BUNDLE_FORMAT = "mysteryguest-bundle"

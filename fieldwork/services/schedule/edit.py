@@ -1,6 +1,6 @@
 """The coordinator's side of the schedule: preview and save a draw, edit or cancel a test, run sheets.
 
-Drawing is :mod:`fieldwork.services.scheduling`'s job. Here: the preview is the same pure
+Drawing is :mod:`fieldwork.services.schedule.draw`'s job. Here: the preview is the same pure
 :func:`plan_schedule` the save runs (with the same busy times and draw counts), and its fingerprint
 travels with the form, so a schedule is only saved when it is still the one that was previewed.
 An edit may move planned times but never the drawn ``first_role``: the order can only change by
@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Pair, Study, Target, Test, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.scheduling import (
+from fieldwork.services.schedule.draw import (
     PlannedTest,
     ScheduleError,
     create_schedule,
@@ -28,8 +29,7 @@ from fieldwork.services.scheduling import (
     plan_schedule,
     previous_draws,
 )
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.text import _
+from fieldwork.services.studies.setup import ensure_open
 
 
 @dataclass(frozen=True)

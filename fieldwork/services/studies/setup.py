@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from fieldwork.i18n import _
 from fieldwork.models import (
     DEFAULT_TARGET_TYPES,
     ORDER_RULES,
@@ -20,7 +21,6 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.text import _
 from forms import InstrumentError, get_instrument
 
 # Fixed once the first test is drawn: changing them would make the stored draws unreproducible.

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import has_request_context
-from flask_babel import gettext
-from sqlalchemy import event, func
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from analysis.publication import build_release, canonical_json
+from fieldwork.i18n import _
 from fieldwork.models import (
     AuditEvent,
     Pair,
@@ -38,38 +36,12 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.export import export_study
+from fieldwork.services.export.bundle import export_study
 
-FROZEN_COLUMNS = ("content", "checksum", "study_id", "replaces_id", "created_at", "created_by_id")
 TRANSITIONS = {"draft": ("published",), "published": ("withdrawn",), "withdrawn": ("published",)}
 TEXT_KEYS = ("next_steps", "training")
 LANGUAGES = ("nl", "en")
 MAX_TEXT = 4000
-
-
-class FrozenRelease(Refused):
-    """Someone tried to change a release's frozen content."""
-
-
-def _(message: str, **values: Any) -> str:
-    """The message in the user's language during a request; as written elsewhere (the CLI)."""
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
-
-
-def _refuse_frozen_changes(_mapper: Any, _connection: Any, release: Release) -> None:
-    state = sa_inspect(release)
-    changed = [name for name in FROZEN_COLUMNS if state.attrs[name].history.has_changes()]
-    if changed:
-        raise FrozenRelease(
-            f"Release {release.id} is frozen: {', '.join(changed)} cannot change. "
-            "Create a new release that replaces it instead."
-        )
-
-
-# A table-level rule, declared with the table's service: content is written once, on INSERT.
-event.listen(Release, "before_update", _refuse_frozen_changes)
 
 
 def checksum_of(content: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """Pair review: the rule engine's verdict, the coordinator's override, review states and messages.
 
 The verdict is computed live from the two reports' effective answers (amendments applied) by
-:func:`fieldwork.services.validity.evaluate_pair`, plus the pair's matching check
+:func:`fieldwork.services.reports.validity.evaluate_pair`, plus the pair's matching check
 (``matching_failed``). The :class:`PairReview` row keeps what the coordinator decided (state,
 override) and a snapshot of the verdict at that moment. Messages go to one team each
 (:class:`ReviewMessage`), so a team never reads what was said about its partner's report.
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import (
     INVALID_REASONS,
     Amendment,
@@ -32,12 +33,11 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.pairing import matching_check
-from fieldwork.services.people import list_teams
-from fieldwork.services.reports import effective_answers
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.text import _
-from fieldwork.services.validity import Verdict, evaluate_pair
+from fieldwork.services.people.pairs import matching_check
+from fieldwork.services.people.testers import list_teams
+from fieldwork.services.reports.intake import effective_answers
+from fieldwork.services.reports.validity import Verdict, evaluate_pair
+from fieldwork.services.studies.setup import ensure_open
 from forms import get_instrument
 
 STATES = ("received", "has_issues", "approved", "rejected")

@@ -1,8 +1,6 @@
-"""Backups and the retention purge.
+"""The retention purge.
 
-- :func:`backup_database` copies a live SQLite database with SQLite's online backup API (a
-  consistent snapshot while the app keeps writing), or runs ``pg_dump`` for PostgreSQL.
-- :func:`purge_study` is what happens when a study's retention date has passed: tester identities
+:func:`purge_study` is what happens when a study's retention date has passed: tester identities
   (the accounts behind the pseudonyms), free text and the text of amendments are removed; the
   pseudonymous outcomes (coded answers), reviews and releases stay, so published figures can still
   be checked. The audit log is append-only with this one exception: purged text and account names
@@ -11,17 +9,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from fieldwork.models import (
@@ -39,6 +31,7 @@ from fieldwork.models import (
     VisitReport,
 )
 from fieldwork.services import audit
+from fieldwork.services.errors import RetentionError
 from forms import get_instrument
 
 PURGED = "[purged]"
@@ -50,109 +43,11 @@ FREE_TEXT_KEYS = frozenset(
         "message",
         "messages",
         "body",
-        "message_to_testers",
         "override_reason",
         "cancel_reason",
         "username",
     }
 )
-PG_DUMP_HELP = (
-    "For PostgreSQL make the backup with pg_dump, e.g.\n"
-    "  pg_dump --format=custom --no-owner --file OUT 'postgresql://USER@HOST/DB'\n"
-    "and restore it into an empty database with\n"
-    "  pg_restore --no-owner --dbname 'postgresql://USER@HOST/NEWDB' OUT"
-)
-
-
-class RetentionError(ValueError):
-    """A backup or purge cannot be done; the message says why and what to do."""
-
-
-# --- backups -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    path: Path
-    method: str  # "sqlite-online-backup" | "pg_dump"
-    size_bytes: int
-
-
-def backup_database(*, url: str, out: Path) -> BackupResult:
-    """Write a consistent copy of the database at ``url`` to ``out`` (which must not exist)."""
-    if out.exists():
-        raise RetentionError(f"{out} exists already. Choose a new file name for the backup.")
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
-            raise RetentionError("An in-memory SQLite database cannot be backed up.")
-        return _backup_sqlite(Path(parsed.database), out)
-    if backend == "postgresql":
-        return _backup_postgresql(url, out)
-    raise RetentionError(f"Backups of {backend!r} databases are not supported. {PG_DUMP_HELP}")
-
-
-def _backup_sqlite(source: Path, out: Path) -> BackupResult:
-    if not source.exists():
-        raise RetentionError(f"There is no database at {source}. Check DATABASE_URL.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(out.name + ".partial")
-    staging.unlink(missing_ok=True)
-    # Read-only source; the backup API copies page by page and restarts when a writer interferes,
-    # so the copy is one committed state of the database, never a torn file.
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(staging)
-    try:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        verdict = dst.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dst.close()
-        src.close()
-    if verdict != "ok":
-        staging.unlink(missing_ok=True)
-        raise RetentionError(f"The copy failed SQLite's integrity check: {verdict}")
-    staging.rename(out)
-    return BackupResult(out, "sqlite-online-backup", out.stat().st_size)
-
-
-def pg_tool(name: str) -> str | None:
-    """The path of a PostgreSQL client program (PATH first, then Debian's versioned folders)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=_pg_version)
-    return str(versions[-1]) if versions else None
-
-
-def _pg_version(path: Path) -> int:
-    version = path.parts[-3]
-    return int(version) if version.isdigit() else 0
-
-
-def libpq_url(url: str) -> str:
-    """A SQLAlchemy PostgreSQL URL as libpq reads it (no ``+driver``)."""
-    parsed = make_url(url).set(drivername="postgresql")
-    return parsed.render_as_string(hide_password=False)
-
-
-def _backup_postgresql(url: str, out: Path) -> BackupResult:
-    pg_dump = os.environ.get("PG_DUMP") or pg_tool("pg_dump")
-    if pg_dump is None:
-        raise RetentionError(f"pg_dump is not installed here. {PG_DUMP_HELP}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(out.name + ".partial")
-    command = [pg_dump, "--format=custom", "--no-owner", "--file", str(staging), libpq_url(url)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        staging.unlink(missing_ok=True)
-        raise RetentionError(f"pg_dump failed: {done.stderr.strip()}\n{PG_DUMP_HELP}")
-    staging.rename(out)
-    return BackupResult(out, "pg_dump", out.stat().st_size)
-
-
-# --- retention ---------------------------------------------------------------------------------
 
 
 def study_by_code(session: Session, code: str) -> Study:
@@ -253,7 +148,6 @@ def purge_study(
         session.add(message)
         texts += 1
     for review in _in(session, PairReview, PairReview.test_id, test_ids):
-        review.message_to_testers = PURGED if review.message_to_testers else ""
         review.override_reason = PURGED if review.override_reason else ""
         session.add(review)
     for test in session.exec(select(Test).where(Test.study_id == study.id)).all():

@@ -30,8 +30,8 @@ def release(study: str, out: Path, create: bool, publish: bool, next_steps_nl: s
             next_steps_en: str, release_id: int | None) -> None:  # fmt: skip
     """Write the PDF (Dutch and English), the CSV and the content of STUDY's newest published
     release (or, with --create/--publish, of a new one) into --out."""
-    from fieldwork.services import releases
     from fieldwork.services.errors import Refused
+    from fieldwork.services.releases import lifecycle as releases
 
     session = get_session()
     found = session.exec(select(Study).where(Study.code == study)).first()

@@ -1,11 +1,11 @@
-"""Commands of the ``mysteryguest`` group that need the app (database, settings)."""
+"""Commands that set up an installation: ``init-db``, ``create-user``, ``demo``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
@@ -14,23 +14,6 @@ from fieldwork.migrate import upgrade
 from fieldwork.models import Study
 
 DEMO_STUDY_CODES = ("DEMO-NL", "DEMO-WON")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(init_db)
-    app.cli.add_command(create_user)
-    app.cli.add_command(demo)
-    app.cli.add_command(export)
-    from fieldwork.coordinator.targets import import_targets_command
-
-    app.cli.add_command(import_targets_command)
-    from fieldwork.public.cli import release
-
-    app.cli.add_command(release)
-    from fieldwork.retention_cli import backup, purge, retention, tester_export
-
-    for command in (backup, retention, purge, tester_export):
-        app.cli.add_command(command)
 
 
 @click.command("init-db")
@@ -55,8 +38,8 @@ def init_db() -> None:
 )
 def create_user(role: str, username: str, password_file: Path | None) -> None:
     """Create a user account (the password is asked for, or read from --password-file)."""
-    from fieldwork.services.users import UserError
-    from fieldwork.services.users import create_user as create
+    from fieldwork.services.people.users import UserError
+    from fieldwork.services.people.users import create_user as create
 
     if password_file is not None:
         lines = password_file.read_text(encoding="utf-8").splitlines()
@@ -83,7 +66,7 @@ def demo(seed: int, password: str | None, reset: bool) -> None:
     """Build a demo nightlife and housing study with simulated reports, and print the logins."""
     from fieldwork.db import delete_all_rows
     from fieldwork.demo import build_demo
-    from fieldwork.services.users import MIN_PASSWORD_LENGTH
+    from fieldwork.services.people.users import MIN_PASSWORD_LENGTH
 
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.BadParameter(
@@ -122,21 +105,3 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-@click.command("export")
-@with_appcontext
-@click.argument("study")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def export(study: str, folder: Path) -> None:
-    """Write the export bundle of STUDY (its code) into FOLDER, a new or empty folder."""
-    from fieldwork.services.export import ExportError, export_study
-
-    try:
-        summary = export_study(session=get_session(), study_code=study, folder=folder)
-    except ExportError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Wrote {folder}: {summary.tests} tests ({summary.valid} valid), {summary.reports} reports;"
-        f" {summary.pending} pending tests left out."
-    )

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Pair, Study, Test, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.people import CODE_RE, TeamProfile, list_teams
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.text import _
+from fieldwork.services.people.testers import CODE_RE, TeamProfile, list_teams
+from fieldwork.services.studies.setup import ensure_open
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from fieldwork.models import Amendment, ReportConflict, User, VisitReport, utcnow
 from fieldwork.services import audit
-from fieldwork.services.assignments import Assignment
+from fieldwork.services.schedule.assignments import Assignment
 from forms import Instrument, get_instrument, validate_answers
 
 

@@ -1,4 +1,4 @@
-"""Testers (pseudonymous) and teams of a study (pairs: :mod:`fieldwork.services.pairing`).
+"""Testers (pseudonymous) and teams of a study (pairs: :mod:`fieldwork.services.people.pairs`).
 
 A tester is a code and coarse attributes (gender, age band, language, group); the link to a user
 account is the only identity, and only coordinators and admins see it.
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import TEAM_ROLES, Study, Team, TeamMember, Tester, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.text import _
+from fieldwork.services.studies.setup import ensure_open
 
 GENDERS = ("m", "f", "x")
 AGE_BANDS = ("18-20", "21-24", "25-29", "30-34", "35-44", "45+")

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Study, Target, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.study_setup import ensure_open
-from fieldwork.services.targets import area_problem
-from fieldwork.services.text import _
+from fieldwork.services.studies.setup import ensure_open
+from fieldwork.services.studies.targets import area_problem
 
 COLUMNS = ("code", "name", "address", "target_type", "area")
 REQUIRED_COLUMNS = ("code", "name", "target_type", "area")

@@ -1,0 +1,1 @@
+"""Data leaving the app for analysis: the export bundle."""

@@ -1,0 +1,1 @@
+"""People and teams: user accounts, testers and teams, pairs with the matching check."""

@@ -1,0 +1,1 @@
+"""Releases: the city's frozen, disclosure-checked publication of a closed study."""

@@ -1,0 +1,1 @@
+"""Backups, the retention purge and the tester's access export (GDPR)."""
