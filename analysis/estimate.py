@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis._common import check_confidence, json_safe
 from analysis.binary import paired_binary, paired_binary_from_frame
-from analysis.bundle import Bundle, read_bundle
+from analysis.bundle import Bundle, outcome_column, outcome_columns, read_bundle
 from analysis.clogit import conditional_logit
 from analysis.continuous import paired_continuous_from_frame
 from analysis.multiplicity import benjamini_hochberg, holm
@@ -44,7 +44,7 @@ def _groups(frame: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
 
 def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[dict[str, Any], int]:
     """One outcome in one group: the result dict and the number of incomplete pairs."""
-    control, protected = f"{question.id}__control", f"{question.id}__protected"
+    control, protected = outcome_columns(question.id)
     if question.outcome.kind == "continuous":
         result = paired_continuous_from_frame(
             frame, control=control, protected=protected, confidence=confidence
@@ -99,7 +99,7 @@ def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
     for question in questions:
         if question.outcome.kind != "binary":
             continue
-        control, protected = f"{question.id}__control", f"{question.id}__protected"
+        control, protected = outcome_columns(question.id)
         columns = [control, protected, "target_type", "first_role", "target_code"]
         complete = frame.loc[frame[control].notna() & frame[protected].notna(), columns]
         complete = complete.astype({control: bool, protected: bool})
@@ -155,11 +155,12 @@ def analyze_frame(
     frame = _with_defaults(frame)
     questions = list(instrument.outcomes())
     for question in questions:
-        for side in ("control", "protected"):
-            if f"{question.id}__{side}" not in frame.columns:
+        for column in outcome_columns(question.id):
+            if column not in frame.columns:
                 raise ValueError(
-                    f"column {question.id}__{side!s} not in frame: every outcome question of "
-                    f"instrument {instrument.id!r} needs a __control and a __protected column"
+                    f"column {column} not in frame: every outcome question of instrument "
+                    f"{instrument.id!r} needs a column per side, e.g. "
+                    f"{outcome_column(question.id, 'protected')}"
                 )
     primary = next((q.id for q in questions if q.outcome.primary), None)
     invalid = frame[~frame["valid"].astype(bool)]

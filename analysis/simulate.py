@@ -14,8 +14,6 @@ next to the nominal (p10 − p01) the caller asked for.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -27,6 +25,8 @@ import numpy as np
 from scipy import special
 
 import forms
+from analysis.bundle import manifest as bundle_manifest
+from analysis.bundle import write_bundle
 
 INSTRUMENT = "nightlife-door"
 DEFAULT_EFFECTS: dict[str, tuple[float, float]] = {
@@ -40,10 +40,6 @@ SECONDARY = {"id_asked": (0.12, 0.05), "staff_tone": (0.10, 0.04)}
 # Continuous outcomes: the true mean difference protected − control.
 WAIT_SHIFT_MINUTES = 2.0
 FEE_SURCHARGE_EUR, FEE_SURCHARGE_SHARE = 5.0, 0.1
-BASE_COLUMNS = [
-    "test_id", "target_code", "target_type", "area", "date", "first_role", "interval_minutes",
-    "valid", "invalid_reasons", "sham", "order_followed", "retest",
-]  # fmt: skip
 OUTCOMES = ("admitted", "id_asked", "fee_eur", "wait_minutes", "staff_tone")
 
 
@@ -92,8 +88,8 @@ def simulate_frame(
     venue_sd: float = 0.8,
     invalid_share: float = 0.05,
     sham_share: float = 0.03,
-) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    """The pairs.csv rows (raw answers as strings) and the truth, without writing anything."""
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The pair records (:mod:`analysis.bundle.write`; answers as stored) and the truth."""
     if pairs < 1 or int(pairs) != pairs:
         raise ValueError(f"pairs must be a positive integer; got {pairs!r}")
     effects = _check_effects(effects if effects is not None else DEFAULT_EFFECTS)
@@ -176,78 +172,49 @@ def simulate_frame(
     interval = np.where(~valid & invalid_kind, rng.integers(21, 60, size=pairs), interval)
     start = date(2026, 3, 6)
     nights = rng.integers(0, 90, size=pairs)
-    rows_out: list[dict[str, str]] = []
+    rows_out: list[dict[str, Any]] = []
     for index in range(pairs):
         reasons = (
-            "" if valid[index] else ("interval_exceeded" if invalid_kind[index] else "deviation")
+            [] if valid[index] else ["interval_exceeded" if invalid_kind[index] else "deviation"]
         )
-        row = {
-            "test_id": str(index + 1),
+        answers: dict[str, dict[str, Any]] = {}
+        for side, ok, column in (("protected", protected_ok, 0), ("control", control_ok, 1)):
+            admitted = bool(ok["admitted"][index])
+            fee = fee_protected[index] if side == "protected" else fee_control[index]
+            wait = wait_protected[index] if side == "protected" else wait_control[index]
+            good = ok["staff_tone"][index]
+            answers[side] = {
+                "admitted": "yes" if admitted else str(refusal[index, column]),
+                "id_asked": not bool(ok["id_asked"][index]),
+                "fee_eur": f"{fee:g}" if admitted else None,
+                "wait_minutes": int(min(wait, 240)),
+                "staff_tone": str((tone if good else bad_tone)[index, column]),
+            }
+        rows_out.append({
+            "test_id": index + 1,
             "target_code": f"V{venue[index] + 1:04d}",
             "target_type": str(kinds[index]),
             "area": str(target_area[venue[index]]),
             "date": (start + timedelta(days=int(nights[index]))).isoformat(),
             "first_role": "protected" if protected_first[index] else "control",
             "interval_minutes": f"{interval[index]:g}",
-            "valid": "true" if valid[index] else "false",
+            "valid": bool(valid[index]),
             "invalid_reasons": reasons,
-            "sham": "true" if sham[index] else "false",
-            "order_followed": "true",
-            "retest": "false",
-        }  # fmt: skip
-        for side, ok, column in (("protected", protected_ok, 0), ("control", control_ok, 1)):
-            admitted = bool(ok["admitted"][index])
-            row[f"admitted__{side}"] = "yes" if admitted else str(refusal[index, column])
-            row[f"id_asked__{side}"] = "false" if ok["id_asked"][index] else "true"
-            fee = fee_protected[index] if side == "protected" else fee_control[index]
-            row[f"fee_eur__{side}"] = f"{fee:g}" if admitted else ""
-            wait = wait_protected[index] if side == "protected" else wait_control[index]
-            row[f"wait_minutes__{side}"] = str(int(min(wait, 240)))
-            good = ok["staff_tone"][index]
-            row[f"staff_tone__{side}"] = str((tone if good else bad_tone)[index, column])
-        rows_out.append(row)
+            "sham": bool(sham[index]),
+            "order_followed": True,
+            "retest": False,
+            "answers": answers,
+        })  # fmt: skip
     return rows_out, truth
 
 
-def _csv(header: list[str], rows: list[dict[str, str]] | list[list[str]]) -> str:
-    buffer = io.StringIO()
-    if rows and isinstance(rows[0], dict):
-        writer: Any = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-    else:
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _codebook(instrument: Any) -> str:
-    header = ["question", "type", "label_en", "value", "value_label_en", "outcome",
-              "favourable", "adverse", "primary"]  # fmt: skip
-    lines = []
-    for question in instrument.outcomes():
-        outcome = question.outcome
-        common = [outcome.kind, ";".join(outcome.favourable), outcome.adverse or "",
-                  "true" if outcome.primary else "false"]  # fmt: skip
-        values = question.choice_values if question.type in ("choice", "boolean") else ("",)
-        for value in values:
-            label = question.choice_label(value, "en") if value else ""
-            lines.append([question.id, question.type, question.label_in("en"), value, label,
-                          *common])  # fmt: skip
-    return _csv(header, lines)
-
-
-def _visits(rows: list[dict[str, str]]) -> str:
-    header = ["report_uuid", "test_id", "role", "team_code", *OUTCOMES]
-    lines = []
-    for row in rows:
-        for side, team in (("protected", "P"), ("control", "R")):
-            lines.append(
-                [f"sim-{row['test_id']}-{side}", row["test_id"], side,
-                 f"{team}{int(row['test_id']) % 6 + 1:02d}",
-                 *(row[f"{outcome}__{side}"] for outcome in OUTCOMES)]
-            )  # fmt: skip
-    return _csv(header, lines)
+def _visits(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"report_uuid": f"sim-{row['test_id']}-{side}", "test_id": row["test_id"], "role": side,
+         "team_code": f"{team}{int(row['test_id']) % 6 + 1:02d}", "answers": row["answers"][side]}
+        for row in rows
+        for side, team in (("protected", "P"), ("control", "R"))
+    ]  # fmt: skip
 
 
 def simulate_bundle(
@@ -310,10 +277,8 @@ def simulate_bundle(
     )  # fmt: skip
     instrument = forms.get_instrument(INSTRUMENT)
     types = sorted({row["target_type"] for row in rows})
-    manifest = {
-        "format": "mysteryguest-bundle",
-        "version": 1,
-        "study": {
+    manifest = bundle_manifest(
+        study={
             "code": f"SIM-{seed}",
             "title": f"Simulated nightlife study (seed {seed})",
             "domain": "nightlife",
@@ -325,20 +290,11 @@ def simulate_bundle(
             "target_types": types,
             "simulated": True,
         },
-        "counts": {"tests": len(rows), "valid": sum(row["valid"] == "true" for row in rows)},
-        "exported_at": "2026-06-01T12:00:00+00:00",
-        "software": "mysteryguest simulate",
-    }
-    header = BASE_COLUMNS + [f"{o}__{side}" for o in OUTCOMES for side in ("protected", "control")]
-    texts = {
-        "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-        "instrument.toml": instrument.text,
-        "pairs.csv": _csv(header, rows),
-        "visits.csv": _visits(rows),
-        "codebook.csv": _codebook(instrument),
-        "truth.json": json.dumps(truth, indent=2, sort_keys=True) + "\n",
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
+        counts={"tests": len(rows), "valid": sum(bool(row["valid"]) for row in rows)},
+        exported_at="2026-06-01T12:00:00+00:00",
+        software_name="mysteryguest simulate",
+    )
+    truth_text = json.dumps(truth, indent=2, sort_keys=True) + "\n"
+    write_bundle(folder, manifest=manifest, instrument=instrument, pairs=rows,
+                 visits=_visits(rows), extra={"truth.json": truth_text})  # fmt: skip
     return truth
