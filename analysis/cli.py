@@ -12,7 +12,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,14 +108,50 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
     primary = [e for e in result.estimates if e["primary"] and e["sample"] == "test"
                and not e["stratum"] and e["net_difference"] is not None]  # fmt: skip
     for entry in primary:
-        low, high = entry["ci_low"], entry["ci_high"]
-        p = entry["p_value"]
-        click.echo(
-            f"{entry['outcome']} (primary): net difference {100 * entry['net_difference']:.1f} "
-            f"percentage points ({confidence:.0%} CI {100 * low:.1f} to {100 * high:.1f}), "
-            f"mid-p McNemar p {'< 0.0001' if p < 1e-4 else f'= {p:.4f}'}; "
-            "> 0: the protected group was worse off"
+        click.echo(primary_sentence(entry, confidence))
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "no p-value"
+    return f"p {'< 0.0001' if p < 1e-4 else f'= {p:.4f}'}"
+
+
+def _interval_text(low: float | None, high: float | None, confidence: float) -> str:
+    if low is None or high is None:
+        return "no interval"
+    return f"{confidence:.0%} CI {100 * low:.1f} to {100 * high:.1f}"
+
+
+def primary_sentence(entry: Mapping[str, Any], confidence: float) -> str:
+    """The command line's summary of the primary outcome: the headline, then the independent
+    figures where the venue-robust ones lead (METHODS.md §6)."""
+    from analysis.headline import headline
+
+    line = headline(entry)
+    text = (
+        f"{entry['outcome']} (primary): net difference {100 * entry['net_difference']:.1f} "
+        "percentage points"
+    )
+    if line.method == "venue_robust":
+        effect = entry["design_effect"]
+        text += (
+            f" ({_interval_text(line.ci_low, line.ci_high, confidence)}, venue-robust, "
+            f"{entry['n_targets']} targets, design effect "
+            f"{'–' if effect is None else f'{effect:.2f}'}), "
+            f"Obuchowski's clustered McNemar {_p_text(line.p_value)}; if the visits were "
+            f"independent: {_interval_text(entry['ci_low'], entry['ci_high'], confidence)}, "
+            f"mid-p McNemar {_p_text(entry['p_value'])}"
         )
+    else:
+        text += (
+            f" ({_interval_text(line.ci_low, line.ci_high, confidence)}), mid-p McNemar "
+            f"{_p_text(line.p_value)}"
+        )
+    text += "; > 0: the protected group was worse off"
+    note = entry.get("note") or ""
+    few = [part for part in note.split("; ") if "fewer than" in part and "targets" in part]
+    return text + "".join(f"\nNote: {part}" for part in few)
 
 
 @click.command("power")

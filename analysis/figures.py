@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from analysis.headline import headline
 from analysis.result import AnalysisResult
 
 WIDTH, LABEL_RIGHT, PLOT_LEFT, PLOT_RIGHT, VALUE_LEFT = 780, 215, 230, 520, 535
@@ -170,14 +171,14 @@ def forest_svg(
 
 
 def _row(entry: Mapping[str, Any], label: str, scale: float, css_class: str = "row") -> ForestRow:
-    binary = entry["kind"] == "binary"
-    value = entry.get("net_difference" if binary else "mean_difference")
+    """One stratum with its headline interval (venue-robust where targets were revisited)."""
+    line = headline(entry)
 
     def scaled(number: Any) -> float | None:
         return None if number is None else float(number) * scale
 
-    return ForestRow(label=label, estimate=scaled(value), low=scaled(entry.get("ci_low")),
-                     high=scaled(entry.get("ci_high")), n_pairs=int(entry["n_pairs"]),
+    return ForestRow(label=label, estimate=scaled(line.estimate), low=scaled(line.ci_low),
+                     high=scaled(line.ci_high), n_pairs=int(entry["n_pairs"]),
                      note=entry.get("note"), css_class=css_class)  # fmt: skip
 
 
@@ -213,13 +214,16 @@ def outcome_figure(
     name = question_label or outcome
     worse_when_higher = entry.get("adverse") != "lower"
     if entry["kind"] == "binary":
-        subtitle = f"net difference with {level} CI (Tango), percentage points"
+        subtitle = (f"net difference, percentage points, with {level} CI (venue-robust if "
+                    "targets recur; else Tango)")  # fmt: skip
         axis = "net difference (b − c)/n, percentage points"
         description = (
             f"Forest plot for outcome {outcome}. Each row shows the net difference: the share "
             "of pairs in which only the control team was treated favourably minus the share in "
             "which only the protected team was, in percentage points, with its "
-            f"{level} Tango score interval. Positive values: the protected group was worse off."
+            f"{level} interval: venue-robust where some target was visited more than once in "
+            "that row, else Tango's score interval. Positive values: the protected group was "
+            "worse off."
         )
     else:
         subtitle = f"mean difference (protected − control) with {level} CI (paired t)"

@@ -3,8 +3,9 @@
 A simulated study of the shipped ``nightlife-door`` instrument: targets (venues) of several types
 in several areas, visited by matched pairs; each pair's outcome table is drawn from the venue's
 own probabilities, so that discordance varies between venues (a venue random effect on the
-logit of the discordance, the clustering that the sandwich SE of :mod:`analysis.clogit` is
-for). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
+logit of the discordance) and, with ``icc`` > 0, so does its direction (a venue's share of
+discordant pairs that favour the control team, :mod:`analysis.venue_effects`: the clustering
+that METHODS.md §6 is for, with intra-venue correlation ``icc`` of the pair difference). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
 teams: no true difference), first visits are randomised.
 
 ``truth.json`` holds, per target type and outcome, the true net measure *of the venues drawn*
@@ -27,6 +28,7 @@ from scipy import special
 import forms
 from analysis.bundle import manifest as bundle_manifest
 from analysis.bundle import write_bundle
+from analysis.venue_effects import venue_directions
 
 INSTRUMENT = "nightlife-door"
 DEFAULT_EFFECTS: dict[str, tuple[float, float]] = {
@@ -86,18 +88,27 @@ def simulate_frame(
     effects: Mapping[str, Sequence[float]] | None = None,
     targets: int | None = None,
     venue_sd: float = 0.8,
+    icc: float = 0.0,
     invalid_share: float = 0.05,
     sham_share: float = 0.03,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The pair records (:mod:`analysis.bundle.write`; answers as stored) and the truth."""
+    """The pair records (:mod:`analysis.bundle.write`; answers as stored) and the truth.
+
+    Parameters: as :func:`simulate_bundle`.
+    """
     if pairs < 1 or int(pairs) != pairs:
         raise ValueError(f"pairs must be a positive integer; got {pairs!r}")
+    for name, share in (("invalid_share", invalid_share), ("sham_share", sham_share)):
+        if not 0 <= share < 1 or math.isnan(share):
+            raise ValueError(f"{name} must lie in [0, 1); got {share}")
     effects = _check_effects(effects if effects is not None else DEFAULT_EFFECTS)
     types = list(effects)
     targets = targets if targets is not None else max(len(types) * 4, pairs // 8)
     if targets < len(types):
         raise ValueError(f"targets must be at least the number of types ({len(types)})")
     rng = np.random.default_rng(seed)
+    # The direction effect draws from its own stream: icc = 0 leaves every other draw as it was.
+    direction_rng = np.random.default_rng([seed, 1])
     target_type = np.array([types[index % len(types)] for index in range(targets)])
     target_area = rng.choice(AREAS, size=targets)
     venue_effect = rng.normal(0.0, venue_sd, size=targets)
@@ -110,13 +121,18 @@ def simulate_frame(
     sham = valid & (rng.random(pairs) < sham_share)
     control_ok: dict[str, np.ndarray] = {}
     protected_ok: dict[str, np.ndarray] = {}
-    truth: dict[str, Any] = {"seed": seed, "pairs": pairs, "targets": targets, "types": {}}
+    truth: dict[str, Any] = {"seed": seed, "pairs": pairs, "targets": targets, "icc": icc,
+                             "types": {}}  # fmt: skip
     pair_p10 = {name: np.zeros(pairs) for name in ("admitted", *SECONDARY)}
     pair_p01 = {name: np.zeros(pairs) for name in ("admitted", *SECONDARY)}
     for kind in types:
         shares = {"admitted": effects[kind], **SECONDARY}
         for name, (p10, p01) in shares.items():
             venue_p10, venue_p01 = _venue_shares(p10, p01, venue_effect)
+            if icc > 0:
+                direction = venue_directions(direction_rng, p10, p01, icc, targets)
+                psi_v = venue_p10 + venue_p01
+                venue_p10, venue_p01 = psi_v * direction, psi_v * (1 - direction)
             rows = kinds == kind
             pair_p10[name][rows] = venue_p10[venue[rows]]
             pair_p01[name][rows] = venue_p01[venue[rows]]
@@ -186,7 +202,10 @@ def simulate_frame(
             answers[side] = {
                 "admitted": "yes" if admitted else str(refusal[index, column]),
                 "id_asked": not bool(ok["id_asked"][index]),
-                "fee_eur": f"{fee:g}" if admitted else None,
+                # a fee exists only for a team that was let in (unconditionally or on conditions)
+                "fee_eur": f"{fee:g}"
+                if admitted or refusal[index, column] == "conditional"
+                else None,
                 "wait_minutes": int(min(wait, 240)),
                 "staff_tone": str((tone if good else bad_tone)[index, column]),
             }
@@ -217,17 +236,7 @@ def _visits(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def simulate_bundle(
-    out: str | Path,
-    *,
-    pairs: int,
-    seed: int,
-    effects: Mapping[str, Sequence[float]] | None = None,
-    targets: int | None = None,
-    venue_sd: float = 0.8,
-    invalid_share: float = 0.05,
-    sham_share: float = 0.03,
-) -> dict[str, Any]:
+def simulate_bundle(out: str | Path, *, pairs: int, seed: int, **settings: Any) -> dict[str, Any]:
     """Write a synthetic bundle (and ``truth.json``) into the new or empty folder `out`.
 
     Parameters
@@ -244,9 +253,13 @@ def simulate_bundle(
     targets
         Number of venues (default: about one per 8 pairs).
     venue_sd
-        SD of the venue random effect on the logit of the discordance.
+        SD of the venue random effect on the logit of the discordance (default 0.8).
+    icc
+        Intra-venue correlation of the pair difference from a venue random effect in the
+        direction of discordance (default 0: none; see :mod:`analysis.venue_effects`).
     invalid_share, sham_share
-        Expected shares of invalid tests and of sham (control–control) pairs.
+        Expected shares of invalid tests and of sham (control–control) pairs (defaults 0.05,
+        0.03).
 
     Returns
     -------
@@ -268,13 +281,7 @@ def simulate_bundle(
     folder = Path(out)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ValueError(f"{folder} exists and is not an empty folder")
-    for name, share in (("invalid_share", invalid_share), ("sham_share", sham_share)):
-        if not 0 <= share < 1 or math.isnan(share):
-            raise ValueError(f"{name} must lie in [0, 1); got {share}")
-    rows, truth = simulate_frame(
-        pairs=pairs, seed=seed, effects=effects, targets=targets, venue_sd=venue_sd,
-        invalid_share=invalid_share, sham_share=sham_share,
-    )  # fmt: skip
+    rows, truth = simulate_frame(pairs=pairs, seed=seed, **settings)
     instrument = forms.get_instrument(INSTRUMENT)
     types = sorted({row["target_type"] for row in rows})
     manifest = bundle_manifest(

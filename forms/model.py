@@ -74,12 +74,17 @@ class Relevance:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How the analysis reads a question: binary (favourable values) or continuous (adverse direction)."""
+    """How the analysis reads a question: binary (favourable values) or continuous (adverse direction).
+
+    `given` (continuous only): the value exists only when an earlier answer has one of these
+    values (an entrance fee only for a team let in); the comparison is conditional on both teams.
+    """
 
     kind: str
     favourable: tuple[str, ...] = ()
     adverse: str | None = None
     primary: bool = False
+    given: Relevance | None = None
 
 
 @dataclass(frozen=True)

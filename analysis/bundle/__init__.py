@@ -23,12 +23,13 @@ from analysis.bundle.schema import (
     VERSION,
     VISIT_COLUMNS,
     bundle_questions,
+    condition,
+    condition_column,
     csv_value,
     manifest,
     outcome_column,
     outcome_columns,
     parse_outcome_column,
-    relevance_column,
 )
 from analysis.bundle.write import write_bundle
 
@@ -43,6 +44,8 @@ __all__ = [
     "Bundle",
     "BundleError",
     "bundle_questions",
+    "condition",
+    "condition_column",
     "csv_value",
     "manifest",
     "outcome_column",
@@ -52,6 +55,5 @@ __all__ = [
     "read_instrument",
     "read_manifest",
     "read_pairs",
-    "relevance_column",
     "write_bundle",
 ]

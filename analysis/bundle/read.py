@@ -3,9 +3,9 @@
 Outcome columns (:func:`~analysis.bundle.schema.outcome_column`) of binary outcomes become
 nullable booleans (True = favourable per the instrument), continuous ones floats (NaN =
 missing); ``valid`` and ``sham`` booleans; ``invalid_reasons`` tuples; ``interval_minutes``
-float. For an outcome question with skip logic, a nullable boolean
-:func:`~analysis.bundle.schema.relevance_column` per side says whether the question applied to
-that team. Every problem is a :class:`BundleError` naming the file and the column or value.
+float. For an outcome question with a condition (:func:`~analysis.bundle.schema.condition`:
+a fee exists only for a team let in), a nullable boolean
+:func:`~analysis.bundle.schema.condition_column` per side says whether that team met it. Every problem is a :class:`BundleError` naming the file and the column or value.
 The raw text of pairs.csv (and visits.csv, when present) is kept, so that a read bundle can be
 written back unchanged.
 """
@@ -30,9 +30,10 @@ from analysis.bundle.schema import (
     VERSION,
     VISIT_COLUMNS,
     bundle_questions,
+    condition,
+    condition_column,
     outcome_column,
     parse_outcome_column,
-    relevance_column,
 )
 from analysis.bundle.write import write_bundle
 
@@ -222,9 +223,13 @@ def read_raw_visits(path: Path) -> pd.DataFrame | None:
     return _read_csv(file) if file.is_file() else None
 
 
-def _relevance(raw: pd.DataFrame, instrument: Any, question: Any, side: str) -> pd.Series:
-    """Whether `question` applied to `side`'s team, from the controlling answers (NA: unknown)."""
-    relevance = question.relevant
+def _condition_met(
+    raw: pd.DataFrame, instrument: Any, question: Any, side: str, relevance: Any
+) -> pd.Series:
+    """Whether `side`'s team met `relevance` (a condition on an earlier answer); NA: unknown.
+
+    A controlling question that was itself skipped counts as not met.
+    """
     if relevance is None:
         return pd.Series(True, index=raw.index, dtype="boolean")
     controller = instrument.question(relevance.question)
@@ -236,7 +241,7 @@ def _relevance(raw: pd.DataFrame, instrument: Any, question: Any, side: str) -> 
     )
     values[(answers == "").to_numpy()] = pd.NA
     result = pd.Series(values, index=raw.index, dtype="boolean")
-    upstream = _relevance(raw, instrument, controller, side)
+    upstream = _condition_met(raw, instrument, controller, side, controller.relevant)
     return result & upstream  # not asked upstream means not asked here
 
 
@@ -285,9 +290,11 @@ def read_pairs(path: Path, instrument: Any, raw: pd.DataFrame | None = None) -> 
             column = outcome_column(qid, side)
             frame[column] = _outcome_column(raw[column], question, f"{file}: column {column!r}")
     for qid, question in outcomes.items():
-        if question.relevant is not None:
+        rule = condition(question)
+        if rule is not None:
             for side in SIDES:
-                frame[relevance_column(qid, side)] = _relevance(raw, instrument, question, side)
+                frame[condition_column(qid, side)] = _condition_met(raw, instrument, question,
+                                                                    side, rule)  # fmt: skip
     return frame
 
 

@@ -92,28 +92,40 @@ def parse_outcome_column(name: str) -> tuple[str, str] | None:
     return stem, side
 
 
-def relevance_column(question_id: str, side: str) -> str:
-    """Tidy-frame column (not in pairs.csv): whether the question applied to that team.
+def condition(question: Any) -> Any:
+    """The condition under which a team has a value for `question`, or None.
 
-    A nullable boolean the reader derives from the controlling question's answer (the question's
-    ``relevant`` skip logic); NA where that answer is missing.
+    An outcome's ``given`` (a fee only for a team let in), else the question's skip logic
+    (``relevant``): a :class:`forms.Relevance` either way.
     """
-    return f"{outcome_column(question_id, side)}{SEPARATOR}relevant"
+    given = question.outcome.given if question.outcome is not None else None
+    return given if given is not None else question.relevant
+
+
+def condition_column(question_id: str, side: str) -> str:
+    """Tidy-frame column (not in pairs.csv): whether that team met the question's condition.
+
+    A nullable boolean the reader derives from the controlling answer (:func:`condition`); NA
+    where that answer is missing. Present only for questions with a condition.
+    """
+    return f"{outcome_column(question_id, side)}{SEPARATOR}condition"
 
 
 def bundle_questions(instrument: Any) -> list[Any]:
     """Questions with a column per side in pairs.csv, in instrument order.
 
     The outcome questions (text excluded: free text never leaves the app), plus every question
-    an outcome's skip logic depends on, so that the reader can tell "not asked" from "missing".
+    an outcome's condition depends on (:func:`condition`), so that the reader can tell "not
+    asked" from "missing".
     """
     wanted = {q.id for q in instrument.outcomes() if q.type != "text"}
     pending = list(wanted)
     while pending:
         question = instrument.question(pending.pop())
-        if question.relevant is not None and question.relevant.question not in wanted:
-            wanted.add(question.relevant.question)
-            pending.append(question.relevant.question)
+        for rule in (condition(question), question.relevant):
+            if rule is not None and rule.question not in wanted:
+                wanted.add(rule.question)
+                pending.append(rule.question)
     return [q for q in instrument.questions if q.id in wanted and q.type != "text"]
 
 

@@ -47,9 +47,15 @@ def test_result_api(analysed) -> None:
     overall = frame[(frame.outcome == "admitted") & (frame.stratum_variable == "all")
                     & (frame["sample"] == "test")].iloc[0]  # fmt: skip
     assert overall.estimate == result.estimate("admitted")["net_difference"]
-    assert result.confidence_interval("admitted") == (overall.ci_low, overall.ci_high)
+    # the headline interval: venue-robust (simulated venues are visited several times)
+    assert overall.inference == "venue_robust"
+    assert result.confidence_interval("admitted") == (overall.headline_ci_low,
+                                                      overall.headline_ci_high)  # fmt: skip
+    assert (overall.headline_ci_low, overall.headline_p) == (overall.ci_low_cluster,
+                                                             overall.p_cluster)  # fmt: skip
     club = result.estimate("admitted", {"target_type": "club"})
-    assert result.confidence_interval("admitted", "club") == (club["ci_low"], club["ci_high"])
+    assert result.confidence_interval("admitted", "club") == (club["ci_low_cluster"],
+                                                              club["ci_high_cluster"])  # fmt: skip
     wait = result.estimate("wait_minutes")
     assert result.confidence_interval("wait_minutes") == (wait["ci_low"], wait["ci_high"])
     text = result.summary()
@@ -74,7 +80,9 @@ def test_models_csv_has_one_row_per_term(analysed) -> None:
     assert set(admitted.term) == {"protected:bar", "protected:club", "protected:lounge",
                                   "protected_first"}  # fmt: skip
     row = admitted[admitted.term == "protected:club"].iloc[0]
-    assert row.odds_ratio == pytest.approx(math.exp(row.coef))
+    # b/c, as everywhere: e^−β (β = log(c/b) for "protected" being favoured)
+    assert row.odds_ratio == pytest.approx(math.exp(-row.coef))
+    assert row.cluster_se.startswith("CR1") and row.n_clusters > 1
 
 
 def test_result_lookup_errors_name_the_alternatives(analysed) -> None:
