@@ -132,3 +132,28 @@ def test_empty_strata_are_json_safe(tmp_path, bundle_writer, make_row, assert_js
     results = analyze_bundle(bundle_writer(tmp_path, rows))
     assert_json_safe(results)
     assert _find(results, "admitted", {})["n_pairs"] == 0
+
+
+def test_fee_is_compared_conditional_on_both_teams_let_in(tmp_path, bundle_writer, make_row):
+    rows = [make_row(i, fee_eur__protected="12", fee_eur__control="10") for i in range(1, 11)]
+    rows += [make_row(11, admitted__protected="no", fee_eur__protected=""),
+             make_row(12, admitted__protected="no", fee_eur__protected=""),
+             make_row(13, admitted__control="no", fee_eur__control=""),
+             make_row(14, admitted__protected="no", admitted__control="no", fee_eur__protected="",
+                      fee_eur__control=""),
+             make_row(15, admitted__protected="conditional", fee_eur__protected="15"),
+             make_row(16, fee_eur__control=""),  # let in, no fee given: missing
+             make_row(17, admitted__control="")]  # fmt: skip
+    results = analyze_bundle(bundle_writer(tmp_path / "fee", rows))
+    fee = _find(results, "fee_eur", {})
+    assert fee["condition"] == {"question": "admitted", "values": ["yes", "conditional"]}
+    assert fee["excluded_by_condition"] == {"protected_not_met": 2, "control_not_met": 1,
+                                            "both_not_met": 1, "unknown": 1}  # fmt: skip
+    assert fee["n_pairs"] == 11 and fee["n_dropped"] == 1  # 10 + the conditional admission
+    assert fee["note"].startswith("conditional on both teams meeting admitted = yes or conditional")
+    # left-out pairs are not "incomplete": only the let-in pair without a fee is
+    incomplete = [i for i in results["data_quality"]["incomplete"]
+                  if i["outcome"] == "fee_eur" and not i["stratum"]]  # fmt: skip
+    assert incomplete == [{"outcome": "fee_eur", "stratum": {}, "n_pairs": 1}]
+    wait = _find(results, "wait_minutes", {})
+    assert wait["condition"] is None and wait["excluded_by_condition"] is None
