@@ -179,19 +179,38 @@ def primary_sentence(entry: Mapping[str, Any], confidence: float) -> str:
     help="Number of target types tested as one family (Holm: each at alpha/K).",
 )
 @click.option(
+    "--visits-per-target",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Planned valid pairs per target (venue, landlord); may be fractional, e.g. 2.5.",
+)
+@click.option(
+    "--icc",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Intra-venue correlation: how much of a pair's outcome difference the pairs at the "
+    "same target share (door policy, staff). 0.1 is a modest venue effect; use the design "
+    "effect of an earlier wave when you have one.",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print JSON (keys connor, miettinen, exact, midp: pairs per stratum).",
+    help="Print JSON (keys connor, miettinen, exact, midp: pairs per stratum if pairs were "
+    "independent; design_effect, clustered_pairs, clustered_targets).",
 )
 def power(
-    p10: float, p01: float, alpha: float, target_power: float, strata: int, as_json: bool
-) -> None:
-    """Pairs needed per stratum for McNemar's test of the net difference p10 − p01."""
+    p10: float, p01: float, alpha: float, target_power: float, strata: int,
+    visits_per_target: float, icc: float, as_json: bool,
+) -> None:  # fmt: skip
+    """Pairs (and targets) needed per stratum for the test of the net difference p10 − p01."""
     from analysis.power import sample_size
 
     try:
-        result = sample_size(p10, p01, alpha=alpha, power=target_power, strata=strata)
+        result = sample_size(p10, p01, alpha=alpha, power=target_power, strata=strata,
+                             visits_per_target=visits_per_target, icc=icc)  # fmt: skip
     except ValueError as error:
         raise click.ClickException(_one_line(error)) from None
     data = result.to_dict()
@@ -220,6 +239,21 @@ def power(
         click.echo(f"  {name:<{width}}  {text}")
     if strata > 1 and result.midp is not None:
         click.echo(f"  per stratum; {strata} strata need {strata * result.midp} pairs (mid-p)")
+    click.echo(
+        f"Targets visited more than once: with {visits_per_target:g} visit(s) per target and "
+        f"intra-venue correlation {icc:g}, the design effect is 1 + ({visits_per_target:g} − 1) "
+        f"× {icc:g} = {result.design_effect:.3g}"
+    )
+    if result.clustered_pairs is not None:
+        click.echo(
+            f"  venue-robust test (Connor × design effect): {result.clustered_pairs} pairs at "
+            f"{result.clustered_targets} targets per stratum"
+        )
+    click.echo(
+        "  The intra-venue correlation is the share of the variation in a pair's outcome "
+        "difference that all pairs at one venue have in common (its door policy, its staff); "
+        "0.1 is modest. One visit per target needs no correction."
+    )
     if result.note:
         click.echo(f"Note: {result.note}")
 
@@ -265,6 +299,14 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     default=None,
     help="Number of venues (default: about one per 8 pairs).",
 )
+@click.option(
+    "--icc",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Intra-venue correlation of the pair difference from a venue effect in the direction "
+    "of discordance (e.g. 0.1); 0: venues differ only in how often the teams disagree.",
+)
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
 def simulate(
     out: Path,
@@ -272,6 +314,7 @@ def simulate(
     seed: int,
     effects: dict[str, tuple[float, float]] | None,
     targets: int | None,
+    icc: float,
     force: bool,
 ) -> None:
     """Write a synthetic export bundle with known truth (venue clustering included)."""
@@ -280,7 +323,8 @@ def simulate(
 
     try:
         with _staged(out) as staging:
-            simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects, targets=targets)
+            simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects, targets=targets,
+                            icc=icc)  # fmt: skip
     except ValueError as error:
         raise click.ClickException(_one_line(error)) from None
     click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
