@@ -171,6 +171,29 @@ def test_report_is_self_contained(analysed) -> None:
     assert "Data quality" in text and "sham" in text
 
 
+def test_report_leads_with_venue_robust_figures_and_explains_the_design_effect(analysed) -> None:
+    from analysis.headline import headline
+    from analysis.report import DESIGN_EFFECT_SENTENCE
+
+    bundle, out = analysed
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert text.count(DESIGN_EFFECT_SENTENCE) >= 1
+    assert "Obuchowski" in text and "CI if visits were independent (Tango)" in text
+    entry = analyze(bundle).estimate("admitted")
+    line = headline(entry)
+    assert line.method == "venue_robust"
+    # the first row of the admitted table: the venue-robust interval, then Tango's
+    row = text.split("<td>all valid pairs</td>")[1].split("</tr>")[0]
+    venue = f"{100 * line.ci_low:.1f} to {100 * line.ci_high:.1f}"
+    tango = f"{100 * entry['ci_low']:.1f} to {100 * entry['ci_high']:.1f}"
+    assert row.index(venue) < row.index(tango)
+    assert "<td>venue-robust</td>" in row
+    # the fee: compared where both teams were let in, the rest counted by reason
+    assert "both teams met admitted = yes or conditional" in text
+    assert "pairs with any difference" in text and "of the non-zero differences" in text
+    assert "CR1" in text and "odds ratio b/c" in text
+
+
 def test_report_on_a_tiny_bundle_with_undefined_estimates(tmp_path, run_cli) -> None:
     bundle = write_bundle(tmp_path / "tiny", table_rows((1, 0, 0, 0), target_type="bar"))
     result = run_cli("analyze", bundle, "--out", tmp_path / "out")
