@@ -15,6 +15,11 @@ Pairs at the same target share its door policy, staff and crowd, so they are not
 Below 20 targets the interval is approximate (a note says so); below 5 the interval and the test
 are not reported (the test cannot reach p < .05 with fewer targets); the design effect is.
 
+Why our own code: no library in the stack has Obuchowski's test. statsmodels' cluster-robust OLS
+of d_i on a constant gives the same V_cl and interval (the tests check it), but it needs the pairs
+one by one; this works from per-target counts (b_v, c_v, n_v), which is also all a summary bundle
+holds (:mod:`analysis.compare`), in O(G).
+
 References
 ----------
 Obuchowski NA (1998). On the comparison of correlated proportions for clustered data. Stat Med

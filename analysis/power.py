@@ -12,6 +12,10 @@ the pairs needed are the independent n (Connor) times the design effect, at pair
 audit of issue 11 found mid-p McNemar's size doubled with 5 visits per venue; use the design
 effect of an earlier wave when there is one (design effect = 1 + (m − 1)ρ gives ρ).
 
+Why our own code: statsmodels' power classes cover t, z and χ² tests of independent samples; the
+enumerated power of the exact and mid-p McNemar tests (saw-toothed in n) is in no library of the
+stack.
+
 References
 ----------
 Connor RJ (1987). Sample size for testing differences in proportions for the paired-sample
