@@ -1,4 +1,4 @@
-"""``mysteryguest analyze | power | simulate``: the analysis commands (no app, no database).
+"""``mysteryguest analyze | power | simulate | compare``: the analysis commands (no app, no database).
 
 Registered lazily on the console script's group (``fieldwork.cli``), so importing this module
 must stay cheap: numpy, scipy and pandas are imported inside the commands. Errors are one line
@@ -282,7 +282,12 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     type=click.Path(path_type=Path),
     help="New (or empty) folder for the synthetic bundle and truth.json.",
 )
-@click.option("--pairs", type=click.IntRange(min=1), required=True, help="Number of tests.")
+@click.option(
+    "--pairs",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of tests (with --summary: valid pairs per city and wave).",
+)
 @click.option("--seed", type=int, required=True, help="Random seed: same seed, same files.")
 @click.option(
     "--effect",
@@ -307,6 +312,15 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     help="Intra-venue correlation of the pair difference from a venue effect in the direction "
     "of discordance (e.g. 0.1); 0: venues differ only in how often the teams disagree.",
 )
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Write summary bundles of several cities and waves instead of one export bundle.",
+)
+@click.option("--cities", type=click.IntRange(min=1), default=4, show_default=True,
+              help="With --summary: number of cities.")  # fmt: skip
+@click.option("--waves", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --summary: waves per city.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
 def simulate(
     out: Path,
@@ -315,16 +329,76 @@ def simulate(
     effects: dict[str, tuple[float, float]] | None,
     targets: int | None,
     icc: float,
+    summary: bool,
+    cities: int,
+    waves: int,
     force: bool,
 ) -> None:
-    """Write a synthetic export bundle with known truth (venue clustering included)."""
+    """Write a synthetic export bundle with known truth (venue clustering included), or with
+    --summary the summary bundles of several cities and waves (for mysteryguest compare)."""
     _check_out(out, force)
-    from analysis.simulate import simulate_bundle
-
     try:
         with _staged(out) as staging:
-            simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects, targets=targets,
-                            icc=icc)  # fmt: skip
+            if summary:
+                from analysis.simulate_summary import simulate_summaries
+
+                simulate_summaries(staging, pairs=pairs, seed=seed, cities=cities, waves=waves,
+                                   targets=targets, icc=icc or 0.1)  # fmt: skip
+            else:
+                from analysis.simulate import simulate_bundle
+
+                simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects,
+                                targets=targets, icc=icc)  # fmt: skip
     except ValueError as error:
         raise click.ClickException(_one_line(error)) from None
-    click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
+    if summary:
+        click.echo(f"wrote {cities * waves} summary bundles ({cities} cities × {waves} waves × "
+                   f"{pairs} pairs, seed {seed}) to {out}")  # fmt: skip
+    else:
+        click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
+
+
+@click.command("compare")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New (or empty) folder for comparison.json, comparison.csv, comparison.svg and "
+    "comparison.html.",
+)
+@click.option("--outcome", default=None,
+              help="The yes/no outcome to compare (default: the primary outcome).")  # fmt: skip
+@click.option("--confidence", default=0.95, show_default=True, type=float,
+              help="Level of every interval, between 0 and 1.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+def compare(
+    files: tuple[Path, ...], out: Path, outcome: str | None, confidence: float, force: bool
+) -> None:
+    """Compare cities and waves from summary bundle FILES (mysteryguest-summary, METHODS.md §7):
+    pooled and per-city net measure, heterogeneity between cities, change between waves."""
+    if not 0 < confidence < 1:
+        raise click.BadParameter(
+            f"{confidence} is not between 0 and 1 (e.g. 0.95)", param_hint="'--confidence'"
+        )
+    _check_out(out, force)
+    from analysis.compare import compare as run_comparison
+    from analysis.compare_report import write_comparison
+    from analysis.summary import SummaryError
+
+    try:
+        result = run_comparison(files, outcome=outcome, confidence=confidence)
+    except (SummaryError, ValueError) as error:
+        raise click.ClickException(_one_line(error)) from None
+    with _staged(out) as staging:
+        written = write_comparison(result, staging)
+    pooled = result.line("pooled")
+    cities = len({entry["city"] for entry in result.by_city})
+    low, high = pooled["ci_low_cluster"], pooled["ci_high_cluster"]
+    interval = "no interval" if low is None else f"{100 * low:.1f} to {100 * high:.1f}"
+    click.echo(
+        f"{len(files)} studies of {cities} cities, {pooled['n_pairs']} pairs at "
+        f"{pooled['n_targets']} venues; {result.outcome}: pooled net measure "
+        f"{100 * pooled['net_difference']:.1f} percentage points ({confidence:.0%} CI "
+        f"{interval}, venue-robust); wrote {len(written)} files to {out}"
+    )

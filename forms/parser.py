@@ -32,7 +32,8 @@ QUESTION_KEYS = (
 )  # fmt: skip
 CHOICE_KEYS = ("value", "label")
 RELEVANT_KEYS = ("question", "in")
-OUTCOME_KEYS = ("kind", "favourable", "adverse", "primary", "given")
+OUTCOME_KEYS = ("kind", "favourable", "adverse", "primary", "given", "equivalent")
+EQUIVALENT = re.compile(r"^[a-z][a-z0-9-]*@[1-9][0-9]*$")
 # Question ids become form field names and attributes of the generated FlaskForm class.
 RESERVED_IDS = frozenset(
     {
@@ -359,6 +360,7 @@ class Parser:
             )
         self.keys(raw, OUTCOME_KEYS, "outcome", qid)
         kind, primary = raw.get("kind"), self.flag(raw, "primary", qid)
+        equivalent = self.equivalent(raw.get("equivalent", []), qid)
         if kind == "binary":
             if qtype not in ("choice", "boolean"):
                 self.fail(
@@ -392,7 +394,8 @@ class Parser:
                     "remove it; given conditions a continuous outcome on an earlier answer",
                     qid,
                 )
-            return Outcome(kind="binary", favourable=tuple(favourable), primary=primary)
+            return Outcome(kind="binary", favourable=tuple(favourable), primary=primary,
+                           equivalent=equivalent)  # fmt: skip
         if kind == "continuous":
             if qtype not in NUMERIC_TYPES:
                 self.fail(
@@ -417,10 +420,29 @@ class Parser:
             # given: the value exists only when an earlier answer says so (a fee only for a
             # team let in); the paired comparison is then conditional on both teams meeting it.
             given = self.relevance(raw.get("given"), qid, earlier, all_ids, key="outcome.given")
-            return Outcome(kind="continuous", adverse=adverse, primary=primary, given=given)
+            return Outcome(kind="continuous", adverse=adverse, primary=primary, given=given,
+                           equivalent=equivalent)  # fmt: skip
         self.fail(
             f"unknown outcome kind {kind!r}", 'use kind = "binary" or kind = "continuous"', qid
         )
+
+    def equivalent(self, raw: Any, qid: str) -> tuple[str, ...]:
+        """Instrument versions whose question of the same id measures the same thing.
+
+        Comparisons across studies (summary bundles) pool an outcome only between the same
+        instrument version or versions declared equivalent here.
+        """
+        example = 'equivalent = ["nightlife-door@1"]'
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            self.fail("outcome.equivalent must be a list of strings", f"write {example}", qid)
+        for item in raw:
+            if not EQUIVALENT.match(item):
+                self.fail(
+                    f"outcome.equivalent entry {item!r} is not instrument-id@version",
+                    f"write {example}",
+                    qid,
+                )
+        return tuple(raw)
 
     def check_primary(self, questions: list[Question]) -> None:
         primaries = [q.id for q in questions if q.outcome is not None and q.outcome.primary]
