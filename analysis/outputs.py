@@ -51,6 +51,7 @@ def write_outputs(
     )
     written.append(results)
     estimates = folder / "estimates.csv"
+    # CSV-SAFE: estimates.csv and models.csv are opened by people in a spreadsheet
     result.to_frame().to_csv(estimates, index=False, encoding="utf-8", lineterminator="\n")
     written.append(estimates)
     models = folder / "models.csv"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.compare import CSV_COLUMNS as COMPARISON_COLUMNS
 from analysis.outputs import MODEL_COLUMNS
 from analysis.result import ESTIMATE_COLUMNS, analyze
 from analysis.simulate import simulate_bundle
@@ -50,3 +51,15 @@ def test_every_results_key_is_documented(tmp_path, documented) -> None:
 def test_every_csv_column_is_documented(documented) -> None:
     assert sorted(set(ESTIMATE_COLUMNS) - documented) == []
     assert sorted(set(MODEL_COLUMNS) - documented) == []
+    assert sorted(set(COMPARISON_COLUMNS) - documented) == []
+
+
+def test_every_comparison_and_summary_key_is_documented(tmp_path, documented) -> None:
+    from analysis.compare import compare
+    from analysis.simulate_summary import simulate_summaries
+    from analysis.summary import read_summary
+
+    files = simulate_summaries(tmp_path / "sums", pairs=200, seed=1, cities=2, waves=2)
+    keys = _keys(compare(files).to_dict(), set()) | _keys(read_summary(files[0]).data, set())
+    keys -= {"admitted", "id_asked", "staff_tone"}  # the keys of `counts` are outcome ids (data)
+    assert sorted(keys - documented) == []
