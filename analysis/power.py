@@ -242,7 +242,7 @@ def clustered_power(
     Examples
     --------
     >>> round(clustered_power(120, 0.2, 0.05, visits_per_target=3), 3)
-    0.949
+    0.862
     """
     _check(p10, p01, alpha)
     if n < 0:
