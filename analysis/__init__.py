@@ -22,6 +22,11 @@ _EXPORTS = {
     "sample_size": "analysis.power",
     "paired_binary": "analysis.binary",
     "paired_continuous": "analysis.continuous",
+    "venue_robust": "analysis.clustered",
+    "read_summary": "analysis.summary",
+    "write_summary": "analysis.summary",
+    "build_summary": "analysis.summary",
+    "SummaryError": "analysis.summary",
 }
 
 __all__ = sorted(_EXPORTS)

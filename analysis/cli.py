@@ -1,4 +1,4 @@
-"""``mysteryguest analyze | power | simulate``: the analysis commands (no app, no database).
+"""``mysteryguest analyze | power | simulate | compare``: the analysis commands (no app, no database).
 
 Registered lazily on the console script's group (``fieldwork.cli``), so importing this module
 must stay cheap: numpy, scipy and pandas are imported inside the commands. Errors are one line
@@ -12,7 +12,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,14 +108,50 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
     primary = [e for e in result.estimates if e["primary"] and e["sample"] == "test"
                and not e["stratum"] and e["net_difference"] is not None]  # fmt: skip
     for entry in primary:
-        low, high = entry["ci_low"], entry["ci_high"]
-        p = entry["p_value"]
-        click.echo(
-            f"{entry['outcome']} (primary): net difference {100 * entry['net_difference']:.1f} "
-            f"percentage points ({confidence:.0%} CI {100 * low:.1f} to {100 * high:.1f}), "
-            f"mid-p McNemar p {'< 0.0001' if p < 1e-4 else f'= {p:.4f}'}; "
-            "> 0: the protected group was worse off"
+        click.echo(primary_sentence(entry, confidence))
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "no p-value"
+    return f"p {'< 0.0001' if p < 1e-4 else f'= {p:.4f}'}"
+
+
+def _interval_text(low: float | None, high: float | None, confidence: float) -> str:
+    if low is None or high is None:
+        return "no interval"
+    return f"{confidence:.0%} CI {100 * low:.1f} to {100 * high:.1f}"
+
+
+def primary_sentence(entry: Mapping[str, Any], confidence: float) -> str:
+    """The command line's summary of the primary outcome: the headline, then the independent
+    figures where the venue-robust ones lead (METHODS.md §6)."""
+    from analysis.headline import headline
+
+    line = headline(entry)
+    text = (
+        f"{entry['outcome']} (primary): net difference {100 * entry['net_difference']:.1f} "
+        "percentage points"
+    )
+    if line.method == "venue_robust":
+        effect = entry["design_effect"]
+        text += (
+            f" ({_interval_text(line.ci_low, line.ci_high, confidence)}, venue-robust, "
+            f"{entry['n_targets']} targets, design effect "
+            f"{'–' if effect is None else f'{effect:.2f}'}), "
+            f"Obuchowski's clustered McNemar {_p_text(line.p_value)}; if the visits were "
+            f"independent: {_interval_text(entry['ci_low'], entry['ci_high'], confidence)}, "
+            f"mid-p McNemar {_p_text(entry['p_value'])}"
         )
+    else:
+        text += (
+            f" ({_interval_text(line.ci_low, line.ci_high, confidence)}), mid-p McNemar "
+            f"{_p_text(line.p_value)}"
+        )
+    text += "; > 0: the protected group was worse off"
+    note = entry.get("note") or ""
+    few = [part for part in note.split("; ") if "fewer than" in part and "targets" in part]
+    return text + "".join(f"\nNote: {part}" for part in few)
 
 
 @click.command("power")
@@ -143,19 +179,38 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
     help="Number of target types tested as one family (Holm: each at alpha/K).",
 )
 @click.option(
+    "--visits-per-target",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Planned valid pairs per target (venue, landlord); may be fractional, e.g. 2.5.",
+)
+@click.option(
+    "--icc",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Intra-venue correlation: how much of a pair's outcome difference the pairs at the "
+    "same target share (door policy, staff). 0.1 is a modest venue effect; use the design "
+    "effect of an earlier wave when you have one.",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print JSON (keys connor, miettinen, exact, midp: pairs per stratum).",
+    help="Print JSON (keys connor, miettinen, exact, midp: pairs per stratum if pairs were "
+    "independent; design_effect, clustered_pairs, clustered_targets).",
 )
 def power(
-    p10: float, p01: float, alpha: float, target_power: float, strata: int, as_json: bool
-) -> None:
-    """Pairs needed per stratum for McNemar's test of the net difference p10 − p01."""
+    p10: float, p01: float, alpha: float, target_power: float, strata: int,
+    visits_per_target: float, icc: float, as_json: bool,
+) -> None:  # fmt: skip
+    """Pairs (and targets) needed per stratum for the test of the net difference p10 − p01."""
     from analysis.power import sample_size
 
     try:
-        result = sample_size(p10, p01, alpha=alpha, power=target_power, strata=strata)
+        result = sample_size(p10, p01, alpha=alpha, power=target_power, strata=strata,
+                             visits_per_target=visits_per_target, icc=icc)  # fmt: skip
     except ValueError as error:
         raise click.ClickException(_one_line(error)) from None
     data = result.to_dict()
@@ -184,6 +239,21 @@ def power(
         click.echo(f"  {name:<{width}}  {text}")
     if strata > 1 and result.midp is not None:
         click.echo(f"  per stratum; {strata} strata need {strata * result.midp} pairs (mid-p)")
+    click.echo(
+        f"Targets visited more than once: with {visits_per_target:g} visit(s) per target and "
+        f"intra-venue correlation {icc:g}, the design effect is 1 + ({visits_per_target:g} − 1) "
+        f"× {icc:g} = {result.design_effect:.3g}"
+    )
+    if result.clustered_pairs is not None:
+        click.echo(
+            f"  venue-robust test (Connor × design effect): {result.clustered_pairs} pairs at "
+            f"{result.clustered_targets} targets per stratum"
+        )
+    click.echo(
+        "  The intra-venue correlation is the share of the variation in a pair's outcome "
+        "difference that all pairs at one venue have in common (its door policy, its staff); "
+        "0.1 is modest. One visit per target needs no correction."
+    )
     if result.note:
         click.echo(f"Note: {result.note}")
 
@@ -212,7 +282,12 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     type=click.Path(path_type=Path),
     help="New (or empty) folder for the synthetic bundle and truth.json.",
 )
-@click.option("--pairs", type=click.IntRange(min=1), required=True, help="Number of tests.")
+@click.option(
+    "--pairs",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of tests (with --summary: valid pairs per city and wave).",
+)
 @click.option("--seed", type=int, required=True, help="Random seed: same seed, same files.")
 @click.option(
     "--effect",
@@ -229,6 +304,23 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     default=None,
     help="Number of venues (default: about one per 8 pairs).",
 )
+@click.option(
+    "--icc",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Intra-venue correlation of the pair difference from a venue effect in the direction "
+    "of discordance (e.g. 0.1); 0: venues differ only in how often the teams disagree.",
+)
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Write summary bundles of several cities and waves instead of one export bundle.",
+)
+@click.option("--cities", type=click.IntRange(min=1), default=4, show_default=True,
+              help="With --summary: number of cities.")  # fmt: skip
+@click.option("--waves", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --summary: waves per city.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
 def simulate(
     out: Path,
@@ -236,15 +328,77 @@ def simulate(
     seed: int,
     effects: dict[str, tuple[float, float]] | None,
     targets: int | None,
+    icc: float,
+    summary: bool,
+    cities: int,
+    waves: int,
     force: bool,
 ) -> None:
-    """Write a synthetic export bundle with known truth (venue clustering included)."""
+    """Write a synthetic export bundle with known truth (venue clustering included), or with
+    --summary the summary bundles of several cities and waves (for mysteryguest compare)."""
     _check_out(out, force)
-    from analysis.simulate import simulate_bundle
-
     try:
         with _staged(out) as staging:
-            simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects, targets=targets)
+            if summary:
+                from analysis.simulate_summary import simulate_summaries
+
+                simulate_summaries(staging, pairs=pairs, seed=seed, cities=cities, waves=waves,
+                                   targets=targets, icc=icc or 0.1)  # fmt: skip
+            else:
+                from analysis.simulate import simulate_bundle
+
+                simulate_bundle(staging, pairs=pairs, seed=seed, effects=effects,
+                                targets=targets, icc=icc)  # fmt: skip
     except ValueError as error:
         raise click.ClickException(_one_line(error)) from None
-    click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
+    if summary:
+        click.echo(f"wrote {cities * waves} summary bundles ({cities} cities × {waves} waves × "
+                   f"{pairs} pairs, seed {seed}) to {out}")  # fmt: skip
+    else:
+        click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
+
+
+@click.command("compare")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New (or empty) folder for comparison.json, comparison.csv, comparison.svg and "
+    "comparison.html.",
+)
+@click.option("--outcome", default=None,
+              help="The yes/no outcome to compare (default: the primary outcome).")  # fmt: skip
+@click.option("--confidence", default=0.95, show_default=True, type=float,
+              help="Level of every interval, between 0 and 1.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+def compare(
+    files: tuple[Path, ...], out: Path, outcome: str | None, confidence: float, force: bool
+) -> None:
+    """Compare cities and waves from summary bundle FILES (mysteryguest-summary, METHODS.md §7):
+    pooled and per-city net measure, heterogeneity between cities, change between waves."""
+    if not 0 < confidence < 1:
+        raise click.BadParameter(
+            f"{confidence} is not between 0 and 1 (e.g. 0.95)", param_hint="'--confidence'"
+        )
+    _check_out(out, force)
+    from analysis.compare import compare as run_comparison
+    from analysis.compare_report import write_comparison
+    from analysis.summary import SummaryError
+
+    try:
+        result = run_comparison(files, outcome=outcome, confidence=confidence)
+    except (SummaryError, ValueError) as error:
+        raise click.ClickException(_one_line(error)) from None
+    with _staged(out) as staging:
+        written = write_comparison(result, staging)
+    pooled = result.line("pooled")
+    cities = len({entry["city"] for entry in result.by_city})
+    low, high = pooled["ci_low_cluster"], pooled["ci_high_cluster"]
+    interval = "no interval" if low is None else f"{100 * low:.1f} to {100 * high:.1f}"
+    click.echo(
+        f"{len(files)} studies of {cities} cities, {pooled['n_pairs']} pairs at "
+        f"{pooled['n_targets']} venues; {result.outcome}: pooled net measure "
+        f"{100 * pooled['net_difference']:.1f} percentage points ({confidence:.0%} CI "
+        f"{interval}, venue-robust); wrote {len(written)} files to {out}"
+    )

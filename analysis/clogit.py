@@ -7,13 +7,22 @@ information. The model is therefore a logistic regression without intercept on t
 pair-differenced design of the discordant pairs.
 
 Sign convention: outcome = favourable, so β for ``protected:<type>`` = log(c/b) without order
-term; β < 0 means the protected team is less often the one admitted (worse off).
+term; β < 0 means the protected team is less often the one admitted (worse off). Each term also
+reports ``odds_ratio`` = e^−β, which is b/c without order term: the same orientation as the
+``odds_ratio`` of every other output (above 1: the protected group worse off).
+
+The venue-cluster sandwich carries the small-sample factor G/(G − 1) (CR1, G targets with
+discordant pairs) and its p-values a t(G − 1) reference (METHODS.md §6). R's
+``clogit(... + cluster(venue))`` reports CR0 with a normal reference: its robust SE is ours times
+√((G − 1)/G).
 
 References
 ----------
 Breslow NE, Day NE (1980). Statistical Methods in Cancer Research I, ch. 7.
 Lin DY, Wei LJ (1989). The robust inference for the Cox proportional hazards model. JASA 84
-(the cluster sandwich, as in R's ``clogit(... + cluster(venue))``).
+(the cluster sandwich, as in R's ``clogit(... + cluster(venue))``, there without the CR1 factor).
+Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. J Hum Resour
+50:317–372 (CR1 and the t(G − 1) reference).
 METHODS.md §2.
 """
 
@@ -34,14 +43,20 @@ _MAX_ITERATIONS = 100
 _DIVERGED = 20.0  # |β| beyond this (odds ratio > 4.8e8) means separation, not an estimate
 
 
+CLUSTER_CONVENTION = "CR1: G/(G-1) factor, t(G-1) reference (R clogit + cluster(): CR0, normal)"
+
+
 @dataclass(frozen=True)
 class Term:
-    """One coefficient: model-based SE and venue-cluster sandwich SE (None where undefined)."""
+    """One coefficient: model-based SE, venue-cluster sandwich SE (CR1) with its t(G − 1) p,
+    and the odds ratio e^−β (b/c without order term). None where undefined."""
 
     term: str
     coef: float | None
     se: float | None
     se_cluster_target: float | None
+    p_cluster: float | None = None
+    odds_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,8 @@ class ConditionalLogitResult(ResultMixin):
     n_pairs: int
     n_discordant: int
     identified: bool
+    n_clusters: int | None = None
+    cluster_se: str | None = None
     note: str | None = field(default=None)
 
     _title = "Conditional logistic regression (1:1 pairs)"
@@ -128,12 +145,17 @@ def newton_fit(z: np.ndarray, y: np.ndarray) -> _Fit:
     return _Fit(beta, covariance, current, scores, converged)
 
 
-def cluster_covariance(fit: _Fit, clusters: np.ndarray) -> np.ndarray:
-    """Sandwich A⁻¹ (Σ_v s_v s_vᵀ) A⁻¹, s_v the summed pair scores of cluster v (no df factor)."""
+def cluster_covariance(fit: _Fit, clusters: np.ndarray, *, cr1: bool = True) -> np.ndarray:
+    """Sandwich A⁻¹ (Σ_v s_v s_vᵀ) A⁻¹, s_v the summed pair scores of cluster v.
+
+    With `cr1` (the default) times G/(G − 1), G the number of clusters; without, CR0 (R's
+    ``clogit(... + cluster())``).
+    """
     codes, index = np.unique(clusters, return_inverse=True)
     summed = np.zeros((codes.size, fit.scores.shape[1]))
     np.add.at(summed, index, fit.scores)
-    return fit.covariance @ (summed.T @ summed) @ fit.covariance
+    factor = codes.size / (codes.size - 1) if cr1 and codes.size > 1 else 1.0
+    return factor * (fit.covariance @ (summed.T @ summed) @ fit.covariance)
 
 
 def _dependent_columns(z: np.ndarray, names: list[str]) -> list[str]:
@@ -260,17 +282,19 @@ def conditional_logit(
     if not fit.converged or np.max(np.abs(fit.coef)) > _DIVERGED:
         notes.append("Newton's method did not converge to a finite estimate (separation)")
         return _empty(base, empty_terms, notes, identified=True)
-    robust = cluster_covariance(fit, clusters) if clusters is not None else None
-    estimates = {
-        name: Term(
-            name,
-            float(fit.coef[column]),
-            float(np.sqrt(fit.covariance[column, column])),
-            float(np.sqrt(robust[column, column])) if robust is not None else None,
-        )
-        for column, name in enumerate(term_names)
-    }
+    groups = int(np.unique(clusters).size) if clusters is not None else None
+    robust = cluster_covariance(fit, clusters) if clusters is not None and groups else None
+    estimates = {}
+    for index, name in enumerate(term_names):
+        coef = float(fit.coef[index])
+        se_cluster = float(np.sqrt(robust[index, index])) if robust is not None else None
+        p_cluster = None
+        if se_cluster and groups is not None and groups >= 2:
+            p_cluster = float(2 * stats.t.sf(abs(coef) / se_cluster, groups - 1))
+        estimates[name] = Term(name, coef, float(np.sqrt(fit.covariance[index, index])),
+                               se_cluster, p_cluster, float(np.exp(-coef)))  # fmt: skip
     terms = tuple(estimates.get(name, Term(name, None, None, None)) for name in all_names)
+    base.update(n_clusters=groups, cluster_se=CLUSTER_CONVENTION if robust is not None else None)
     # Null model β = 0: every discordant pair has probability ½ (separated pairs included).
     null_log_likelihood = -float(discordant.sum()) * np.log(2.0)
     lr_statistic = 2.0 * (fit.log_likelihood - null_log_likelihood)

@@ -2,12 +2,20 @@
 
 Sign convention: every difference is protected − control, so > 0 means the protected team waited
 longer or paid more (worse off for an outcome with ``adverse = "higher"``).
+
+The paired t comes from :func:`scipy.stats.ttest_rel`, the share of pairs with any difference has
+scipy's Wilson interval (:func:`analysis.proportions.wilson_interval`). The Hodges–Lehmann
+estimate and its interval are our own (:mod:`analysis.signed_rank`): no library in the stack has
+them with R's rules for ties and zeros.
+
+When most differences are zero (most pairs paid the same fee), the headline is the mean
+difference together with the share of pairs that differ at all; the Hodges–Lehmann estimate
+then describes only the few non-zero differences and is secondary.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis._common import ConfidenceInterval, ResultMixin, check_confidence
+from analysis.proportions import wilson_interval
 from analysis.signed_rank import signed_rank
 
 DROP_RULE = "pair(s) dropped: a pair with a missing value on either side is excluded"
@@ -39,6 +48,10 @@ class PairedContinuousResult(ResultMixin):
     p_value, wilcoxon_statistic, wilcoxon_exact, n_zero
         Wilcoxon signed-rank p (as R's ``wilcox.test(paired = TRUE)``), V = rank sum of positive
         differences, whether the exact distribution was used, number of zero differences dropped.
+    share_nonzero, share_nonzero_ci_low, share_nonzero_ci_high, mostly_zero
+        Share of pairs whose difference is not zero, with its Wilson interval; whether more than
+        half of the differences are zero (then the headline is the mean difference with this
+        share, and the Hodges–Lehmann estimate is secondary).
     confidence, note
     """
 
@@ -59,6 +72,10 @@ class PairedContinuousResult(ResultMixin):
     wilcoxon_statistic: float | None
     wilcoxon_exact: bool | None
     n_zero: int
+    share_nonzero: float | None
+    share_nonzero_ci_low: float | None
+    share_nonzero_ci_high: float | None
+    mostly_zero: bool | None
     p_adjusted: float | None
     confidence: float
     note: str | None
@@ -79,9 +96,11 @@ class PairedContinuousResult(ResultMixin):
         """Paired-t interval for the mean difference at `level` (default: this result's)."""
         if level is None or self.mean_difference is None or self.ci_low is None:
             return ConfidenceInterval(self.ci_low, self.ci_high)
-        assert self.df is not None and self.t_statistic is not None
-        error = self.mean_difference / self.t_statistic
-        half = float(stats.t.ppf(0.5 + check_confidence(level) / 2, self.df)) * abs(error)
+        assert self.df is not None and self.ci_high is not None
+        # the standard error from this result's own interval (not mean/t: the mean may be 0)
+        own = float(stats.t.ppf(0.5 + self.confidence / 2, self.df))
+        error = (self.ci_high - self.ci_low) / (2 * own)
+        half = float(stats.t.ppf(0.5 + check_confidence(level) / 2, self.df)) * error
         return ConfidenceInterval(self.mean_difference - half, self.mean_difference + half)
 
 
@@ -163,51 +182,67 @@ def _result(differences: np.ndarray, n_dropped: int, level: float) -> PairedCont
     n = differences.size
     notes = [f"{n_dropped} {DROP_RULE}"] if n_dropped else []
     values: dict[str, Any] = {f.name: None for f in dataclasses.fields(PairedContinuousResult)}
-    values.update(n_pairs=n, n_dropped=n_dropped, n_zero=int((differences == 0).sum()))
-    values.update(confidence=level)
+    n_zero = int((differences == 0).sum())
+    values.update(n_pairs=n, n_dropped=n_dropped, n_zero=n_zero, confidence=level)
     if n == 0:
         notes.append("no complete pairs: every estimate is undefined")
         return PairedContinuousResult(**{**values, "note": "; ".join(notes)})
     mean = float(differences.mean())
-    values["mean_difference"] = mean
+    share = wilson_interval(n - n_zero, n, level)
+    values.update(mean_difference=mean, share_nonzero=(n - n_zero) / n,
+                  share_nonzero_ci_low=share.low, share_nonzero_ci_high=share.high,
+                  mostly_zero=2 * n_zero > n)  # fmt: skip
     if n == 1:
         notes.append("one pair: no interval or test")
     elif np.ptp(differences) == 0:
         notes.append("all differences equal: no paired-t interval or t-test (zero variance)")
     else:
-        error = float(differences.std(ddof=1)) / math.sqrt(n)
-        t_statistic = mean / error
-        half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * error
+        test = stats.ttest_rel(differences, np.zeros(n))
+        interval = test.confidence_interval(level)
         values.update(
-            t_statistic=t_statistic,
-            df=n - 1,
-            ttest_p=float(2 * stats.t.sf(abs(t_statistic), n - 1)),
-            ci_low=mean - half,
-            ci_high=mean + half,
+            t_statistic=float(test.statistic),
+            df=int(test.df),
+            ttest_p=float(test.pvalue),
+            ci_low=float(interval.low),
+            ci_high=float(interval.high),
         )
-    ranks = signed_rank(differences, level) if n > 1 else None
-    if n > 1 and ranks is None:
+    if values["mostly_zero"]:
+        notes.append(
+            f"most differences are zero ({n_zero} of {n}): the headline is the mean difference "
+            "with the share of pairs that differ; Hodges–Lehmann describes only the "
+            f"{n - n_zero} non-zero differences"
+        )
+    ranks = signed_rank(differences, level)
+    if ranks is None:
         notes.append("all differences zero: no signed-rank test or Hodges–Lehmann estimate")
-    elif ranks is not None:
-        values.update(
-            hodges_lehmann=ranks.estimate,
-            hl_ci_low=ranks.ci_low,
-            hl_ci_high=ranks.ci_high,
-            hl_ci_confidence=ranks.achieved_confidence,
-            hl_ci_exact=ranks.exact,
-            p_value=ranks.p_value,
-            wilcoxon_statistic=ranks.statistic,
-            wilcoxon_exact=ranks.exact,
+        return PairedContinuousResult(**{**values, "note": "; ".join(notes)})
+    if n == 1:
+        values["hodges_lehmann"] = ranks.estimate
+        return PairedContinuousResult(**{**values, "note": "; ".join(notes)})
+    values.update(
+        hodges_lehmann=ranks.estimate,
+        hl_ci_low=ranks.ci_low,
+        hl_ci_high=ranks.ci_high,
+        hl_ci_confidence=ranks.achieved_confidence,
+        hl_ci_exact=ranks.exact,
+        p_value=ranks.p_value,
+        wilcoxon_statistic=ranks.statistic,
+        wilcoxon_exact=ranks.exact,
+    )
+    if n_zero:
+        notes.append(f"{n_zero} zero differences dropped from the signed-rank test")
+    if ranks.ci_low is None and ranks.n_used == 1:
+        notes.append("one non-zero difference: no Hodges–Lehmann interval")
+    elif ranks.ci_low is None and ranks.all_equal:
+        notes.append("all non-zero differences equal: no Hodges–Lehmann interval")
+    elif ranks.ci_low is None:
+        notes.append(
+            f"too few non-zero differences ({ranks.n_used}) for a Hodges–Lehmann interval at "
+            "any level"
         )
-        if values["n_zero"]:
-            notes.append(f"{values['n_zero']} zero differences dropped from the signed-rank test")
-        if ranks.ci_low is None:
-            notes.append("all non-zero differences equal: no Hodges–Lehmann interval")
-        elif ranks.achieved_confidence is not None and ranks.achieved_confidence < level - 1e-9:
-            notes.append(
-                f"Hodges–Lehmann interval has confidence {ranks.achieved_confidence:.4f} only "
-                "(too few pairs for the requested level)"
-            )
-    elif n == 1:
-        values["hodges_lehmann"] = mean
+    elif ranks.achieved_confidence is not None and ranks.achieved_confidence < level - 1e-9:
+        notes.append(
+            f"Hodges–Lehmann interval has confidence {ranks.achieved_confidence:.4f} only "
+            "(too few pairs for the requested level)"
+        )
     return PairedContinuousResult(**{**values, "note": "; ".join(notes) or None})

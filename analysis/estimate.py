@@ -1,10 +1,17 @@
 """Every estimate of a study: the ``results.json`` structure of DESIGN.md "Analysis results".
 
-Rules (METHODS.md §1–2): only valid pairs enter the estimates; sham pairs are analysed
+Rules (METHODS.md §1–2, §6): only valid pairs enter the estimates; sham pairs are analysed
 separately (background discordance) and never pooled; invalid pairs are counted by reason;
 incomplete pairs (an outcome missing on either side) are excluded and bounded by counting them
-all as b-type, then all as c-type. Holm adjusts p within an outcome across target types; the
-overall p of the secondary outcomes are adjusted together by Benjamini–Hochberg.
+all as b-type, then all as c-type. Every binary entry carries the venue-robust keys of
+:mod:`analysis.clustered` (targets are the clusters) and ``inference``, which says whether they
+or Tango/mid-p lead (:mod:`analysis.headline`). Holm adjusts the headline p within an outcome
+across target types; the overall headline p of the secondary outcomes are adjusted together by
+Benjamini–Hochberg.
+
+A continuous outcome with a condition (``given`` in the instrument: a fee exists only for a team
+let in) is compared among the pairs in which both teams met it; the other pairs are counted by
+reason (``excluded_by_condition``), not called missing.
 
 Continuous differences are protected − control; each entry's ``adverse`` ("higher"/"lower", from
 the instrument; None for binary outcomes) says which sign means the protected group was worse off.
@@ -21,14 +28,30 @@ import pandas as pd
 
 from analysis._common import check_confidence, json_safe
 from analysis.binary import paired_binary, paired_binary_from_frame
-from analysis.bundle import Bundle, read_bundle
+from analysis.bundle import (
+    Bundle,
+    condition,
+    condition_column,
+    outcome_column,
+    outcome_columns,
+    read_bundle,
+)
 from analysis.clogit import conditional_logit
+from analysis.clustered import venue_robust_from_frame
 from analysis.continuous import paired_continuous_from_frame
+from analysis.headline import headline_p
 from analysis.multiplicity import benjamini_hochberg, holm
 from analysis.table import PairedTable
 
 FORMAT, VERSION = "mysteryguest-results", 1
 STRATA = ("target_type", "area", "first_role")
+# The keys of analysis.clustered.VenueRobustResult that a binary entry carries.
+VENUE_KEYS = (
+    "n_targets", "max_pairs_per_target", "variance_cluster", "variance_independent",
+    "design_effect", "ci_low_cluster", "ci_high_cluster", "df_cluster", "chi_square_cluster",
+    "p_cluster", "inference",
+)  # fmt: skip
+CONDITION_REASONS = ("protected_not_met", "control_not_met", "both_not_met", "unknown")
 
 
 def _groups(frame: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
@@ -42,14 +65,61 @@ def _groups(frame: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
     return groups
 
 
+def _join(*notes: str | None) -> str | None:
+    return "; ".join(note for note in notes if note) or None
+
+
+def _condition_text(rule: Any) -> str:
+    return f"{rule.question} = {' or '.join(rule.values)}"
+
+
+def _continuous(
+    frame: pd.DataFrame, question: Any, confidence: float
+) -> tuple[dict[str, Any], int]:
+    """A continuous outcome in one group, conditional on both teams meeting its condition."""
+    control, protected = outcome_columns(question.id)
+    rule = condition(question)
+    columns = [condition_column(question.id, side) for side in ("protected", "control")]
+    excluded: dict[str, int] | None = None
+    if rule is not None and all(column in frame.columns for column in columns):
+        met_protected, met_control = (frame[column] for column in columns)
+        unknown = (met_protected.isna() | met_control.isna()).to_numpy()
+        p_met = met_protected.fillna(False).to_numpy(dtype=bool)
+        c_met = met_control.fillna(False).to_numpy(dtype=bool)
+        excluded = {
+            "protected_not_met": int((~unknown & ~p_met & c_met).sum()),
+            "control_not_met": int((~unknown & p_met & ~c_met).sum()),
+            "both_not_met": int((~unknown & ~p_met & ~c_met).sum()),
+            "unknown": int(unknown.sum()),
+        }
+        frame = frame[~unknown & p_met & c_met]
+    result = paired_continuous_from_frame(
+        frame, control=control, protected=protected, confidence=confidence
+    )
+    data = result.to_dict()
+    data["condition"] = (
+        {"question": rule.question, "values": list(rule.values)} if excluded is not None else None
+    )
+    data["excluded_by_condition"] = excluded
+    data["inference"] = "independent"  # pairs treated as independent (no venue-robust version)
+    if excluded is not None and rule is not None:
+        left_out = sum(excluded.values())
+        data["note"] = _join(
+            f"conditional on both teams meeting {_condition_text(rule)}"
+            + (f"; {left_out} pair(s) left out: only the protected team did not meet it "
+               f"{excluded['protected_not_met']}, only the control team "
+               f"{excluded['control_not_met']}, neither {excluded['both_not_met']}, unknown "
+               f"{excluded['unknown']}" if left_out else ""),
+            data["note"],
+        )  # fmt: skip
+    return data, result.n_dropped
+
+
 def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[dict[str, Any], int]:
     """One outcome in one group: the result dict and the number of incomplete pairs."""
-    control, protected = f"{question.id}__control", f"{question.id}__protected"
     if question.outcome.kind == "continuous":
-        result = paired_continuous_from_frame(
-            frame, control=control, protected=protected, confidence=confidence
-        )
-        return result.to_dict(), result.n_dropped
+        return _continuous(frame, question, confidence)
+    control, protected = outcome_columns(question.id)
     complete = frame[control].notna() & frame[protected].notna()
     binary = paired_binary_from_frame(
         frame.loc[complete, [control, protected]].astype(bool),  # only the two columns
@@ -58,6 +128,13 @@ def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[di
         confidence=confidence,
     )
     data = binary.to_dict()
+    robust = venue_robust_from_frame(
+        frame.loc[complete, [control, protected, "target_code"]].astype({control: bool,
+                                                                         protected: bool}),
+        control=control, protected=protected, target="target_code", confidence=confidence,
+    ).to_dict()  # fmt: skip
+    data.update({key: robust[key] for key in VENUE_KEYS})
+    data["note"] = _join(data["note"], robust["note"])
     n_incomplete = int((~complete).sum())
     data["n_incomplete"] = n_incomplete
     if n_incomplete:
@@ -69,26 +146,30 @@ def _estimate(frame: pd.DataFrame, question: Any, confidence: float) -> tuple[di
             "net_difference_all_protected_only": paired_binary(best).net_difference,
         }
         rule = f"{n_incomplete} incomplete pair(s) excluded; bounds count them all as b, then c"
-        data["note"] = "; ".join(filter(None, [data["note"], rule]))
+        data["note"] = _join(data["note"], rule)
     return data, n_incomplete
 
 
 def _adjust(estimates: list[dict[str, Any]], primary: str | None) -> None:
-    """Fill p_adjusted: Holm within outcome across target types; BH across secondary outcomes."""
+    """Fill p_adjusted: Holm within outcome across target types; BH across secondary outcomes.
+
+    The family members' p-values are their headline p (:func:`analysis.headline.headline_p`):
+    Obuchowski's p where the venue-robust inference leads, else mid-p (binary) or Wilcoxon.
+    """
     for outcome in {entry["outcome"] for entry in estimates}:
         family = [
             entry for entry in estimates
             if entry["outcome"] == outcome and entry["sample"] == "test"
             and set(entry["stratum"]) == {"target_type"}
         ]  # fmt: skip
-        for entry, adjusted in zip(family, holm([e["p_value"] for e in family]), strict=True):
+        for entry, adjusted in zip(family, holm([headline_p(e) for e in family]), strict=True):
             entry["p_adjusted"], entry["adjustment"] = adjusted, "holm"
     secondary = [
         entry for entry in estimates
         if entry["sample"] == "test" and entry["stratum"] == {} and entry["outcome"] != primary
     ]  # fmt: skip
     for entry, adjusted in zip(
-        secondary, benjamini_hochberg([e["p_value"] for e in secondary]), strict=True
+        secondary, benjamini_hochberg([headline_p(e) for e in secondary]), strict=True
     ):
         entry["p_adjusted"], entry["adjustment"] = adjusted, "benjamini_hochberg"
 
@@ -99,7 +180,7 @@ def _models(frame: pd.DataFrame, questions: list[Any]) -> list[dict[str, Any]]:
     for question in questions:
         if question.outcome.kind != "binary":
             continue
-        control, protected = f"{question.id}__control", f"{question.id}__protected"
+        control, protected = outcome_columns(question.id)
         columns = [control, protected, "target_type", "first_role", "target_code"]
         complete = frame.loc[frame[control].notna() & frame[protected].notna(), columns]
         complete = complete.astype({control: bool, protected: bool})
@@ -155,11 +236,12 @@ def analyze_frame(
     frame = _with_defaults(frame)
     questions = list(instrument.outcomes())
     for question in questions:
-        for side in ("control", "protected"):
-            if f"{question.id}__{side}" not in frame.columns:
+        for column in outcome_columns(question.id):
+            if column not in frame.columns:
                 raise ValueError(
-                    f"column {question.id}__{side!s} not in frame: every outcome question of "
-                    f"instrument {instrument.id!r} needs a __control and a __protected column"
+                    f"column {column} not in frame: every outcome question of instrument "
+                    f"{instrument.id!r} needs a column per side, e.g. "
+                    f"{outcome_column(question.id, 'protected')}"
                 )
     primary = next((q.id for q in questions if q.outcome.primary), None)
     invalid = frame[~frame["valid"].astype(bool)]

@@ -13,12 +13,25 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from analysis.headline import headline
 from analysis.result import AnalysisResult
 
 WIDTH, LABEL_RIGHT, PLOT_LEFT, PLOT_RIGHT, VALUE_LEFT = 780, 215, 230, 520, 535
 ROW, TOP, BOTTOM = 24, 64, 70
 SVG_NAMESPACE = ' xmlns="http://www.w3.org/2000/svg"'
 GROUP_TITLES = {"target_type": "Target type", "area": "Area", "first_role": "Team visiting first"}
+# The figure's own words; forest_svg(words=...) replaces them (the comparison's Dutch page).
+WORDS = {
+    "column": "estimate (CI), pairs",
+    "no_interval": "no interval (see the notes), n = {n}",
+    "not_estimable": "not estimable (see the notes), n = {n}",
+    "n": "n = {n}",
+    "left": "← protected group {side} off",
+    "right": "protected group {side} off →",
+    "better": "better",
+    "worse": "worse",
+    "to": "to",
+}
 STYLE = (
     "text{font-family:system-ui,sans-serif;font-size:13px;fill:#1a1a1a}"
     ".heading{font-weight:600}.title{font-size:15px;font-weight:600}.muted{fill:#555}"
@@ -85,20 +98,24 @@ def forest_svg(
     rows: Sequence[ForestRow], *, title: str, description: str, axis_label: str, ident: str,
     subtitle: str = "",
     decimals: int = 1, standalone: bool = True, worse_when_higher: bool = True,
+    words: Mapping[str, str] | None = None,
 ) -> str:  # fmt: skip
     """An SVG forest plot; `ident` prefixes the element ids (unique within one HTML page).
 
     `standalone` adds the SVG namespace a file needs; HTML5 needs none for an inline ``<svg>``.
-    `worse_when_higher` says on which side of zero the protected group is worse off.
+    `worse_when_higher` says on which side of zero the protected group is worse off. `words`
+    replaces the figure's own English words (:data:`WORDS`), e.g. for a Dutch page.
     """
-    left, right = ("better", "worse") if worse_when_higher else ("worse", "better")
+    say = {**WORDS, **(words or {})}
+    left, right = ((say["better"], say["worse"]) if worse_when_higher
+                   else (say["worse"], say["better"]))  # fmt: skip
     low, high = _domain(rows)
     height = TOP + ROW * len(rows) + BOTTOM
 
     def x(value: float) -> float:
         return PLOT_LEFT + (value - low) / (high - low) * (PLOT_RIGHT - PLOT_LEFT)
 
-    words = [description]
+    sentences = [description]
     parts = [
         f'<svg{SVG_NAMESPACE if standalone else ""} width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" '
@@ -108,7 +125,7 @@ def forest_svg(
         f"<style>{STYLE}</style>",
         f'<text class="title" x="10" y="22">{escape(_shorten(title, 84))}</text>',
         f'<text class="muted" x="10" y="40">{escape(_shorten(subtitle, 100))}</text>',
-        f'<text class="muted" x="{VALUE_LEFT}" y="{TOP - 10}">estimate (CI), pairs</text>',
+        f'<text class="muted" x="{VALUE_LEFT}" y="{TOP - 10}">{escape(say["column"])}</text>',
     ]
     bottom = TOP + ROW * len(rows)
     zero = x(0.0)
@@ -124,7 +141,7 @@ def forest_svg(
         has_interval = row.estimate is not None and row.low is not None and row.high is not None
         if row.note and not has_interval:  # the full reason: a tooltip, and in the description
             parts.append(f"<title>{escape(row.note)}</title>")
-            words.append(f"{row.label}: {row.note}.")
+            sentences.append(f"{row.label}: {row.note}.")
         parts.append(f'<text x="{LABEL_RIGHT}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
         if has_interval:
             assert row.estimate is not None and row.low is not None and row.high is not None
@@ -138,14 +155,17 @@ def forest_svg(
                 f'y2="{y + 5:.1f}"/>',
                 f'<circle class="estimate" cx="{x_point:.1f}" cy="{y:.1f}" r="4.5"/>',
             ]  # fmt: skip
-            text = (f"{_fmt(row.estimate, decimals)} ({_fmt(row.low, decimals)} to "
-                    f"{_fmt(row.high, decimals)}), n = {row.n_pairs}")  # fmt: skip
+            point = say.get("decimal", ".")
+            text = (f"{_fmt(row.estimate, decimals).replace('.', point)} "
+                    f"({_fmt(row.low, decimals).replace('.', point)} {say.get('to', 'to')} "
+                    f"{_fmt(row.high, decimals).replace('.', point)}), "
+                    + say["n"].format(n=row.n_pairs))  # fmt: skip
         else:
-            reason = "no interval" if row.estimate is not None else "not estimable"
-            text = f"{reason} (see the notes), n = {row.n_pairs}"
+            reason = "no_interval" if row.estimate is not None else "not_estimable"
+            text = say[reason].format(n=row.n_pairs)
         parts.append(f'<text x="{VALUE_LEFT}" y="{y + 4:.1f}">{escape(text)}</text>')
         parts.append("</g>")
-        words.append(f"{row.label}: {text}.")
+        sentences.append(f"{row.label}: {text}.")
     parts.append(f'<line class="axis" x1="{PLOT_LEFT}" y1="{bottom}" x2="{PLOT_RIGHT}" '
                  f'y2="{bottom}"/>')  # fmt: skip
     for tick in _ticks(low, high):
@@ -154,30 +174,30 @@ def forest_svg(
             f'<line class="tick" x1="{position:.1f}" y1="{bottom}" x2="{position:.1f}" '
             f'y2="{bottom + 5}"/>',
             f'<text x="{position:.1f}" y="{bottom + 19}" text-anchor="middle">'
-            f"{f'{tick:g}'.replace('-', '−')}</text>",
+            f"{f'{tick:g}'.replace('-', '−').replace('.', say.get('decimal', '.'))}</text>",
         ]  # fmt: skip
     parts += [
         f'<text class="muted" x="{(PLOT_LEFT + PLOT_RIGHT) / 2:.1f}" y="{bottom + 38}" '
         f'text-anchor="middle">{escape(axis_label)}</text>',
         f'<text class="muted" x="{zero - 6:.1f}" y="{bottom + 56}" text-anchor="end">'
-        f"← protected group {left} off</text>",
+        f"{escape(say['left'].format(side=left))}</text>",
         f'<text class="muted" x="{zero + 6:.1f}" y="{bottom + 56}">'
-        f"protected group {right} off →</text>",
+        f"{escape(say['right'].format(side=right))}</text>",
         "</svg>",
     ]
-    parts[2] = f'<desc id="{ident}-desc">{escape(" ".join(words))}</desc>'
+    parts[2] = f'<desc id="{ident}-desc">{escape(" ".join(sentences))}</desc>'
     return "\n".join(parts) + "\n"
 
 
 def _row(entry: Mapping[str, Any], label: str, scale: float, css_class: str = "row") -> ForestRow:
-    binary = entry["kind"] == "binary"
-    value = entry.get("net_difference" if binary else "mean_difference")
+    """One stratum with its headline interval (venue-robust where targets were revisited)."""
+    line = headline(entry)
 
     def scaled(number: Any) -> float | None:
         return None if number is None else float(number) * scale
 
-    return ForestRow(label=label, estimate=scaled(value), low=scaled(entry.get("ci_low")),
-                     high=scaled(entry.get("ci_high")), n_pairs=int(entry["n_pairs"]),
+    return ForestRow(label=label, estimate=scaled(line.estimate), low=scaled(line.ci_low),
+                     high=scaled(line.ci_high), n_pairs=int(entry["n_pairs"]),
                      note=entry.get("note"), css_class=css_class)  # fmt: skip
 
 
@@ -213,13 +233,16 @@ def outcome_figure(
     name = question_label or outcome
     worse_when_higher = entry.get("adverse") != "lower"
     if entry["kind"] == "binary":
-        subtitle = f"net difference with {level} CI (Tango), percentage points"
+        subtitle = (f"net difference, percentage points, with {level} CI (venue-robust if "
+                    "targets recur; else Tango)")  # fmt: skip
         axis = "net difference (b − c)/n, percentage points"
         description = (
             f"Forest plot for outcome {outcome}. Each row shows the net difference: the share "
             "of pairs in which only the control team was treated favourably minus the share in "
             "which only the protected team was, in percentage points, with its "
-            f"{level} Tango score interval. Positive values: the protected group was worse off."
+            f"{level} interval: venue-robust where some target was visited more than once in "
+            "that row, else Tango's score interval. Positive values: the protected group was "
+            "worse off."
         )
     else:
         subtitle = f"mean difference (protected − control) with {level} CI (paired t)"

@@ -3,6 +3,9 @@
 Both take a sequence of p-values in which None (or NaN) marks a test that was not done; such
 entries are left out of the family and come back as None.
 
+Benjamini–Hochberg is :func:`scipy.stats.false_discovery_control`; Holm is ours, as scipy has no
+family-wise adjustment and statsmodels (``multipletests``) is not a dependency of the analysis.
+
 References
 ----------
 Holm S (1979). A simple sequentially rejective multiple test procedure. Scand J Stat 6:65–70.
@@ -15,6 +18,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import stats
 
 
 def _family(p_values: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +78,7 @@ def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
     [0.03, 0.04, 0.04]
     """
     positions, values = _family(p_values)
-    m = values.size
-    if m == 0:
+    if values.size == 0:
         return [None] * len(p_values)
-    order = np.argsort(values, kind="stable")
-    scaled = np.minimum(1.0, m * values[order] / np.arange(1, m + 1))
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum.accumulate(scaled[::-1])[::-1]
+    adjusted = np.minimum(1.0, stats.false_discovery_control(values, method="bh"))
     return _scatter(len(p_values), positions, adjusted)

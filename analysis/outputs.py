@@ -7,7 +7,6 @@ model term), figures/<outcome>.svg and report.html.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,22 +18,20 @@ from analysis.result import AnalysisResult
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 MODEL_COLUMNS = (
-    "outcome", "model", "term", "coef", "odds_ratio", "se", "se_cluster_target", "n_pairs",
-    "n_discordant", "heterogeneity_lr", "heterogeneity_df", "heterogeneity_p", "identified",
-    "note",
+    "outcome", "model", "term", "coef", "odds_ratio", "se", "se_cluster_target", "p_cluster",
+    "n_clusters", "cluster_se", "n_pairs", "n_discordant", "heterogeneity_lr", "heterogeneity_df",
+    "heterogeneity_p", "identified", "note",
 )  # fmt: skip
 
 
 def models_frame(result: AnalysisResult) -> pd.DataFrame:
-    """One row per term of every model; odds_ratio = exp(coef) (protected vs control)."""
-    rows = []
-    for model in result.models:
-        for term in model["terms"]:
-            coef = term["coef"]
-            rows.append({**{key: model.get(key) for key in MODEL_COLUMNS}, **term,
-                         "odds_ratio": math.exp(coef) if coef is not None else None})  # fmt: skip
+    """One row per term of every model; odds_ratio = e^−coef (b/c without order term: above 1,
+    the protected group worse off, as everywhere)."""
+    rows = [{**{key: model.get(key) for key in MODEL_COLUMNS}, **term}
+            for model in result.models for term in model["terms"]]  # fmt: skip
     frame = pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
-    return frame.astype({"n_pairs": "Int64", "n_discordant": "Int64", "heterogeneity_df": "Int64"})
+    return frame.astype({"n_pairs": "Int64", "n_discordant": "Int64", "heterogeneity_df": "Int64",
+                         "n_clusters": "Int64"})  # fmt: skip
 
 
 def write_outputs(
@@ -54,6 +51,7 @@ def write_outputs(
     )
     written.append(results)
     estimates = folder / "estimates.csv"
+    # CSV-SAFE: estimates.csv and models.csv are opened by people in a spreadsheet
     result.to_frame().to_csv(estimates, index=False, encoding="utf-8", lineterminator="\n")
     written.append(estimates)
     models = folder / "models.csv"

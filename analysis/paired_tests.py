@@ -13,6 +13,10 @@ Tango T (1998). Equivalence test and confidence interval for the difference in p
 the paired-sample design. Stat Med 17:891–908 (and correction, Stat Med 1999; 18:3511).
 Newcombe RG (1998). Improved confidence intervals for the difference between binomial
 proportions based on paired data. Stat Med 17:2635–2650 (method 10).
+
+The exact conditional p is scipy's binomial test; the mid-p, Tango's and Newcombe's intervals
+are ours (no library in the stack has them; statsmodels' ``mcnemar`` has only the exact and the
+asymptotic test, METHODS.md §3).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def mcnemar_tests(table: PairedTable) -> McNemarResult | None:
     k = min(b, c)
     chi_square = (b - c) ** 2 / m
     p_asymptotic = float(stats.chi2.sf(chi_square, 1))
-    p_exact = min(1.0, 2.0 * float(stats.binom.cdf(k, m, 0.5)))
+    p_exact = min(1.0, float(stats.binomtest(k, m, 0.5).pvalue))  # min(1, 2·F(k; m, ½))
     point = float(stats.binom.pmf(k, m, 0.5))
     p_midp = 1.0 - 0.5 * point if b == c else 2.0 * float(stats.binom.cdf(k, m, 0.5)) - point
     corrected = (abs(b - c) - (1 if b != c else 0)) ** 2 / m

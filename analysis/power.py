@@ -5,6 +5,17 @@ p10 and p01 are the expected shares of b-type (control-only favourable) and c-ty
 difference. All tests are two-sided at level α (α/K with ``strata = K``, Bonferroni's bound,
 which is the first step of Holm's procedure across K target types).
 
+Targets visited more than once (METHODS.md §6): with m visits per target and intra-target
+correlation ρ of the pair difference, the variance grows by the design effect 1 + (m − 1)ρ, so
+the pairs needed are the independent n (Connor) times the design effect, at pairs/m targets.
+ρ = 0.1 (:data:`DEFAULT_ICC`) is the default: a modest venue effect, the value at which the
+audit of issue 11 found mid-p McNemar's size doubled with 5 visits per venue; use the design
+effect of an earlier wave when there is one (design effect = 1 + (m − 1)ρ gives ρ).
+
+Why our own code: statsmodels' power classes cover t, z and χ² tests of independent samples; the
+enumerated power of the exact and mid-p McNemar tests (saw-toothed in n) is in no library of the
+stack.
+
 References
 ----------
 Connor RJ (1987). Sample size for testing differences in proportions for the paired-sample
@@ -26,6 +37,8 @@ from scipy import special, stats
 from analysis._common import ResultMixin
 
 TESTS = ("midp", "exact", "asymptotic")
+DEFAULT_ICC = 0.1  # intra-target correlation of the pair difference (METHODS.md §6)
+FEW_TARGETS, MIN_TARGETS = 20, 5  # as analysis.clustered
 
 
 def _check(p10: float, p01: float, alpha: float, power: float | None = None) -> None:
@@ -202,9 +215,60 @@ def smallest_n(
     return None
 
 
+def design_effect(visits_per_target: float, icc: float = DEFAULT_ICC) -> float:
+    """1 + (m − 1)ρ: the variance factor of m visits per target with intra-target correlation ρ.
+
+    >>> round(design_effect(3, 0.1), 10)
+    1.2
+    """
+    if not visits_per_target >= 1 or math.isinf(visits_per_target):
+        raise ValueError(
+            f"visits per target must be a number ≥ 1 (e.g. 3); got {visits_per_target!r}"
+        )
+    if not 0 <= icc < 1:
+        raise ValueError(f"icc (intra-venue correlation) must lie in [0, 1), e.g. 0.1; got {icc!r}")
+    return 1 + (visits_per_target - 1) * icc
+
+
+def clustered_power(
+    n: float, p10: float, p01: float, *, visits_per_target: float = 1.0,
+    icc: float = DEFAULT_ICC, alpha: float = 0.05,
+) -> float:  # fmt: skip
+    """Power of the venue-robust test with `n` valid pairs, m visits per target and ρ.
+
+    Connor's normal approximation (:func:`power_at` with ``test="asymptotic"``) at the effective
+    sample size n / (1 + (m − 1)ρ); with one visit per target it is that power at n.
+
+    Examples
+    --------
+    >>> round(clustered_power(120, 0.2, 0.05, visits_per_target=3), 3)
+    0.862
+    """
+    _check(p10, p01, alpha)
+    if n < 0:
+        raise ValueError(f"n must be ≥ 0; got {n!r}")
+    effective = n / design_effect(visits_per_target, icc)
+    if effective == 0:
+        return 0.0
+    psi, delta = p10 + p01, p10 - p01
+    spread = math.sqrt(psi - delta**2)
+    if spread == 0:
+        return 1.0
+    z_alpha = stats.norm.isf(alpha / 2)
+    shift = abs(delta) * math.sqrt(effective)
+    return float(
+        stats.norm.cdf((shift - z_alpha * math.sqrt(psi)) / spread)
+        + stats.norm.cdf((-shift - z_alpha * math.sqrt(psi)) / spread)
+    )
+
+
 @dataclass(frozen=True)
 class SampleSize(ResultMixin):
-    """Pairs needed per stratum, by four methods; None where δ = 0 or beyond ``max_n``."""
+    """Pairs needed per stratum, by four methods; None where δ = 0 or beyond ``max_n``.
+
+    ``clustered_pairs`` = ⌈Connor's n × design effect⌉ for ``visits_per_target`` visits per
+    target and intra-target correlation ``icc``, at ``clustered_targets`` targets.
+    """
 
     connor: int | None
     miettinen: int | None
@@ -218,14 +282,20 @@ class SampleSize(ResultMixin):
     alpha_per_test: float
     power: float
     strata: int
+    visits_per_target: float
+    icc: float
+    design_effect: float
+    clustered_pairs: int | None
+    clustered_targets: int | None
     note: str | None
 
     _title = "Pairs needed per stratum (two-sided McNemar test)"
 
 
 def sample_size(
-    p10: float, p01: float, *, alpha: float = 0.05, power: float = 0.8, strata: int = 1
-) -> SampleSize:
+    p10: float, p01: float, *, alpha: float = 0.05, power: float = 0.8, strata: int = 1,
+    visits_per_target: float = 1.0, icc: float = DEFAULT_ICC,
+) -> SampleSize:  # fmt: skip
     """Pairs per stratum for McNemar's test: Connor, Miettinen, exact and mid-p enumeration.
 
     Parameters
@@ -236,11 +306,15 @@ def sample_size(
         Two-sided level and target power.
     strata
         K target types tested as one family: each test at α/K (Holm's first step).
+    visits_per_target, icc
+        Planned valid pairs per target (m, may be fractional) and the intra-target correlation ρ
+        of the pair difference (default 0.1): ``clustered_pairs`` = ⌈Connor × (1 + (m − 1)ρ)⌉.
 
     Returns
     -------
     SampleSize
-        ``to_dict()`` has keys connor, miettinen, exact, midp (pairs per stratum).
+        ``to_dict()`` has keys connor, miettinen, exact, midp (pairs per stratum if every pair
+        were independent), design_effect, clustered_pairs and clustered_targets.
 
     Examples
     --------
@@ -251,15 +325,27 @@ def sample_size(
         raise ValueError(f"strata must be a positive integer; got {strata!r}")
     per_test = alpha / strata
     _check(p10, p01, per_test, power)
+    effect = design_effect(visits_per_target, icc)
     connor = connor_n(p10, p01, per_test, power)
     miettinen = miettinen_n(p10, p01, per_test, power)
     exact = smallest_n(p10, p01, per_test, power, "exact")
     midp = smallest_n(p10, p01, per_test, power, "midp")
-    note = None
+    notes = []
     if p10 == p01:
-        note = "p10 = p01: no net difference to detect"
+        notes.append("p10 = p01: no net difference to detect")
     elif exact is None or midp is None:
-        note = "exact or mid-p power not reached within 20000 pairs"
+        notes.append("exact or mid-p power not reached within 20000 pairs")
+    clustered_pairs = clustered_targets = None
+    if connor is not None:
+        clustered_pairs = math.ceil(connor * effect - 1e-9)
+        clustered_targets = math.ceil(clustered_pairs / visits_per_target - 1e-9)
+        if clustered_targets < MIN_TARGETS:
+            notes.append(f"fewer than {MIN_TARGETS} targets: no venue-robust test is possible; "
+                         "plan more targets and fewer visits per target")  # fmt: skip
+        elif clustered_targets < FEW_TARGETS and visits_per_target > 1:
+            notes.append(f"fewer than {FEW_TARGETS} targets: the venue-robust interval will be "
+                         "approximate; plan more targets if you can")  # fmt: skip
+    note = "; ".join(notes) or None
     return SampleSize(
         connor=math.ceil(connor) if connor is not None else None,
         miettinen=math.ceil(miettinen) if miettinen is not None else None,
@@ -273,5 +359,10 @@ def sample_size(
         alpha_per_test=per_test,
         power=power,
         strata=int(strata),
+        visits_per_target=float(visits_per_target),
+        icc=float(icc),
+        design_effect=effect,
+        clustered_pairs=clustered_pairs,
+        clustered_targets=clustered_targets,
         note=note,
     )

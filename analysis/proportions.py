@@ -3,6 +3,9 @@
 Every function returns a :class:`~analysis._common.ConfidenceInterval`; both limits are None
 when n = 0. Limits at x = 0 or x = n are exactly 0 or 1.
 
+Wilson and Clopper–Pearson are scipy's (``binomtest(x, n).proportion_ci``); the mid-p interval is
+ours, as no library in the stack has it.
+
 References
 ----------
 Wilson EB (1927). Probable inference, the law of succession, and statistical inference. JASA 22.
@@ -17,7 +20,7 @@ import math
 
 from scipy import optimize, special, stats
 
-from analysis._common import ConfidenceInterval, check_confidence, z_value
+from analysis._common import ConfidenceInterval, check_confidence
 
 
 def _check_counts(x: int, n: int) -> None:
@@ -25,41 +28,37 @@ def _check_counts(x: int, n: int) -> None:
         raise ValueError(f"need 0 <= x <= n; got x={x}, n={n}")
 
 
+def _scipy_interval(x: int, n: int, confidence: float, method: str) -> ConfidenceInterval:
+    _check_counts(x, n)
+    level = check_confidence(confidence)
+    if n == 0:
+        return ConfidenceInterval(None, None)
+    interval = stats.binomtest(x, n).proportion_ci(confidence_level=level, method=method)
+    low = 0.0 if x == 0 else max(0.0, float(interval.low))
+    high = 1.0 if x == n else min(1.0, float(interval.high))
+    return ConfidenceInterval(low, high)
+
+
 def wilson_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:
-    """Wilson score interval for x/n.
+    """Wilson score interval for x/n (scipy's, without continuity correction).
 
     Examples
     --------
     >>> [round(v, 4) for v in wilson_interval(1, 29)]
     [0.0061, 0.1718]
     """
-    _check_counts(x, n)
-    level = check_confidence(confidence)
-    if n == 0:
-        return ConfidenceInterval(None, None)
-    z = z_value(level)
-    centre = (x + z * z / 2) / (n + z * z)
-    half = z / (n + z * z) * math.sqrt(x * (n - x) / n + z * z / 4)
-    low = 0.0 if x == 0 else max(0.0, centre - half)
-    high = 1.0 if x == n else min(1.0, centre + half)
-    return ConfidenceInterval(low, high)
+    return _scipy_interval(x, n, confidence, "wilson")
 
 
 def clopper_pearson_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:
-    """Clopper–Pearson ('exact') interval for x/n.
+    """Clopper–Pearson ('exact') interval for x/n (scipy's).
 
     Examples
     --------
     >>> [round(v, 4) for v in clopper_pearson_interval(0, 20)]
     [0.0, 0.1684]
     """
-    _check_counts(x, n)
-    alpha = 1.0 - check_confidence(confidence)
-    if n == 0:
-        return ConfidenceInterval(None, None)
-    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
-    high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
-    return ConfidenceInterval(low, high)
+    return _scipy_interval(x, n, confidence, "exact")
 
 
 def midp_interval(x: int, n: int, confidence: float = 0.95) -> ConfidenceInterval:

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from analysis.figures import outcome_figure
+from analysis.headline import headline
 from analysis.result import AnalysisResult, stratum_label
 
 CSS = """
@@ -43,7 +44,19 @@ REFERENCES = (
     "Statistical Society B 57:289–300.",
     "Breslow NE, Day NE (1980). Statistical Methods in Cancer Research, vol. I, ch. 7 "
     "(conditional logistic regression).",
+    "Obuchowski NA (1998). On the comparison of correlated proportions for clustered data. "
+    "Statistics in Medicine 17:1495–1507.",
+    "Yang Z, Sun X, Hardin JW (2010). A note on the tests for clustered matched-pair binary "
+    "data. Biometrical Journal 52:638–652.",
+    "Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. Journal "
+    "of Human Resources 50:317–372.",
 )
+DESIGN_EFFECT_SENTENCE = (
+    "The design effect is the variance of the net measure that allows for several visits to the "
+    "same target, divided by its variance if every pair were independent: a design effect of 2 "
+    "means the study carries as much information as half as many independent pairs."
+)
+INFERENCE_TEXT = {"venue_robust": "venue-robust", "independent": "independent pairs"}
 
 
 def _pct(value: Any) -> str:
@@ -79,20 +92,32 @@ def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")  # fmt: skip
 
 
+def _few(entry: Mapping[str, Any], method: str) -> str:
+    """A mark next to a venue-robust interval that rests on fewer than 20 targets."""
+    targets = entry.get("n_targets")
+    if method != "venue_robust" or targets is None or targets >= 20:
+        return ""
+    return " (fewer than 5 targets)" if targets < 5 else " (few targets: approximate)"
+
+
 def _binary_rows(entries: list[Mapping[str, Any]]) -> list[list[str]]:
-    return [
-        [
+    rows = []
+    for e in entries:
+        line = headline(e)
+        rows.append([
             stratum_label(e["stratum"]) if e["sample"] == "test" else "sham pairs",
-            str(e["n_pairs"]), str(e["both_favourable"]), str(e["control_only_favourable"]),
-            str(e["protected_only_favourable"]), str(e["neither_favourable"]),
+            str(e["n_pairs"]), str(e.get("n_targets", "–")), str(e["both_favourable"]),
+            str(e["control_only_favourable"]), str(e["protected_only_favourable"]),
+            str(e["neither_favourable"]),
             _pct(e["gross_adverse_protected"]), _pct(e["gross_adverse_control"]),
-            _pct(e["net_difference"]), _interval(e["ci_low"], e["ci_high"]),
-            _interval(e["newcombe_ci_low"], e["newcombe_ci_high"]), _p(e["p_value"]),
-            _p(e.get("p_adjusted")),
+            _pct(e["net_difference"]), _interval(line.ci_low, line.ci_high) + _few(e, line.method),
+            _p(line.p_value),
+            _p(e.get("p_adjusted")), INFERENCE_TEXT.get(line.method, line.method),
+            _num(e.get("design_effect")), _interval(e["ci_low"], e["ci_high"]), _p(e["p_value"]),
+            _interval(e["newcombe_ci_low"], e["newcombe_ci_high"]),
             f"{_num(e['odds_ratio'])} ({_interval(e['odds_ratio_ci_low'], e['odds_ratio_ci_high'], _num)})",
-        ]
-        for e in entries
-    ]  # fmt: skip
+        ])  # fmt: skip
+    return rows
 
 
 def _continuous_rows(entries: list[Mapping[str, Any]]) -> list[list[str]]:
@@ -100,11 +125,32 @@ def _continuous_rows(entries: list[Mapping[str, Any]]) -> list[list[str]]:
         [
             stratum_label(e["stratum"]) if e["sample"] == "test" else "sham pairs",
             str(e["n_pairs"]), _num(e["mean_difference"]), _interval(e["ci_low"], e["ci_high"], _num),
+            _pct(e.get("share_nonzero")),
+            _interval(e.get("share_nonzero_ci_low"), e.get("share_nonzero_ci_high")),
             _num(e["hodges_lehmann"]), _interval(e["hl_ci_low"], e["hl_ci_high"], _num),
             _p(e["p_value"]), _p(e["ttest_p"]), _p(e.get("p_adjusted")),
         ]
         for e in entries
     ]  # fmt: skip
+
+
+def _condition(entries: list[Mapping[str, Any]]) -> str:
+    """The condition of a continuous outcome and the pairs it leaves out, by reason."""
+    overall = next((e for e in entries if e["sample"] == "test" and not e["stratum"]), None)
+    if overall is None or not overall.get("condition"):
+        return ""
+    rule, excluded = overall["condition"], overall["excluded_by_condition"]
+    condition = f"{rule['question']} = {' or '.join(rule['values'])}"
+    rows = [
+        ["only the protected team did not", str(excluded["protected_not_met"])],
+        ["only the control team did not", str(excluded["control_not_met"])],
+        ["neither team did", str(excluded["both_not_met"])],
+        ["not known (answer missing)", str(excluded["unknown"])],
+    ]
+    return (f'<p>Compared only where <strong>both teams met {escape(condition)}</strong> (the '
+            "value exists only then): a conditional comparison, not missing data.</p>"
+            + _table(f"All valid pairs left out of this comparison, by reason (met {condition}?)",
+                     ["reason", "pairs"], rows))  # fmt: skip
 
 
 def _notes(entries: list[Mapping[str, Any]]) -> str:
@@ -123,18 +169,21 @@ def _outcome_section(result: AnalysisResult, outcome: str, labels: Mapping[str, 
     title = f"{outcome}" + (f" — {label}" if label else "")
     primary = " (primary outcome)" if entries[0]["primary"] else " (secondary outcome)"
     if kind == "binary":
-        header = ["stratum", "pairs", "a both", "b control only", "c protected only", "d neither",
-                  "gross adverse P (b/n, %)", "reverse (c/n, %)", "net (b − c)/n, pp",
-                  f"{level} CI Tango", f"{level} CI Newcombe", "p (mid-p McNemar)", "p adjusted",
+        header = ["stratum", "pairs", "targets", "a both", "b control only", "c protected only",
+                  "d neither", "gross adverse P (b/n, %)", "reverse (c/n, %)",
+                  "net (b − c)/n, pp", f"{level} CI", "p", "p adjusted", "CI and p for",
+                  "design effect", f"{level} CI if visits were independent (Tango)",
+                  "p if independent (mid-p McNemar)", f"{level} CI Newcombe",
                   "b/c (CI, mid-p)"]  # fmt: skip
         table = _table(f"{outcome}: paired table and net measure per stratum", header,
                        _binary_rows(entries))  # fmt: skip
     else:
         header = ["stratum", "pairs", "mean difference (P − R)", f"{level} CI (paired t)",
-                  "Hodges–Lehmann", f"{level} CI (HL)", "p (Wilcoxon)", "p (t-test)",
-                  "p adjusted"]  # fmt: skip
+                  "pairs with any difference, %", f"{level} CI (Wilson)",
+                  "Hodges–Lehmann of the non-zero differences", f"{level} CI (HL)",
+                  "p (Wilcoxon)", "p (t-test)", "p adjusted"]  # fmt: skip
         table = _table(f"{outcome}: paired differences protected − control per stratum",
-                       header, _continuous_rows(entries))  # fmt: skip
+                       header, _continuous_rows(entries)) + _condition(entries)  # fmt: skip
     figure = outcome_figure(result, outcome, question_label=label, standalone=False)
     return (
         f'<section id="outcome-{escape(outcome)}"><h2>{escape(title)}{primary}</h2>'
@@ -173,12 +222,13 @@ def _models(result: AnalysisResult) -> str:
         rows = []
         for term in model["terms"]:
             coef = term["coef"]
-            ratio = _num(math.exp(coef), 3) if coef is not None else "–"
+            ratio = _num(term.get("odds_ratio"), 3)
             rows.append([term["term"], _num(coef, 4), ratio, _num(term["se"], 4),
-                         _num(term["se_cluster_target"], 4)])  # fmt: skip
+                         _num(term["se_cluster_target"], 4), _p(term.get("p_cluster"))])  # fmt: skip
         caption = (f"{model['outcome']}: conditional logit, {model['n_pairs']} pairs, "
-                   f"{model['n_discordant']} discordant")  # fmt: skip
-        parts.append(_table(caption, ["term", "β", "odds ratio e^β", "SE", "SE (venue clusters)"],
+                   f"{model['n_discordant']} discordant, {model.get('n_clusters', '–')} targets")  # fmt: skip
+        parts.append(_table(caption, ["term", "β", "odds ratio b/c = e^−β", "SE",
+                                      "SE (venue clusters, CR1)", "p (venue clusters, t(G − 1))"],
                             rows))  # fmt: skip
         if model.get("heterogeneity_lr") is not None:
             parts.append(
@@ -191,7 +241,12 @@ def _models(result: AnalysisResult) -> str:
     return ('<section id="models"><h2>Models</h2><p>β for <code>protected:&lt;type&gt;</code> is '
             "the log odds that the protected team is the one treated favourably in a discordant "
             "pair: β &lt; 0 means the protected group is worse off (without order term "
-            "β = log(c/b)).</p>" + "".join(parts) + "</section>")  # fmt: skip
+            "β = log(c/b)). The odds ratio is b/c = e<sup>−β</sup>, as everywhere in this report: "
+            "above 1 the protected group is worse off. The venue-cluster standard errors carry "
+            "the small-sample factor G/(G − 1) (CR1) and their p-values a t distribution with "
+            "G − 1 degrees of freedom (G targets); R's <code>clogit(… + cluster(venue))</code> "
+            "reports CR0 with a normal reference, smaller by √((G − 1)/G).</p>"
+            + "".join(parts) + "</section>")  # fmt: skip
 
 
 def _methods(result: AnalysisResult) -> str:
@@ -206,18 +261,29 @@ excluded from that outcome, and bounded by counting all such pairs as b, then as
 <p><strong>Yes/no outcomes.</strong> The paired table has rows for the control team and columns
 for the protected team: a both favourable, b only control favourable, c only protected favourable,
 d neither. Gross adverse treatment of the protected group is b/n, the reverse c/n, and the net
-measure (b − c)/n (National Research Council 2002). Its {level} interval is Tango's (1998) score
-interval, with Newcombe's (1998) method 10 alongside; the test of no difference is the mid-p
-McNemar test (Fagerland, Lydersen and Laake 2013), with the exact conditional p in results.json.
-The ratio b/c has the transformed mid-p binomial interval.</p>
+measure (b − c)/n (National Research Council 2002). If every pair were independent, its {level}
+interval would be Tango's (1998) score interval (Newcombe's 1998 method 10 alongside) and the test
+of no difference the mid-p McNemar test (Fagerland, Lydersen and Laake 2013).</p>
+<p><strong>Targets visited more than once.</strong> Pairs at the same target share its door
+policy and staff, so they are not independent. Wherever some target has two or more valid pairs
+in a line, that line leads with a venue-robust interval (a ratio-estimator sandwich over targets
+with the small-sample factor G/(G − 1) and a t distribution with G − 1 degrees of freedom, G
+targets; Cameron and Miller 2015) and Obuchowski's (1998) clustered McNemar test in the form of
+Yang, Sun and Hardin (2010); Tango and mid-p stay in the table, labelled "if visits were
+independent". {DESIGN_EFFECT_SENTENCE} With fewer than 20 targets the venue-robust interval is
+approximate; with fewer than 5 it is not given, nor is the test. Words of significance follow the
+test. The ratio b/c has the transformed mid-p binomial interval.</p>
 <p><strong>Continuous outcomes</strong> (wait, fee). Differences are protected − control: the mean
-with the paired-t interval, and the Hodges–Lehmann estimate (median of the Walsh averages) with
-its interval from the signed-rank distribution; the Wilcoxon signed-rank p follows R's
-<code>wilcox.test(paired = TRUE)</code>: zeros dropped, exact below 50 pairs without ties,
-otherwise the normal approximation with continuity correction.</p>
+with the paired-t interval and the share of pairs with any difference lead; the Hodges–Lehmann
+estimate (median of the Walsh averages of the non-zero differences) with its interval from the
+signed-rank distribution comes second, since it says nothing about the many pairs that paid or
+waited the same. The Wilcoxon signed-rank p follows R's <code>wilcox.test(paired = TRUE)</code>:
+zeros dropped, exact below 50 pairs without ties, otherwise the normal approximation with
+continuity correction. An outcome that exists only under a condition (a fee only for a team let
+in) is compared where both teams met it, and the pairs left out are counted by reason.</p>
 <p><strong>Several target types.</strong> Within an outcome, p-values across target types are
 adjusted by Holm's procedure; the overall p-values of the secondary outcomes together by
-Benjamini–Hochberg. Conditional logistic regression (protected × target type, plus an order term
+Benjamini–Hochberg; both adjust the p-value that leads in each line. Conditional logistic regression (protected × target type, plus an order term
 when the first visit was randomised) gives a likelihood-ratio test of equal effects, with
 venue-clustered sandwich standard errors. Planning: Connor (1987).</p>
 <h3>References</h3><ol>{references}</ol></section>"""
@@ -239,7 +305,9 @@ def render_report(result: AnalysisResult, *, labels: Mapping[str, str] | None = 
         "in the outcome's unit: where higher is adverse (waits, fees, rents) above zero means "
         "that the protected group was worse off; where lower is adverse (e.g. units offered) "
         "below zero does. Each figure marks which side of zero is which. Intervals are "
-        f"{result.confidence:.0%} confidence intervals.</p>"
+        f"{result.confidence:.0%} confidence intervals. Where targets were visited more than "
+        "once, the interval and p-value allow for it (venue-robust). "
+        f"{DESIGN_EFFECT_SENTENCE}</p>"
     )
     sections = [_outcome_section(result, outcome, labels) for outcome in result.outcomes]
     return f"""<!DOCTYPE html>

@@ -18,22 +18,29 @@ import pandas as pd
 from analysis._common import ConfidenceInterval
 from analysis.bundle import Bundle, read_bundle
 from analysis.estimate import FORMAT, VERSION, Progress, analyze_frame
+from analysis.headline import headline
 
-# estimates.csv / to_frame(): one row per outcome × sample × stratum, always these columns.
-# `estimate` is the net difference (binary) or the mean difference (continuous), with its CI.
+# estimates.csv / to_frame(): one row per outcome × sample × stratum, always these columns
+# (docs/results.md). `estimate` is the net difference (binary) or the mean difference
+# (continuous); `headline_*` the interval and p that lead (analysis.headline: venue-robust where
+# a target has two or more pairs); the other columns are the results.json keys of that name.
 ESTIMATE_COLUMNS = (
     "outcome", "kind", "adverse", "primary", "sample", "stratum_variable", "stratum_level", "n_pairs",
-    "estimate", "ci_low", "ci_high", "ci_method", "p_value", "p_adjusted", "adjustment",
+    "estimate", "inference", "headline_ci_low", "headline_ci_high", "headline_p", "p_adjusted",
+    "adjustment", "n_targets", "design_effect", "ci_low_cluster", "ci_high_cluster", "p_cluster",
+    "ci_low", "ci_high", "ci_method", "p_value",
     "both_favourable", "control_only_favourable", "protected_only_favourable",
     "neither_favourable", "gross_adverse_protected", "gross_adverse_control", "discordance",
     "newcombe_ci_low", "newcombe_ci_high", "p_exact", "p_asymptotic", "odds_ratio",
-    "odds_ratio_ci_low", "odds_ratio_ci_high", "mean_difference", "hodges_lehmann",
-    "hl_ci_low", "hl_ci_high", "ttest_p", "n_incomplete", "n_dropped", "confidence", "note",
+    "odds_ratio_ci_low", "odds_ratio_ci_high", "mean_difference", "share_nonzero",
+    "share_nonzero_ci_low", "share_nonzero_ci_high", "mostly_zero", "hodges_lehmann",
+    "hl_ci_low", "hl_ci_high", "ttest_p", "condition", "n_excluded_by_condition", "n_incomplete",
+    "n_dropped", "confidence", "note",
 )  # fmt: skip
 
 COUNT_COLUMNS = (
     "n_pairs", "both_favourable", "control_only_favourable", "protected_only_favourable",
-    "neither_favourable", "n_incomplete", "n_dropped",
+    "neither_favourable", "n_incomplete", "n_dropped", "n_targets", "n_excluded_by_condition",
 )  # fmt: skip
 
 
@@ -136,13 +143,15 @@ class AnalysisResult:
     def confidence_interval(
         self, outcome: str, stratum: Mapping[str, str] | str | None = None, *, sample: str = "test"
     ) -> ConfidenceInterval:
-        """CI of the net difference (binary, Tango) or mean difference (continuous, paired t).
+        """The headline CI of the net difference (binary) or mean difference (continuous).
 
-        `stratum`: None for all valid pairs, a target type such as ``"club"``, or a mapping such
-        as ``{"area": "centrum"}``.
+        Binary: the venue-robust interval where a target has two or more pairs in the line,
+        else Tango's (:mod:`analysis.headline`); continuous: paired t. `stratum`: None for all
+        valid pairs, a target type such as ``"club"``, or a mapping such as
+        ``{"area": "centrum"}``.
         """
-        entry = self.estimate(outcome, stratum, sample=sample)
-        return ConfidenceInterval(entry["ci_low"], entry["ci_high"])
+        line = headline(self.estimate(outcome, stratum, sample=sample))
+        return ConfidenceInterval(line.ci_low, line.ci_high)
 
     def to_frame(self) -> pd.DataFrame:
         """The estimates table: one row per outcome × sample × stratum, ESTIMATE_COLUMNS."""
@@ -151,12 +160,21 @@ class AnalysisResult:
             stratum = entry["stratum"]
             key = "net_difference" if entry["kind"] == "binary" else "mean_difference"
             row = {column: entry.get(column) for column in ESTIMATE_COLUMNS}
+            line = headline(entry)
+            rule = entry.get("condition")
+            excluded = entry.get("excluded_by_condition")
             row.update(
                 stratum_variable=next(iter(stratum), "all"),
                 stratum_level=next(iter(stratum.values()), "all"),
                 estimate=entry.get(key),
+                inference=entry.get("inference"),
+                headline_ci_low=line.ci_low,
+                headline_ci_high=line.ci_high,
+                headline_p=line.p_value,
                 ci_method=entry.get("ci_method")
                 or ("paired_t" if key != "net_difference" else None),
+                condition=f"{rule['question']} in {';'.join(rule['values'])}" if rule else None,
+                n_excluded_by_condition=sum(excluded.values()) if excluded else None,
             )
             rows.append(row)
         frame = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
@@ -168,16 +186,16 @@ class AnalysisResult:
         for entry in self.estimates:
             if entry["sample"] != "test" or set(entry["stratum"]) - {"target_type"}:
                 continue
-            binary = entry["kind"] == "binary"
-            value = entry.get("net_difference" if binary else "mean_difference")
+            line = headline(entry)
+            marker = {"venue_robust": " V", "independent": "", "paired_t": ""}[line.method]
             rows.append(
                 (
                     entry["outcome"],
                     stratum_label(entry["stratum"]),
                     str(entry["n_pairs"]),
-                    _number(value),
-                    f"({_number(entry['ci_low'])}, {_number(entry['ci_high'])})",
-                    f"{_number(entry['p_value'])} / {_number(entry.get('p_adjusted'))}",
+                    _number(line.estimate),
+                    f"({_number(line.ci_low)}, {_number(line.ci_high)}){marker}",
+                    f"{_number(line.p_value)} / {_number(line.p_adjusted)}",
                 )
             )
         return rows
@@ -195,6 +213,8 @@ class AnalysisResult:
             "estimate: net difference (b − c)/n for yes/no outcomes (> 0: protected group worse "
             "off); mean difference protected − control otherwise (worse off when > 0 if higher "
             "is adverse, when < 0 if lower is adverse)",
+            "V: venue-robust interval and Obuchowski's test (some targets have two or more "
+            "pairs); otherwise Tango and mid-p McNemar (yes/no), paired t and Wilcoxon (numbers)",
             "",
         ]
         for index, row in enumerate(rows):

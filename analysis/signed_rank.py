@@ -5,6 +5,11 @@ are dropped; the exact signed-rank distribution is used when fewer than 50 diffe
 there are no ties and no zeros; otherwise the normal approximation with continuity and tie
 corrections, and the interval is found by inverting that approximation.
 
+The p-value is :func:`scipy.stats.wilcoxon` with every argument explicit (METHODS.md §3: its
+defaults differ from R's), the branch chosen by R's rule. The Hodges–Lehmann estimate and its
+interval are ours: neither scipy nor statsmodels has them, and R's interval needs the exact
+signed-rank quantiles (:func:`qsignrank`) and the inversion of the corrected normal statistic.
+
 References
 ----------
 Hollander M, Wolfe DA, Chicken E (2014). Nonparametric Statistical Methods, 3rd ed., ch. 3.
@@ -68,6 +73,7 @@ class SignedRankResult:
     ci_low: float | None
     ci_high: float | None
     achieved_confidence: float | None
+    all_equal: bool = False  # every non-zero difference the same: no interval
 
 
 def _z_statistic(x: np.ndarray, shift: float, correct: bool) -> float:
@@ -132,12 +138,12 @@ def signed_rank(differences: np.ndarray, confidence: float) -> SignedRankResult 
     exact = n < EXACT_LIMIT and not has_ties and n == len(differences)
     walsh = walsh_averages(x)
     estimate = median(walsh)
+    test = stats.wilcoxon(x, zero_method="wilcox", correction=not exact,
+                          method="exact" if exact else "approx")  # fmt: skip
+    p_value = min(1.0, float(test.pvalue))
+    if n == 1:  # one non-zero difference: the estimate is that difference, no interval
+        return SignedRankResult(n, statistic, p_value, exact, estimate, None, None, None, True)
     if exact:
-        if statistic > n * (n + 1) / 4:
-            tail = 1.0 - psignrank(statistic - 1, n)
-        else:
-            tail = psignrank(statistic, n)
-        p_value = min(1.0, 2.0 * tail)
         k = max(qsignrank(alpha / 2, n), 1)
         m = walsh.size
         achieved = 1.0 - 2.0 * psignrank(k - 1, n)
@@ -151,10 +157,8 @@ def signed_rank(differences: np.ndarray, confidence: float) -> SignedRankResult 
             walsh.order_statistic(m - k + 1),
             achieved,
         )
-    z = _z_statistic(x, 0.0, True)
-    p_value = min(1.0, 2.0 * float(stats.norm.sf(abs(z))))
     if walsh.lowest == walsh.highest:  # all differences equal: no interval
-        return SignedRankResult(n, statistic, p_value, False, estimate, None, None, None)
+        return SignedRankResult(n, statistic, p_value, False, estimate, None, None, None, True)
     level_alpha = alpha
     while (
         _z_statistic(x, walsh.lowest, True) < stats.norm.isf(level_alpha / 2)

@@ -3,8 +3,9 @@
 A simulated study of the shipped ``nightlife-door`` instrument: targets (venues) of several types
 in several areas, visited by matched pairs; each pair's outcome table is drawn from the venue's
 own probabilities, so that discordance varies between venues (a venue random effect on the
-logit of the discordance, the clustering that the sandwich SE of :mod:`analysis.clogit` is
-for). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
+logit of the discordance) and, with ``icc`` > 0, so does its direction (a venue's share of
+discordant pairs that favour the control team, :mod:`analysis.venue_effects`: the clustering
+that METHODS.md §6 is for, with intra-venue correlation ``icc`` of the pair difference). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
 teams: no true difference), first visits are randomised.
 
 ``truth.json`` holds, per target type and outcome, the true net measure *of the venues drawn*
@@ -14,8 +15,6 @@ next to the nominal (p10 − p01) the caller asked for.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,9 @@ import numpy as np
 from scipy import special
 
 import forms
+from analysis.bundle import manifest as bundle_manifest
+from analysis.bundle import write_bundle
+from analysis.venue_effects import venue_directions
 
 INSTRUMENT = "nightlife-door"
 DEFAULT_EFFECTS: dict[str, tuple[float, float]] = {
@@ -40,10 +42,6 @@ SECONDARY = {"id_asked": (0.12, 0.05), "staff_tone": (0.10, 0.04)}
 # Continuous outcomes: the true mean difference protected − control.
 WAIT_SHIFT_MINUTES = 2.0
 FEE_SURCHARGE_EUR, FEE_SURCHARGE_SHARE = 5.0, 0.1
-BASE_COLUMNS = [
-    "test_id", "target_code", "target_type", "area", "date", "first_role", "interval_minutes",
-    "valid", "invalid_reasons", "sham", "order_followed", "retest",
-]  # fmt: skip
 OUTCOMES = ("admitted", "id_asked", "fee_eur", "wait_minutes", "staff_tone")
 
 
@@ -90,18 +88,27 @@ def simulate_frame(
     effects: Mapping[str, Sequence[float]] | None = None,
     targets: int | None = None,
     venue_sd: float = 0.8,
+    icc: float = 0.0,
     invalid_share: float = 0.05,
     sham_share: float = 0.03,
-) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    """The pairs.csv rows (raw answers as strings) and the truth, without writing anything."""
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The pair records (:mod:`analysis.bundle.write`; answers as stored) and the truth.
+
+    Parameters: as :func:`simulate_bundle`.
+    """
     if pairs < 1 or int(pairs) != pairs:
         raise ValueError(f"pairs must be a positive integer; got {pairs!r}")
+    for name, share in (("invalid_share", invalid_share), ("sham_share", sham_share)):
+        if not 0 <= share < 1 or math.isnan(share):
+            raise ValueError(f"{name} must lie in [0, 1); got {share}")
     effects = _check_effects(effects if effects is not None else DEFAULT_EFFECTS)
     types = list(effects)
     targets = targets if targets is not None else max(len(types) * 4, pairs // 8)
     if targets < len(types):
         raise ValueError(f"targets must be at least the number of types ({len(types)})")
     rng = np.random.default_rng(seed)
+    # The direction effect draws from its own stream: icc = 0 leaves every other draw as it was.
+    direction_rng = np.random.default_rng([seed, 1])
     target_type = np.array([types[index % len(types)] for index in range(targets)])
     target_area = rng.choice(AREAS, size=targets)
     venue_effect = rng.normal(0.0, venue_sd, size=targets)
@@ -114,13 +121,18 @@ def simulate_frame(
     sham = valid & (rng.random(pairs) < sham_share)
     control_ok: dict[str, np.ndarray] = {}
     protected_ok: dict[str, np.ndarray] = {}
-    truth: dict[str, Any] = {"seed": seed, "pairs": pairs, "targets": targets, "types": {}}
+    truth: dict[str, Any] = {"seed": seed, "pairs": pairs, "targets": targets, "icc": icc,
+                             "types": {}}  # fmt: skip
     pair_p10 = {name: np.zeros(pairs) for name in ("admitted", *SECONDARY)}
     pair_p01 = {name: np.zeros(pairs) for name in ("admitted", *SECONDARY)}
     for kind in types:
         shares = {"admitted": effects[kind], **SECONDARY}
         for name, (p10, p01) in shares.items():
             venue_p10, venue_p01 = _venue_shares(p10, p01, venue_effect)
+            if icc > 0:
+                direction = venue_directions(direction_rng, p10, p01, icc, targets)
+                psi_v = venue_p10 + venue_p01
+                venue_p10, venue_p01 = psi_v * direction, psi_v * (1 - direction)
             rows = kinds == kind
             pair_p10[name][rows] = venue_p10[venue[rows]]
             pair_p01[name][rows] = venue_p01[venue[rows]]
@@ -176,91 +188,55 @@ def simulate_frame(
     interval = np.where(~valid & invalid_kind, rng.integers(21, 60, size=pairs), interval)
     start = date(2026, 3, 6)
     nights = rng.integers(0, 90, size=pairs)
-    rows_out: list[dict[str, str]] = []
+    rows_out: list[dict[str, Any]] = []
     for index in range(pairs):
         reasons = (
-            "" if valid[index] else ("interval_exceeded" if invalid_kind[index] else "deviation")
+            [] if valid[index] else ["interval_exceeded" if invalid_kind[index] else "deviation"]
         )
-        row = {
-            "test_id": str(index + 1),
+        answers: dict[str, dict[str, Any]] = {}
+        for side, ok, column in (("protected", protected_ok, 0), ("control", control_ok, 1)):
+            admitted = bool(ok["admitted"][index])
+            fee = fee_protected[index] if side == "protected" else fee_control[index]
+            wait = wait_protected[index] if side == "protected" else wait_control[index]
+            good = ok["staff_tone"][index]
+            answers[side] = {
+                "admitted": "yes" if admitted else str(refusal[index, column]),
+                "id_asked": not bool(ok["id_asked"][index]),
+                # a fee exists only for a team that was let in (unconditionally or on conditions)
+                "fee_eur": f"{fee:g}"
+                if admitted or refusal[index, column] == "conditional"
+                else None,
+                "wait_minutes": int(min(wait, 240)),
+                "staff_tone": str((tone if good else bad_tone)[index, column]),
+            }
+        rows_out.append({
+            "test_id": index + 1,
             "target_code": f"V{venue[index] + 1:04d}",
             "target_type": str(kinds[index]),
             "area": str(target_area[venue[index]]),
             "date": (start + timedelta(days=int(nights[index]))).isoformat(),
             "first_role": "protected" if protected_first[index] else "control",
             "interval_minutes": f"{interval[index]:g}",
-            "valid": "true" if valid[index] else "false",
+            "valid": bool(valid[index]),
             "invalid_reasons": reasons,
-            "sham": "true" if sham[index] else "false",
-            "order_followed": "true",
-            "retest": "false",
-        }  # fmt: skip
-        for side, ok, column in (("protected", protected_ok, 0), ("control", control_ok, 1)):
-            admitted = bool(ok["admitted"][index])
-            row[f"admitted__{side}"] = "yes" if admitted else str(refusal[index, column])
-            row[f"id_asked__{side}"] = "false" if ok["id_asked"][index] else "true"
-            fee = fee_protected[index] if side == "protected" else fee_control[index]
-            row[f"fee_eur__{side}"] = f"{fee:g}" if admitted else ""
-            wait = wait_protected[index] if side == "protected" else wait_control[index]
-            row[f"wait_minutes__{side}"] = str(int(min(wait, 240)))
-            good = ok["staff_tone"][index]
-            row[f"staff_tone__{side}"] = str((tone if good else bad_tone)[index, column])
-        rows_out.append(row)
+            "sham": bool(sham[index]),
+            "order_followed": True,
+            "retest": False,
+            "answers": answers,
+        })  # fmt: skip
     return rows_out, truth
 
 
-def _csv(header: list[str], rows: list[dict[str, str]] | list[list[str]]) -> str:
-    buffer = io.StringIO()
-    if rows and isinstance(rows[0], dict):
-        writer: Any = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-    else:
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _visits(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"report_uuid": f"sim-{row['test_id']}-{side}", "test_id": row["test_id"], "role": side,
+         "team_code": f"{team}{int(row['test_id']) % 6 + 1:02d}", "answers": row["answers"][side]}
+        for row in rows
+        for side, team in (("protected", "P"), ("control", "R"))
+    ]  # fmt: skip
 
 
-def _codebook(instrument: Any) -> str:
-    header = ["question", "type", "label_en", "value", "value_label_en", "outcome",
-              "favourable", "adverse", "primary"]  # fmt: skip
-    lines = []
-    for question in instrument.outcomes():
-        outcome = question.outcome
-        common = [outcome.kind, ";".join(outcome.favourable), outcome.adverse or "",
-                  "true" if outcome.primary else "false"]  # fmt: skip
-        values = question.choice_values if question.type in ("choice", "boolean") else ("",)
-        for value in values:
-            label = question.choice_label(value, "en") if value else ""
-            lines.append([question.id, question.type, question.label_in("en"), value, label,
-                          *common])  # fmt: skip
-    return _csv(header, lines)
-
-
-def _visits(rows: list[dict[str, str]]) -> str:
-    header = ["report_uuid", "test_id", "role", "team_code", *OUTCOMES]
-    lines = []
-    for row in rows:
-        for side, team in (("protected", "P"), ("control", "R")):
-            lines.append(
-                [f"sim-{row['test_id']}-{side}", row["test_id"], side,
-                 f"{team}{int(row['test_id']) % 6 + 1:02d}",
-                 *(row[f"{outcome}__{side}"] for outcome in OUTCOMES)]
-            )  # fmt: skip
-    return _csv(header, lines)
-
-
-def simulate_bundle(
-    out: str | Path,
-    *,
-    pairs: int,
-    seed: int,
-    effects: Mapping[str, Sequence[float]] | None = None,
-    targets: int | None = None,
-    venue_sd: float = 0.8,
-    invalid_share: float = 0.05,
-    sham_share: float = 0.03,
-) -> dict[str, Any]:
+def simulate_bundle(out: str | Path, *, pairs: int, seed: int, **settings: Any) -> dict[str, Any]:
     """Write a synthetic bundle (and ``truth.json``) into the new or empty folder `out`.
 
     Parameters
@@ -277,9 +253,13 @@ def simulate_bundle(
     targets
         Number of venues (default: about one per 8 pairs).
     venue_sd
-        SD of the venue random effect on the logit of the discordance.
+        SD of the venue random effect on the logit of the discordance (default 0.8).
+    icc
+        Intra-venue correlation of the pair difference from a venue random effect in the
+        direction of discordance (default 0: none; see :mod:`analysis.venue_effects`).
     invalid_share, sham_share
-        Expected shares of invalid tests and of sham (control–control) pairs.
+        Expected shares of invalid tests and of sham (control–control) pairs (defaults 0.05,
+        0.03).
 
     Returns
     -------
@@ -301,19 +281,11 @@ def simulate_bundle(
     folder = Path(out)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ValueError(f"{folder} exists and is not an empty folder")
-    for name, share in (("invalid_share", invalid_share), ("sham_share", sham_share)):
-        if not 0 <= share < 1 or math.isnan(share):
-            raise ValueError(f"{name} must lie in [0, 1); got {share}")
-    rows, truth = simulate_frame(
-        pairs=pairs, seed=seed, effects=effects, targets=targets, venue_sd=venue_sd,
-        invalid_share=invalid_share, sham_share=sham_share,
-    )  # fmt: skip
+    rows, truth = simulate_frame(pairs=pairs, seed=seed, **settings)
     instrument = forms.get_instrument(INSTRUMENT)
     types = sorted({row["target_type"] for row in rows})
-    manifest = {
-        "format": "mysteryguest-bundle",
-        "version": 1,
-        "study": {
+    manifest = bundle_manifest(
+        study={
             "code": f"SIM-{seed}",
             "title": f"Simulated nightlife study (seed {seed})",
             "domain": "nightlife",
@@ -325,20 +297,11 @@ def simulate_bundle(
             "target_types": types,
             "simulated": True,
         },
-        "counts": {"tests": len(rows), "valid": sum(row["valid"] == "true" for row in rows)},
-        "exported_at": "2026-06-01T12:00:00+00:00",
-        "software": "mysteryguest simulate",
-    }
-    header = BASE_COLUMNS + [f"{o}__{side}" for o in OUTCOMES for side in ("protected", "control")]
-    texts = {
-        "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-        "instrument.toml": instrument.text,
-        "pairs.csv": _csv(header, rows),
-        "visits.csv": _visits(rows),
-        "codebook.csv": _codebook(instrument),
-        "truth.json": json.dumps(truth, indent=2, sort_keys=True) + "\n",
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
+        counts={"tests": len(rows), "valid": sum(bool(row["valid"]) for row in rows)},
+        exported_at="2026-06-01T12:00:00+00:00",
+        software_name="mysteryguest simulate",
+    )
+    truth_text = json.dumps(truth, indent=2, sort_keys=True) + "\n"
+    write_bundle(folder, manifest=manifest, instrument=instrument, pairs=rows,
+                 visits=_visits(rows), extra={"truth.json": truth_text})  # fmt: skip
     return truth

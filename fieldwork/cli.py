@@ -1,6 +1,6 @@
 """The ``mysteryguest`` console script: a Flask CLI group bound to this app.
 
-The analysis commands (``analyze``, ``power``, ``simulate``) are registered on the group itself
+The analysis commands (``analyze``, ``power``, ``simulate``, ``compare``) are registered on the group itself
 and imported only when named: they need neither the app nor a database nor SECRET_KEY, and
 ``mysteryguest --help`` or an app command does not pay for importing pandas and scipy.
 """
@@ -61,5 +61,6 @@ main = LazyFlaskGroup(
         "analyze": "analysis.cli:analyze",
         "power": "analysis.cli:power",
         "simulate": "analysis.cli:simulate",
+        "compare": "analysis.cli:compare",
     },
 )

@@ -74,12 +74,20 @@ class Relevance:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How the analysis reads a question: binary (favourable values) or continuous (adverse direction)."""
+    """How the analysis reads a question: binary (favourable values) or continuous (adverse direction).
+
+    `given` (continuous only): the value exists only when an earlier answer has one of these
+    values (an entrance fee only for a team let in); the comparison is conditional on both teams.
+    `equivalent`: other instrument versions (``id@version``) whose question of the same id
+    measures the same thing, so that a comparison across studies may pool them.
+    """
 
     kind: str
     favourable: tuple[str, ...] = ()
     adverse: str | None = None
     primary: bool = False
+    given: Relevance | None = None
+    equivalent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

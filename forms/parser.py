@@ -32,7 +32,8 @@ QUESTION_KEYS = (
 )  # fmt: skip
 CHOICE_KEYS = ("value", "label")
 RELEVANT_KEYS = ("question", "in")
-OUTCOME_KEYS = ("kind", "favourable", "adverse", "primary")
+OUTCOME_KEYS = ("kind", "favourable", "adverse", "primary", "given", "equivalent")
+EQUIVALENT = re.compile(r"^[a-z][a-z0-9-]*@[1-9][0-9]*$")
 # Question ids become form field names and attributes of the generated FlaskForm class.
 RESERVED_IDS = frozenset(
     {
@@ -210,7 +211,7 @@ class Parser:
         )
         low, high = self.bounds(raw, qid, qtype)
         relevant = self.relevance(raw.get("relevant"), qid, earlier, all_ids)
-        outcome = self.outcome(raw.get("outcome"), question)
+        outcome = self.outcome(raw.get("outcome"), question, earlier, all_ids)
         return dataclasses.replace(question, min=low, max=high, relevant=relevant, outcome=outcome)
 
     def choices(self, raw: dict[str, Any], qid: str, qtype: str) -> tuple[Choice, ...]:
@@ -292,58 +293,62 @@ class Parser:
         return low, high
 
     def relevance(
-        self, raw: Any, qid: str, earlier: dict[str, Question], all_ids: list[Any]
-    ) -> Relevance | None:
+        self, raw: Any, qid: str, earlier: dict[str, Question], all_ids: list[Any],
+        key: str = "relevant",
+    ) -> Relevance | None:  # fmt: skip
+        """A condition on an earlier answer: skip logic (`relevant`) or an outcome's `given`."""
         if raw is None:
             return None
-        example = 'relevant = { question = "admitted", in = ["no"] }'
+        example = f'{key} = {{ question = "admitted", in = ["no"] }}'
         if not isinstance(raw, dict):
-            self.fail(f"relevant must be a table, not {_kind(raw)}", f"write {example}", qid)
-        self.keys(raw, RELEVANT_KEYS, "relevant", qid)
+            self.fail(f"{key} must be a table, not {_kind(raw)}", f"write {example}", qid)
+        self.keys(raw, RELEVANT_KEYS, key, qid)
         target, values = raw.get("question"), raw.get("in")
         if not isinstance(target, str):
             self.fail(
-                f"relevant.question must be a question id, not {_kind(target)}",
+                f"{key}.question must be a question id, not {_kind(target)}",
                 f"write {example}",
                 qid,
             )
         above = ", ".join(earlier) or "(none: this is the first question)"
         if target not in all_ids:
             self.fail(
-                f"relevant refers to unknown question {target!r}",
+                f"{key} refers to unknown question {target!r}",
                 f"use one of the ids defined above it: {above}",
                 qid,
             )
         if target not in earlier:
             self.fail(
-                f"relevant refers to {target!r}, which is not defined above it",
+                f"{key} refers to {target!r}, which is not defined above it",
                 f"move {target!r} above {qid!r}, or use one of: {above}",
                 qid,
             )
         controller = earlier[target]
         if controller.type not in (*CHOICE_TYPES, "boolean"):
             self.fail(
-                f"relevant refers to {target!r}, a question of type {controller.type!r}",
+                f"{key} refers to {target!r}, a question of type {controller.type!r}",
                 "make it depend on a choice, multichoice or boolean question",
                 qid,
             )
         allowed = controller.choice_values
         if not isinstance(values, list) or not values:
             self.fail(
-                "relevant needs a non-empty list 'in'",
+                f"{key} needs a non-empty list 'in'",
                 f"write in = [...] with values of {target!r}: {', '.join(allowed)}",
                 qid,
             )
         for value in values:
             if value not in allowed:
                 self.fail(
-                    f"relevant.in value {value!r} is not a value of {target!r}",
+                    f"{key}.in value {value!r} is not a value of {target!r}",
                     f"use values of {target!r}: {', '.join(allowed)}",
                     qid,
                 )
         return Relevance(question=target, values=tuple(values))
 
-    def outcome(self, raw: Any, question: Question) -> Outcome | None:
+    def outcome(
+        self, raw: Any, question: Question, earlier: dict[str, Question], all_ids: list[Any]
+    ) -> Outcome | None:
         if raw is None:
             return None
         qid, qtype = question.id, question.type
@@ -355,6 +360,7 @@ class Parser:
             )
         self.keys(raw, OUTCOME_KEYS, "outcome", qid)
         kind, primary = raw.get("kind"), self.flag(raw, "primary", qid)
+        equivalent = self.equivalent(raw.get("equivalent", []), qid)
         if kind == "binary":
             if qtype not in ("choice", "boolean"):
                 self.fail(
@@ -382,7 +388,14 @@ class Parser:
                 self.fail(
                     "adverse on a binary outcome", "remove it; binary outcomes use favourable", qid
                 )
-            return Outcome(kind="binary", favourable=tuple(favourable), primary=primary)
+            if "given" in raw:
+                self.fail(
+                    "given on a binary outcome",
+                    "remove it; given conditions a continuous outcome on an earlier answer",
+                    qid,
+                )
+            return Outcome(kind="binary", favourable=tuple(favourable), primary=primary,
+                           equivalent=equivalent)  # fmt: skip
         if kind == "continuous":
             if qtype not in NUMERIC_TYPES:
                 self.fail(
@@ -404,10 +417,32 @@ class Parser:
                     "remove it; continuous outcomes use adverse",
                     qid,
                 )
-            return Outcome(kind="continuous", adverse=adverse, primary=primary)
+            # given: the value exists only when an earlier answer says so (a fee only for a
+            # team let in); the paired comparison is then conditional on both teams meeting it.
+            given = self.relevance(raw.get("given"), qid, earlier, all_ids, key="outcome.given")
+            return Outcome(kind="continuous", adverse=adverse, primary=primary, given=given,
+                           equivalent=equivalent)  # fmt: skip
         self.fail(
             f"unknown outcome kind {kind!r}", 'use kind = "binary" or kind = "continuous"', qid
         )
+
+    def equivalent(self, raw: Any, qid: str) -> tuple[str, ...]:
+        """Instrument versions whose question of the same id measures the same thing.
+
+        Comparisons across studies (summary bundles) pool an outcome only between the same
+        instrument version or versions declared equivalent here.
+        """
+        example = 'equivalent = ["nightlife-door@1"]'
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            self.fail("outcome.equivalent must be a list of strings", f"write {example}", qid)
+        for item in raw:
+            if not EQUIVALENT.match(item):
+                self.fail(
+                    f"outcome.equivalent entry {item!r} is not instrument-id@version",
+                    f"write {example}",
+                    qid,
+                )
+        return tuple(raw)
 
     def check_primary(self, questions: list[Question]) -> None:
         primaries = [q.id for q in questions if q.outcome is not None and q.outcome.primary]

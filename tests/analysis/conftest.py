@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from analysis.bundle import outcome_column
+
 
 def _walk(value: Any, path: str) -> None:
     if isinstance(value, float):
@@ -64,7 +66,8 @@ def pair_row(test_id: int, **values: str) -> dict[str, str]:
         "wait_minutes": ("3", "2"),
         "staff_tone": ("friendly", "neutral"),
     }.items():
-        row[f"{outcome}__protected"], row[f"{outcome}__control"] = protected, control
+        row[outcome_column(outcome, "protected")] = protected
+        row[outcome_column(outcome, "control")] = control
     row.update(values)
     return row
 

@@ -115,3 +115,36 @@ def test_bad_instrument(tmp_path, bundle_writer, make_row) -> None:
 def test_manifest_is_plain_json(tmp_path, bundle_writer, make_row) -> None:
     folder = bundle_writer(tmp_path, [make_row(1)])
     assert json.loads((folder / "manifest.json").read_text())["version"] == 1
+
+
+def test_simulated_bundle_round_trip(tmp_path) -> None:
+    """simulate → read → write: the same files (truth.json is the simulator's own)."""
+    from analysis.simulate import simulate_bundle
+
+    simulate_bundle(tmp_path / "sim", pairs=120, seed=3)
+    bundle = read_bundle(tmp_path / "sim")
+    copy = bundle.write(tmp_path / "copy")
+    for name in ("manifest.json", "instrument.toml", "pairs.csv", "visits.csv", "codebook.csv"):
+        assert (copy / name).read_bytes() == (tmp_path / "sim" / name).read_bytes(), name
+    assert read_bundle(copy).pairs.equals(bundle.pairs)
+
+
+def test_writer_names_outcome_columns_and_refuses_a_full_folder(tmp_path) -> None:
+    import forms
+    from analysis.bundle import manifest, outcome_column, write_bundle
+
+    instrument = forms.get_instrument("nightlife-door")
+    record = {"test_id": 1, "target_code": "V-1", "target_type": "club", "area": "",
+              "date": "2026-05-01", "first_role": "control", "interval_minutes": 4.5,
+              "valid": True, "invalid_reasons": [], "sham": False,
+              "answers": {"protected": {"admitted": "no", "fee_eur": None},
+                          "control": {"admitted": "yes", "fee_eur": 12.5}}}  # fmt: skip
+    head = manifest(study={"code": "X"}, counts={"tests": 1}, exported_at="2026-06-01T00:00:00Z")
+    folder = write_bundle(tmp_path / "b", manifest=head, instrument=instrument, pairs=[record])
+    frame = read_bundle(folder).pairs
+    assert frame[outcome_column("admitted", "protected")].tolist() == [False]
+    assert frame[outcome_column("fee_eur", "control")].tolist() == [12.5]
+    assert frame["interval_minutes"].tolist() == [4.5]
+    with pytest.raises(FileExistsError, match="not an empty folder"):
+        write_bundle(folder, manifest=head, instrument=instrument, pairs=[record])
+    assert not list(tmp_path.glob(".*partial"))  # nothing left behind

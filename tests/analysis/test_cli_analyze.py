@@ -62,12 +62,17 @@ def test_v1_through_the_cli(tmp_path, run_cli) -> None:
 
 
 def test_v2_through_the_cli(tmp_path, run_cli) -> None:
-    bundle = write_bundle(tmp_path / "v2", table_rows(V2))
+    rows = table_rows(V2)
+    for index, row in enumerate(rows):  # one pair per target: Tango and mid-p lead
+        row["target_code"] = f"V-{index:03d}"
+    bundle = write_bundle(tmp_path / "v2", rows)
     printed = run_cli("analyze", bundle, "--out", tmp_path / "printed").output
-    assert "admitted (primary): net difference 20.0 percentage points (95% CI 6.1 to 34.5)" in (
-        printed
-    )
+    assert (
+        "admitted (primary): net difference 20.0 percentage points (95% CI 6.1 to 34.5), "
+        "mid-p McNemar p = 0.0074"
+    ) in printed
     entry = overall(analyze(run_cli, bundle, tmp_path / "out"))
+    assert entry["inference"] == "independent" and entry["n_targets"] == 50
     assert entry["chi_square"] == pytest.approx(7.1429, abs=FOUR)
     assert entry["p_asymptotic"] == pytest.approx(0.0075, abs=FOUR)
     assert entry["p_exact"] == pytest.approx(0.0129, abs=FOUR)
@@ -80,6 +85,22 @@ def test_v2_through_the_cli(tmp_path, run_cli) -> None:
         (0.0562, 0.3292), abs=FOUR
     )
     assert (entry["ci_low"], entry["ci_high"]) == pytest.approx((0.0611, 0.3447), abs=FOUR)
+
+
+def test_v2_visited_more_than_once_leads_with_venue_robust_figures(tmp_path, run_cli) -> None:
+    # the same table at 7 targets (conftest: target V-(test_id mod 7)): the venue-robust
+    # interval and Obuchowski's test lead; Tango and mid-p follow as "if independent"
+    bundle = write_bundle(tmp_path / "v2", table_rows(V2))
+    printed = run_cli("analyze", bundle, "--out", tmp_path / "printed").output
+    entry = overall(analyze(run_cli, bundle, tmp_path / "out"))
+    assert entry["inference"] == "venue_robust" and entry["n_targets"] == 7
+    low, high = entry["ci_low_cluster"], entry["ci_high_cluster"]
+    assert (
+        f"net difference 20.0 percentage points (95% CI {100 * low:.1f} to {100 * high:.1f}, "
+        "venue-robust, 7 targets, design effect"
+    ) in printed
+    assert "if the visits were independent: 95% CI 6.1 to 34.5, mid-p McNemar p = 0.0074" in printed
+    assert "Note: fewer than 20 targets: the venue-robust interval is approximate" in printed
 
 
 def test_v14_models_through_the_cli(tmp_path, run_cli) -> None:

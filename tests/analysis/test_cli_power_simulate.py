@@ -129,3 +129,35 @@ def test_simulate_refuses_a_non_empty_folder(tmp_path, run_cli) -> None:
     (tmp_path / "sim" / "x").write_text("x")
     result = run_cli("simulate", "--out", tmp_path / "sim", "--pairs", "50", "--seed", "1")
     assert result.exit_code != 0 and "not empty" in result.output
+
+
+def test_power_with_visits_per_target(run_cli) -> None:
+    result = run_cli("power", "--p10", "0.2", "--p01", "0.05", "--visits-per-target", "3")
+    assert result.exit_code == 0, result.output
+    assert "design effect is 1 + (3 − 1) × 0.1 = 1.2" in result.output
+    assert "102 pairs at 34 targets per stratum" in result.output
+    assert "intra-venue correlation is the share of the variation" in result.output
+    data = json.loads(run_cli("power", "--p10", "0.2", "--p01", "0.05", "--visits-per-target",
+                              "3", "--icc", "0.2", "--json").output)  # fmt: skip
+    assert data["design_effect"] == pytest.approx(1.4) and data["icc"] == 0.2
+    assert data["clustered_pairs"] == 119 and data["clustered_targets"] == 40
+    bad = run_cli("power", "--p10", "0.2", "--p01", "0.05", "--icc", "1.5")
+    assert bad.exit_code != 0 and "icc" in bad.output
+
+
+def test_simulate_with_a_venue_effect_in_the_direction(tmp_path, run_cli) -> None:
+    for name, icc in (("none", "0"), ("some", "0.1")):
+        result = run_cli("simulate", "--out", tmp_path / name, "--pairs", "400", "--seed", "5",
+                         "--targets", "40", "--icc", icc)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    plain = (tmp_path / "none" / "pairs.csv").read_text()
+    clustered = (tmp_path / "some" / "pairs.csv").read_text()
+    assert plain != clustered
+    assert json.loads((tmp_path / "some" / "truth.json").read_text())["icc"] == 0.1
+    # the direction effect has its own random stream: the venues, nights and waits are the same
+    assert [line.split(",")[:5] for line in plain.splitlines()] == [
+        line.split(",")[:5] for line in clustered.splitlines()
+    ]
+    bad = run_cli("simulate", "--out", tmp_path / "bad", "--pairs", "50", "--seed", "1",
+                  "--icc", "0.9")  # fmt: skip
+    assert bad.exit_code != 0 and "out of reach" in bad.output

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
 from statsmodels.tools.sm_exceptions import ModelWarning
 
@@ -102,7 +103,8 @@ def test_against_statsmodels_conditional_logit(with_order: bool) -> None:
 def test_cluster_sandwich_against_glm_on_differenced_design() -> None:
     # The conditional likelihood of 1:1 pairs is a no-intercept logistic regression on the
     # differenced design of the discordant pairs; statsmodels' cluster covariance without the
-    # small-sample factor is exactly A⁻¹ (Σ s_v s_vᵀ) A⁻¹.
+    # small-sample factor is exactly A⁻¹ (Σ s_v s_vᵀ) A⁻¹ (CR0, as R's clogit + cluster()); ours
+    # is CR1, G/(G − 1) times that, with a t(G − 1) reference.
     frame = pairs_frame(V14, venues=15)
     ours = conditional_logit(
         frame, control="control", protected="protected", first_role="first_role"
@@ -118,17 +120,28 @@ def test_cluster_sandwich_against_glm_on_differenced_design() -> None:
         cov_type="cluster",
         cov_kwds={"groups": pd.factorize(discordant["target_code"])[0], "use_correction": False},
     )
+    groups = discordant["target_code"].nunique()
+    assert ours.n_clusters == groups
+    factor = np.sqrt(groups / (groups - 1))
     for name in design.columns:
-        assert ours.term(name).coef == pytest.approx(reference.params[name], abs=1e-6)
-        assert ours.term(name).se_cluster_target == pytest.approx(reference.bse[name], rel=1e-6)
+        term = ours.term(name)
+        assert term.coef == pytest.approx(reference.params[name], abs=1e-6)
+        assert term.se_cluster_target == pytest.approx(reference.bse[name] * factor, rel=1e-6)
+        t = term.coef / term.se_cluster_target
+        assert term.p_cluster == pytest.approx(2 * stats.t.sf(abs(t), groups - 1), rel=1e-9)
+        assert term.odds_ratio == pytest.approx(np.exp(-term.coef))
 
 
 def test_one_pair_per_venue_sandwich_equals_model_se_without_order() -> None:
+    # CR0 equals the model SE with one pair per venue; CR1 adds G/(G − 1) (G discordant pairs)
     frame = pairs_frame(V14)
     frame["target_code"] = [f"V-{i}" for i in range(len(frame))]
     result = conditional_logit(frame, control="control", protected="protected")
+    groups = result.n_discordant
+    assert result.n_clusters == groups
     for term in result.terms:
-        assert term.se_cluster_target == pytest.approx(term.se, rel=1e-9)
+        assert term.se_cluster_target == pytest.approx(term.se * np.sqrt(groups / (groups - 1)),
+                                                       rel=1e-9)  # fmt: skip
 
 
 def test_separation_gives_none_and_a_note(assert_json_safe) -> None:
@@ -181,7 +194,9 @@ def test_output_shape() -> None:
                                outcome="admitted")  # fmt: skip
     data = result.to_dict()
     assert data["outcome"] == "admitted" and data["model"] == "conditional_logit"
-    assert set(data["terms"][0]) == {"term", "coef", "se", "se_cluster_target"}
+    assert set(data["terms"][0]) == {"term", "coef", "se", "se_cluster_target", "p_cluster",
+                                     "odds_ratio"}  # fmt: skip
+    assert data["cluster_se"].startswith("CR1") and data["n_clusters"] > 1
     assert {"heterogeneity_lr", "heterogeneity_df", "heterogeneity_p"} <= set(data)
 
 

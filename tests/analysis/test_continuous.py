@@ -204,3 +204,47 @@ def test_constant_differences() -> None:
 def test_invalid_input(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         paired_continuous(**kwargs)
+
+
+def test_interval_at_another_level_when_the_mean_difference_is_zero() -> None:
+    # issue 11 bug: mean / t was 0 / 0
+    result = paired_continuous([1, 2, 3, 4], [2, 1, 3, 4])
+    assert result.mean_difference == 0.0
+    expected = stats.ttest_rel([2, 1, 3, 4], [1, 2, 3, 4]).confidence_interval(0.9)
+    assert result.confidence_interval(0.9) == pytest.approx(tuple(expected), rel=1e-12)
+
+
+def test_no_false_all_equal_note() -> None:
+    # issue 11 bug: [1, -1, 1] are not all equal; there are just too few for an interval
+    result = paired_continuous([0, 0, 0], [1, -1, 1])
+    assert result.hl_ci_low is None
+    assert "all non-zero differences equal" not in result.note
+    assert "too few non-zero differences (3)" in result.note
+    equal = paired_continuous([0, 0, 0], [2, 2, 2])
+    assert "all non-zero differences equal" in equal.note
+
+
+@pytest.mark.parametrize(
+    ("control", "protected", "expected"),
+    [([5], [5], None), ([5, 7], [5, 7], None), ([5], [7], 2.0), ([5, 7], [5, 9], 2.0)],
+)
+def test_hodges_lehmann_of_the_non_zero_differences_is_consistent(control, protected, expected):
+    # issue 11 bug: one zero difference gave 0.0, two gave None; HL describes the non-zero ones
+    assert paired_continuous(control, protected).hodges_lehmann == expected
+
+
+def test_mostly_zero_differences_lead_with_mean_and_share() -> None:
+    # the issue's fee example in miniature: 691 of 771 differences are 0
+    rng = np.random.default_rng(5)
+    control = np.full(771, 10.0)
+    protected = control.copy()
+    protected[rng.choice(771, size=80, replace=False)] += 5.0
+    result = paired_continuous(control, protected)
+    assert result.n_zero == 691 and result.mostly_zero is True
+    assert result.share_nonzero == pytest.approx(80 / 771)
+    low, high = stats.binomtest(80, 771).proportion_ci(0.95, method="wilson")
+    assert (result.share_nonzero_ci_low, result.share_nonzero_ci_high) == pytest.approx((low, high))
+    assert result.mean_difference == pytest.approx(400 / 771)
+    assert result.hodges_lehmann == 5.0  # of the 80 non-zero differences: secondary
+    assert "most differences are zero (691 of 771)" in result.note
+    assert paired_continuous([1, 2, 3], [2, 4, 3]).mostly_zero is False

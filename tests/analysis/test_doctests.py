@@ -11,7 +11,7 @@ import pytest
 import analysis
 
 MODULES = ["analysis"] + sorted(
-    f"analysis.{module.name}" for module in pkgutil.iter_modules(analysis.__path__)
+    module.name for module in pkgutil.walk_packages(analysis.__path__, prefix="analysis.")
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from analysis.binary import paired_binary
 from analysis.bundle import read_bundle
 from analysis.estimate import analyze_bundle
+from analysis.headline import headline_p
 from analysis.multiplicity import holm
 
 # admitted per target type, (a, b, c, d) with rows control, columns protected
@@ -72,7 +73,10 @@ def test_overall_and_per_type_tables(study) -> None:
 def test_holm_within_outcome_across_target_types(study) -> None:
     results = analyze_bundle(study)
     family = [_find(results, "admitted", {"target_type": t}) for t in ("bar", "club")]
-    expected = holm([entry["p_value"] for entry in family])
+    # every line visits its targets more than once: Holm adjusts Obuchowski's p (the headline)
+    assert all(entry["inference"] == "venue_robust" for entry in family)
+    assert [headline_p(entry) for entry in family] == [e["p_cluster"] for e in family]
+    expected = holm([entry["p_cluster"] for entry in family])
     assert [entry["p_adjusted"] for entry in family] == pytest.approx(expected)
     assert all(entry["adjustment"] == "holm" for entry in family)
 
@@ -128,3 +132,28 @@ def test_empty_strata_are_json_safe(tmp_path, bundle_writer, make_row, assert_js
     results = analyze_bundle(bundle_writer(tmp_path, rows))
     assert_json_safe(results)
     assert _find(results, "admitted", {})["n_pairs"] == 0
+
+
+def test_fee_is_compared_conditional_on_both_teams_let_in(tmp_path, bundle_writer, make_row):
+    rows = [make_row(i, fee_eur__protected="12", fee_eur__control="10") for i in range(1, 11)]
+    rows += [make_row(11, admitted__protected="no", fee_eur__protected=""),
+             make_row(12, admitted__protected="no", fee_eur__protected=""),
+             make_row(13, admitted__control="no", fee_eur__control=""),
+             make_row(14, admitted__protected="no", admitted__control="no", fee_eur__protected="",
+                      fee_eur__control=""),
+             make_row(15, admitted__protected="conditional", fee_eur__protected="15"),
+             make_row(16, fee_eur__control=""),  # let in, no fee given: missing
+             make_row(17, admitted__control="")]  # fmt: skip
+    results = analyze_bundle(bundle_writer(tmp_path / "fee", rows))
+    fee = _find(results, "fee_eur", {})
+    assert fee["condition"] == {"question": "admitted", "values": ["yes", "conditional"]}
+    assert fee["excluded_by_condition"] == {"protected_not_met": 2, "control_not_met": 1,
+                                            "both_not_met": 1, "unknown": 1}  # fmt: skip
+    assert fee["n_pairs"] == 11 and fee["n_dropped"] == 1  # 10 + the conditional admission
+    assert fee["note"].startswith("conditional on both teams meeting admitted = yes or conditional")
+    # left-out pairs are not "incomplete": only the let-in pair without a fee is
+    incomplete = [i for i in results["data_quality"]["incomplete"]
+                  if i["outcome"] == "fee_eur" and not i["stratum"]]  # fmt: skip
+    assert incomplete == [{"outcome": "fee_eur", "stratum": {}, "n_pairs": 1}]
+    wait = _find(results, "wait_minutes", {})
+    assert wait["condition"] is None and wait["excluded_by_condition"] is None

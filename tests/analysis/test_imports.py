@@ -8,8 +8,8 @@ import sys
 CODE = """
 import importlib, pkgutil, sys
 import analysis
-for module in pkgutil.iter_modules(analysis.__path__):
-    importlib.import_module(f"analysis.{module.name}")
+for module in pkgutil.walk_packages(analysis.__path__, prefix="analysis."):
+    importlib.import_module(module.name)
 assert "flask" not in sys.modules, "analysis imported flask"
 assert "fieldwork" not in sys.modules, "analysis imported fieldwork"
 """

@@ -47,9 +47,15 @@ def test_result_api(analysed) -> None:
     overall = frame[(frame.outcome == "admitted") & (frame.stratum_variable == "all")
                     & (frame["sample"] == "test")].iloc[0]  # fmt: skip
     assert overall.estimate == result.estimate("admitted")["net_difference"]
-    assert result.confidence_interval("admitted") == (overall.ci_low, overall.ci_high)
+    # the headline interval: venue-robust (simulated venues are visited several times)
+    assert overall.inference == "venue_robust"
+    assert result.confidence_interval("admitted") == (overall.headline_ci_low,
+                                                      overall.headline_ci_high)  # fmt: skip
+    assert (overall.headline_ci_low, overall.headline_p) == (overall.ci_low_cluster,
+                                                             overall.p_cluster)  # fmt: skip
     club = result.estimate("admitted", {"target_type": "club"})
-    assert result.confidence_interval("admitted", "club") == (club["ci_low"], club["ci_high"])
+    assert result.confidence_interval("admitted", "club") == (club["ci_low_cluster"],
+                                                              club["ci_high_cluster"])  # fmt: skip
     wait = result.estimate("wait_minutes")
     assert result.confidence_interval("wait_minutes") == (wait["ci_low"], wait["ci_high"])
     text = result.summary()
@@ -74,7 +80,9 @@ def test_models_csv_has_one_row_per_term(analysed) -> None:
     assert set(admitted.term) == {"protected:bar", "protected:club", "protected:lounge",
                                   "protected_first"}  # fmt: skip
     row = admitted[admitted.term == "protected:club"].iloc[0]
-    assert row.odds_ratio == pytest.approx(math.exp(row.coef))
+    # b/c, as everywhere: e^−β (β = log(c/b) for "protected" being favoured)
+    assert row.odds_ratio == pytest.approx(math.exp(-row.coef))
+    assert row.cluster_se.startswith("CR1") and row.n_clusters > 1
 
 
 def test_result_lookup_errors_name_the_alternatives(analysed) -> None:
@@ -161,6 +169,29 @@ def test_report_is_self_contained(analysed) -> None:
         assert reference in text
     assert "protected group was worse off" in text
     assert "Data quality" in text and "sham" in text
+
+
+def test_report_leads_with_venue_robust_figures_and_explains_the_design_effect(analysed) -> None:
+    from analysis.headline import headline
+    from analysis.report import DESIGN_EFFECT_SENTENCE
+
+    bundle, out = analysed
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert text.count(DESIGN_EFFECT_SENTENCE) >= 1
+    assert "Obuchowski" in text and "CI if visits were independent (Tango)" in text
+    entry = analyze(bundle).estimate("admitted")
+    line = headline(entry)
+    assert line.method == "venue_robust"
+    # the first row of the admitted table: the venue-robust interval, then Tango's
+    row = text.split("<td>all valid pairs</td>")[1].split("</tr>")[0]
+    venue = f"{100 * line.ci_low:.1f} to {100 * line.ci_high:.1f}"
+    tango = f"{100 * entry['ci_low']:.1f} to {100 * entry['ci_high']:.1f}"
+    assert row.index(venue) < row.index(tango)
+    assert "<td>venue-robust</td>" in row
+    # the fee: compared where both teams were let in, the rest counted by reason
+    assert "both teams met admitted = yes or conditional" in text
+    assert "pairs with any difference" in text and "of the non-zero differences" in text
+    assert "CR1" in text and "odds ratio b/c" in text
 
 
 def test_report_on_a_tiny_bundle_with_undefined_estimates(tmp_path, run_cli) -> None:

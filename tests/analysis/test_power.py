@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -138,3 +139,39 @@ def _naive_smallest_n(p10: float, p01: float, alpha: float, power: float, test: 
 @pytest.mark.parametrize(("p10", "p01", "alpha"), [(0.2, 0.05, 0.05), (0.15, 0.06, 0.05 / 3)])
 def test_smallest_n_equals_the_naive_scan(p10: float, p01: float, alpha: float, test: str) -> None:
     assert smallest_n(p10, p01, alpha, 0.8, test) == _naive_smallest_n(p10, p01, alpha, 0.8, test)
+
+
+def test_design_effect_and_clustered_sample_size() -> None:
+    from analysis.power import connor_n, design_effect, sample_size
+
+    assert design_effect(1, 0.1) == 1.0 and design_effect(3, 0.1) == pytest.approx(1.2)
+    result = sample_size(0.2, 0.05, visits_per_target=3, icc=0.1)
+    assert result.design_effect == pytest.approx(1.2)
+    assert result.clustered_pairs == math.ceil(connor_n(0.2, 0.05) * 1.2)
+    assert result.clustered_targets == math.ceil(result.clustered_pairs / 3)
+    one = sample_size(0.2, 0.05, visits_per_target=1)
+    assert one.clustered_pairs == one.connor and one.icc == 0.1  # the default ρ
+    few = sample_size(0.5, 0.05, visits_per_target=8)
+    assert few.clustered_targets < 5 and "no venue-robust test is possible" in few.note
+    with pytest.raises(ValueError, match="visits per target must be a number ≥ 1"):
+        sample_size(0.2, 0.05, visits_per_target=0.5)
+    with pytest.raises(ValueError, match="icc"):
+        sample_size(0.2, 0.05, icc=1.0)
+
+
+def test_clustered_power_is_the_power_of_the_venue_robust_test() -> None:
+    # planned power against the simulated rejection rate of Obuchowski's test: 30 venues × 6
+    # visits, ρ = 0.1 (analysis.venue_effects), p10 = 0.2, p01 = 0.1
+    from analysis.clustered import venue_robust
+    from analysis.power import clustered_power
+    from analysis.venue_effects import venue_tables
+
+    planned = clustered_power(180, 0.2, 0.1, visits_per_target=6, icc=0.1)
+    b, c, n = venue_tables(np.random.default_rng(3), studies=1000, venues=30, visits=6, p10=0.2,
+                           p01=0.1, icc=0.1)  # fmt: skip
+    simulated = np.mean([venue_robust(b[i], c[i], n[i]).p_cluster <= 0.05 for i in range(1000)])
+    assert simulated == pytest.approx(planned, abs=0.07)
+    # one visit per target: the asymptotic power of the independent test
+    assert clustered_power(120, 0.2, 0.05) == pytest.approx(
+        power_at(120, 0.2, 0.05, test="asymptotic"), rel=1e-12
+    )

@@ -60,6 +60,23 @@ def test_demo_bundle_analyses_and_shows_the_planted_effect(demo_bundle):
     assert by_type["club"]["net_difference"] > by_type["cafe"]["net_difference"]
 
 
+def test_demo_headline_is_venue_robust(demo_bundle, tmp_path):
+    """The demo visits each venue several times: its headline allows for that (issue 11)."""
+    from click.testing import CliRunner
+
+    from analysis.cli import primary_sentence
+    from fieldwork.cli import main
+
+    folder, _, _ = demo_bundle
+    primary = analyze(folder).estimate("admitted")
+    assert primary["inference"] == "venue_robust" and primary["max_pairs_per_target"] >= 2
+    assert primary["n_targets"] < primary["n_pairs"] and primary["design_effect"] is not None
+    printed = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(tmp_path / "out")])
+    assert printed.exit_code == 0, printed.output
+    assert primary_sentence(primary, 0.95) in printed.output
+    assert "venue-robust" in printed.output and "if the visits were independent" in printed.output
+
+
 def test_exported_cells_equal_a_count_from_the_database(demo_bundle):
     folder, admitted, kinds = demo_bundle
     result = analyze(folder)

@@ -119,3 +119,18 @@ def test_export_errors_are_clear_and_write_nothing(runner, reported, tmp_path, a
     assert result.exit_code != 0 and message in result.output
     assert not (tmp_path / "b").exists()
     assert [p.name for p in (tmp_path / "full").iterdir()] == ["keep.txt"]
+
+
+def test_round_trip_export_read_write_gives_the_same_files(runner, reported, tmp_path):
+    """One schema: what the export writes, the reader reads and the writer writes back as is."""
+    folder = tmp_path / "bundle"
+    assert runner.invoke(args=["export", "S1", str(folder)]).exit_code == 0
+    bundle = read_bundle(folder)
+    assert len(bundle.pair_records()) == 2 and len(bundle.visit_records()) == 3
+    copy = bundle.write(tmp_path / "copy")
+    names = sorted(path.name for path in folder.iterdir())
+    assert names == sorted(path.name for path in copy.iterdir())
+    assert names == ["codebook.csv", "instrument.toml", "manifest.json", "pairs.csv", "visits.csv"]
+    for name in names:
+        assert (copy / name).read_bytes() == (folder / name).read_bytes(), name
+    assert read_bundle(copy).pairs.equals(bundle.pairs)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
-from analysis.power import power_at
+from analysis.power import DEFAULT_ICC, clustered_power, power_at
 from fieldwork.db import get_session
 from fieldwork.models import (
     DeviceStatus,
@@ -135,9 +135,29 @@ def test_power_comes_from_the_analysis_package(app, client, auth, fieldwork_stat
     html = client.get(f"/coordinator/studies/{fieldwork_state.study_id}/monitoring").get_data(
         as_text=True
     )
-    expected = round(100 * power_at(1, 0.15, 0.03, alpha=0.05, test="midp"))
+    with app.app_context():  # the plan visits its targets more than once: the venue-robust power
+        tests = get_session().exec(
+            select(Test, Pair).join(Pair, Pair.id == Test.pair_id)
+            .where(Test.study_id == fieldwork_state.study_id, Test.status == "planned")
+        ).all()  # fmt: skip
+        real = [test for test, pair in tests if not pair.sham]
+        visits = len(real) / len({test.target_id for test in real})
+    assert visits > 1
+    expected = round(100 * clustered_power(1, 0.15, 0.03, visits_per_target=visits,
+                                           icc=DEFAULT_ICC))  # fmt: skip
     assert f'<span class="tile-value" id="power">{expected}%</span>' in html
-    assert "n=1" in html
+    assert "n=1" in html and f"{visits:.1f} visits per venue, intra-venue correlation 0.1" in html
+    assert "pairs at the same venue share its door policy" in html
+
+
+def test_power_for_one_visit_per_target_is_the_mid_p_power():
+    from fieldwork.services.monitoring import power_for
+
+    one = power_for(40, 0.15, 0.03, visits_per_target=1.0)
+    assert one.value == pytest.approx(power_at(40, 0.15, 0.03, alpha=0.05, test="midp"))
+    assert one.icc is None
+    three = power_for(40, 0.15, 0.03, visits_per_target=3.0)
+    assert three.icc == DEFAULT_ICC and three.value < one.value
 
 
 def test_power_is_not_faked_without_a_planned_effect(app, client, auth, world):

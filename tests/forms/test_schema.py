@@ -82,6 +82,9 @@ REJECTIONS = {
     "continuous without adverse": (edit(', adverse = "higher"', ""), "wait", ["adverse is None"]),
     "unknown outcome kind": (edit('kind = "continuous"', 'kind = "count"'), "wait", ["unknown outcome kind 'count'"]),
     "unknown outcome key": (edit('adverse = "higher"', 'adverse = "higher", primery = true'), "wait", ["did you mean 'primary'"]),
+    "given on a binary outcome": (edit('favourable = ["yes"]', 'favourable = ["yes"], given = { question = "arrival", in = ["x"] }'), "admitted", ["given on a binary outcome"]),
+    "given on a later question": (edit('adverse = "higher"', 'adverse = "higher", given = { question = "deviations", in = ["late"] }'), "wait", ["outcome.given refers to 'deviations', which is not defined above it"]),
+    "given value not a choice": (edit('adverse = "higher"', 'adverse = "higher", given = { question = "admitted", in = ["ja"] }'), "wait", ["outcome.given.in value 'ja' is not a value of 'admitted'"]),
     "two primary outcomes": (edit('adverse = "higher"', 'adverse = "higher", primary = true'), "wait", ["second primary outcome (the first is 'admitted')"]),
     "min greater than max": (edit("min = 0", "min = 90"), "wait", ["min (90) is greater than max (60)"]),
     "min on text": (extra("min = 1"), "extra", ["min on a question of type 'text'"]),
@@ -197,6 +200,17 @@ def test_nested_relevance(small, answers, relevant):
 def test_boolean_controller_relevance(housing, any_response, relevant):
     answers = {"any_response": any_response}
     assert housing.is_relevant(housing.question("unit_available_said"), answers) is relevant
+
+
+def test_outcome_given_a_condition():
+    # a continuous outcome that exists only under an earlier answer (a fee only when let in)
+    text = edit(
+        'adverse = "higher"', 'adverse = "higher", given = { question = "admitted", in = ["yes"] }'
+    )
+    wait = parse_instrument(text).question("wait")
+    assert wait.outcome.given.question == "admitted" and wait.outcome.given.values == ("yes",)
+    fee = get_instrument("nightlife-door").question("fee_eur")
+    assert fee.outcome.given.values == ("yes", "conditional") and fee.relevant is None
 
 
 def test_outcomes_and_primary(small):

@@ -8,17 +8,15 @@ app). Tests whose window has not ended yet and that lack a report are *pending* 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from analysis.bundle import manifest as bundle_manifest
+from analysis.bundle import write_bundle
 from fieldwork.models import (
     Amendment,
     Pair,
@@ -35,15 +33,7 @@ from fieldwork.models import (
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
 from fieldwork.services.reports.validity import evaluate_pair
-from forms import Instrument, Question, get_instrument
-
-BUNDLE_FORMAT = "mysteryguest-bundle"
-BUNDLE_VERSION = 1
-FILES = ("manifest.json", "instrument.toml", "pairs.csv", "visits.csv", "codebook.csv")
-PAIR_COLUMNS = [
-    "test_id", "target_code", "target_type", "area", "date", "first_role", "interval_minutes",
-    "valid", "invalid_reasons", "sham", "order_followed", "retest",
-]  # fmt: skip
+from forms import Instrument, get_instrument
 
 
 class ExportError(ValueError):
@@ -59,26 +49,6 @@ class ExportSummary:
     reports: int
 
 
-def csv_value(value: Any) -> str:
-    """One answer as DESIGN.md's CSV convention writes it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return ";".join(csv_value(item) for item in value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _software() -> str:
-    try:
-        return f"mysteryguest {version('mysteryguest')}"
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "mysteryguest"
-
-
 def export_study(
     *, session: Session, study_code: str, folder: Path, user: User | None = None
 ) -> ExportSummary:
@@ -91,12 +61,6 @@ def export_study(
         raise ExportError(f"{folder} exists and is not an empty folder. Choose a new folder.")
     instrument = get_instrument(study.instrument_id, study.instrument_version)
     rows = _collect(session, study, instrument)
-    texts = {
-        "instrument.toml": instrument.text,
-        "pairs.csv": _pairs_csv(rows, instrument),
-        "visits.csv": _visits_csv(rows, instrument),
-        "codebook.csv": _codebook_csv(instrument),
-    }
     exported = [row for row in rows if not row.pending]
     summary = ExportSummary(
         folder=folder,
@@ -105,17 +69,9 @@ def export_study(
         valid=sum(1 for row in exported if row.valid),
         reports=sum(len(row.reports) for row in exported),
     )
-    texts["manifest.json"] = (
-        json.dumps(_manifest(study, summary), indent=2, ensure_ascii=False) + "\n"
-    )
-    # Write into a temporary sibling, then rename: a failed export leaves no half bundle.
-    staging = folder.with_name(folder.name + ".partial")
-    staging.mkdir(parents=True, exist_ok=False)
-    for name in FILES:
-        (staging / name).write_text(texts[name], encoding="utf-8", newline="")
-    if folder.exists():
-        folder.rmdir()
-    staging.rename(folder)
+    # The bundle's format lives in analysis.bundle (one schema for export, analysis, simulator).
+    write_bundle(folder, manifest=_manifest(study, summary), instrument=instrument,
+                 pairs=map(_pair_record, exported), visits=_visit_records(exported))  # fmt: skip
     audit.record(
         session,
         action="study.export",
@@ -130,10 +86,8 @@ def export_study(
 
 
 def _manifest(study: Study, summary: ExportSummary) -> dict[str, Any]:
-    return {
-        "format": BUNDLE_FORMAT,
-        "version": BUNDLE_VERSION,
-        "study": {
+    return bundle_manifest(
+        study={
             "code": study.code,
             "title": study.title,
             "domain": study.domain,
@@ -147,15 +101,14 @@ def _manifest(study: Study, summary: ExportSummary) -> dict[str, Any]:
             "target_types": list(study.target_types),
             "status": study.status,
         },
-        "counts": {
+        counts={
             "tests": summary.tests,
             "valid": summary.valid,
             "reports": summary.reports,
             "pending_not_exported": summary.pending,
         },
-        "exported_at": utcnow().isoformat(timespec="seconds"),
-        "software": _software(),
-    }
+        exported_at=utcnow().isoformat(timespec="seconds"),
+    )
 
 
 @dataclass
@@ -254,103 +207,32 @@ def _collect(session: Session, study: Study, instrument: Instrument) -> list[_Ro
     return rows
 
 
-def _outcome_questions(instrument: Instrument) -> list[Question]:
-    return [question for question in instrument.outcomes() if question.type != "text"]
+def _pair_record(row: _Row) -> dict[str, Any]:
+    return {
+        "test_id": row.test.id, "target_code": row.target.code,
+        "target_type": row.target.target_type, "area": row.target.area,
+        "date": row.test.night.isoformat(), "first_role": row.test.first_role,
+        "interval_minutes": "" if row.interval_minutes is None else f"{row.interval_minutes:g}",
+        "valid": row.valid, "invalid_reasons": row.reasons, "sham": row.pair.sham,
+        "order_followed": row.order_followed, "retest": row.test.retest,
+        "answers": {slot: report.answers for slot, report in row.reports.items()},
+    }  # fmt: skip
 
 
-def _write(header: list[str], rows: Iterable[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _pairs_csv(rows: list[_Row], instrument: Instrument) -> str:
-    outcomes = _outcome_questions(instrument)
-    header = PAIR_COLUMNS + [
-        f"{q.id}__{slot}" for q in outcomes for slot in ("protected", "control")
-    ]
-
-    def line(row: _Row) -> list[str]:
-        values = [
-            row.test.id, row.target.code, row.target.target_type, row.target.area,
-            row.test.night.isoformat(), row.test.first_role,
-            "" if row.interval_minutes is None else f"{row.interval_minutes:g}",
-            row.valid, row.reasons, row.pair.sham, row.order_followed, row.test.retest,
-        ]  # fmt: skip
-        for question in outcomes:
-            for slot in ("protected", "control"):
-                report = row.reports.get(slot)
-                values.append(report.answers.get(question.id) if report else None)
-        return [csv_value(value) for value in values]
-
-    return _write(header, (line(row) for row in rows if not row.pending))
-
-
-def _visits_csv(rows: list[_Row], instrument: Instrument) -> str:
-    questions = [question for question in instrument.questions if question.type != "text"]
-    header = [
-        "report_uuid", "test_id", "role", "team_code", "tester_code", "received_at",
-        "device_time", "elapsed_seconds", "clock_skew_flag", "status", "amended",
-    ] + [question.id for question in questions]  # fmt: skip
-    lines = []
+def _visit_records(rows: list[_Row]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        if row.pending:
-            continue
         for slot in ("protected", "control"):
             item = row.reports.get(slot)
             if item is None:
                 continue
             report = item.report
-            values: list[Any] = [
-                report.uuid, row.test.id, slot, item.team_code, item.tester_code,
-                report.received_at.isoformat(timespec="seconds"),
-                report.device_time.isoformat(timespec="seconds") if report.device_time else None,
-                report.elapsed_seconds, report.clock_skew_flag, report.status, item.amended,
-            ]  # fmt: skip
-            values += [item.answers.get(question.id) for question in questions]
-            lines.append([csv_value(value) for value in values])
-    return _write(header, lines)
-
-
-def _codebook_csv(instrument: Instrument) -> str:
-    header = [
-        "question", "type", "label_nl", "label_en", "value", "value_label_nl", "value_label_en",
-        "outcome", "favourable", "adverse", "primary", "relevant_when", "in_bundle",
-    ]  # fmt: skip
-    lines = []
-    for question in instrument.questions:
-        outcome = question.outcome
-        relevant = (
-            f"{question.relevant.question} in {';'.join(question.relevant.values)}"
-            if question.relevant
-            else ""
-        )
-        common = [
-            outcome.kind if outcome else "",
-            ";".join(outcome.favourable) if outcome else "",
-            (outcome.adverse or "") if outcome else "",
-            csv_value(outcome.primary) if outcome else "",
-            relevant,
-            "false" if question.type == "text" else "true",
-        ]
-        labels = [question.label_in("nl"), question.label_in("en")]
-        values = (
-            question.choice_values if question.type in ("choice", "multichoice", "boolean") else ()
-        )
-        if not values:
-            lines.append([question.id, question.type, *labels, "", "", "", *common])
-        for value in values:
-            lines.append(
-                [
-                    question.id,
-                    question.type,
-                    *labels,
-                    value,
-                    question.choice_label(value, "nl"),
-                    question.choice_label(value, "en"),
-                    *common,
-                ]  # fmt: skip
-            )
-    return _write(header, lines)
+            yield {
+                "report_uuid": report.uuid, "test_id": row.test.id, "role": slot,
+                "team_code": item.team_code, "tester_code": item.tester_code,
+                "received_at": report.received_at.isoformat(timespec="seconds"),
+                "device_time": report.device_time.isoformat(timespec="seconds")
+                if report.device_time else None,
+                "elapsed_seconds": report.elapsed_seconds,
+                "clock_skew_flag": report.clock_skew_flag, "status": report.status,
+                "amended": item.amended, "answers": item.answers,
+            }  # fmt: skip

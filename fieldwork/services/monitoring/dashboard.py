@@ -40,6 +40,8 @@ class Power:
     p01: float | None
     value: float | None
     note: str  # why there is no value, else ""
+    visits_per_target: float = 1.0  # planned real tests per target
+    icc: float | None = None  # the intra-venue correlation assumed (None: one visit per target)
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,33 @@ class Dashboard:
     devices: list[UnsentDevice] = field(default_factory=list)
 
 
-def power_for(n: int, p10: float | None, p01: float | None) -> Power:
-    """The power of McNemar's mid-p test that ``n`` valid pairs give for the planned effect."""
+def power_for(
+    n: int, p10: float | None, p01: float | None, visits_per_target: float = 1.0
+) -> Power:
+    """The power that ``n`` valid pairs give for the planned effect.
+
+    One visit per target: McNemar's mid-p test (enumerated). More: the venue-robust test, whose
+    pairs count for less by the design effect 1 + (m − 1)ρ with the default intra-venue
+    correlation ρ of the analysis (METHODS.md §6).
+    """
     if p10 is None or p01 is None:
-        return Power(n, p10, p01, None, "planned effect not set")
+        return Power(n, p10, p01, None, "planned effect not set", visits_per_target)
     try:
-        from analysis.power import power_at
+        from analysis.power import DEFAULT_ICC, clustered_power, power_at
     except ImportError:  # the analysis package is optional for the field app
-        return Power(n, p10, p01, None, "not available")
+        return Power(n, p10, p01, None, "not available", visits_per_target)
+    icc = DEFAULT_ICC if visits_per_target > 1 else None
     if n == 0:
-        return Power(n, p10, p01, 0.0, "")
+        return Power(n, p10, p01, 0.0, "", visits_per_target, icc)
     try:
-        return Power(n, p10, p01, float(power_at(n, p10, p01, alpha=ALPHA, test="midp")), "")
+        if icc is None:
+            value = power_at(n, p10, p01, alpha=ALPHA, test="midp")
+        else:
+            value = clustered_power(n, p10, p01, visits_per_target=visits_per_target, icc=icc,
+                                    alpha=ALPHA)  # fmt: skip
+        return Power(n, p10, p01, float(value), "", visits_per_target, icc)
     except ValueError as error:
-        return Power(n, p10, p01, None, str(error))
+        return Power(n, p10, p01, None, str(error), visits_per_target, icc)
 
 
 def dashboard(session: Session, *, study: Study, timezone: str, now: datetime) -> Dashboard:
@@ -95,7 +110,10 @@ def dashboard(session: Session, *, study: Study, timezone: str, now: datetime) -
     by_area: dict[str, Progress] = defaultdict(Progress)
     sham = Progress()
     result = Dashboard(total, by_type, by_area, sham, power_for(0, None, None))
+    targets: set[int] = set()
     for status in statuses:
+        if not status.pair.sham:
+            targets.add(status.target.id)
         buckets = (
             [sham]
             if status.pair.sham
@@ -118,7 +136,8 @@ def dashboard(session: Session, *, study: Study, timezone: str, now: datetime) -
             elif report is not None and report.received_at > status.test.window_end:
                 result.late.append(LateReport(status, slot, report.received_at))
     result.by_area = dict(sorted(by_area.items()))
-    result.power = power_for(total.valid, study.planned_p10, study.planned_p01)
+    visits = total.planned / len(targets) if targets else 1.0
+    result.power = power_for(total.valid, study.planned_p10, study.planned_p01, visits)
     result.incidents = open_incidents(session, study.id)
     codes = dict(
         session.exec(

@@ -1,9 +1,13 @@
 """Read an export bundle (DESIGN.md "Export bundle") into a tidy frame, one row per test.
 
-Binary outcome columns ``Q__protected`` / ``Q__control`` become nullable booleans
-(True = favourable per the instrument), continuous ones floats (NaN = missing); ``valid`` and
-``sham`` booleans; ``invalid_reasons`` tuples; ``interval_minutes`` float. Every problem is a
-:class:`BundleError` naming the file and the column or value.
+Outcome columns (:func:`~analysis.bundle.schema.outcome_column`) of binary outcomes become
+nullable booleans (True = favourable per the instrument), continuous ones floats (NaN =
+missing); ``valid`` and ``sham`` booleans; ``invalid_reasons`` tuples; ``interval_minutes``
+float. For an outcome question with a condition (:func:`~analysis.bundle.schema.condition`:
+a fee exists only for a team let in), a nullable boolean
+:func:`~analysis.bundle.schema.condition_column` per side says whether that team met it. Every problem is a :class:`BundleError` naming the file and the column or value.
+The raw text of pairs.csv (and visits.csv, when present) is kept, so that a read bundle can be
+written back unchanged.
 """
 
 from __future__ import annotations
@@ -18,14 +22,23 @@ import numpy as np
 import pandas as pd
 
 import forms
+from analysis.bundle.schema import (
+    FORMAT,
+    PAIR_COLUMNS,
+    ROLES,
+    SIDES,
+    VERSION,
+    VISIT_COLUMNS,
+    bundle_questions,
+    condition,
+    condition_column,
+    outcome_column,
+    parse_outcome_column,
+)
+from analysis.bundle.write import write_bundle
 
-FORMAT, VERSION = "mysteryguest-bundle", 1
-BASE_COLUMNS = (
-    "test_id", "target_code", "target_type", "area", "date", "first_role",
-    "interval_minutes", "valid", "invalid_reasons", "sham",
-)  # fmt: skip
-SIDES = ("protected", "control")
-ROLES = ("protected", "control")
+# The tidy frame keeps the columns a reader requires (order_followed and retest are for people).
+BASE_COLUMNS = tuple(column.name for column in PAIR_COLUMNS if column.required)
 
 
 class BundleError(ValueError):
@@ -34,12 +47,14 @@ class BundleError(ValueError):
 
 @dataclass(frozen=True)
 class Bundle:
-    """A read bundle: manifest, instrument and the tidy pairs frame."""
+    """A read bundle: manifest, instrument, the tidy pairs frame and the raw CSV text."""
 
     path: Path
     manifest: dict[str, Any]
     instrument: Any  # forms.Instrument
     pairs: pd.DataFrame = field(repr=False)
+    raw_pairs: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    raw_visits: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def study(self) -> dict[str, Any]:
@@ -50,6 +65,39 @@ class Bundle:
     def outcomes(self) -> list[Any]:
         """The instrument's outcome questions, in instrument order."""
         return list(self.instrument.outcomes())
+
+    def pair_records(self) -> list[dict[str, Any]]:
+        """pairs.csv as writer records (CSV text values), for :func:`write_bundle`."""
+        return _records(self.raw_pairs, [c.name for c in PAIR_COLUMNS], by_side=True)
+
+    def visit_records(self) -> list[dict[str, Any]]:
+        """visits.csv as writer records (empty when the bundle had no visits.csv)."""
+        return _records(self.raw_visits, [c.name for c in VISIT_COLUMNS], by_side=False)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write this bundle into a new or empty `folder` (the same files, the same text)."""
+        return write_bundle(folder, manifest=self.manifest, instrument=self.instrument,
+                            pairs=self.pair_records(), visits=self.visit_records())  # fmt: skip
+
+
+def _records(raw: pd.DataFrame | None, base: list[str], *, by_side: bool) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    records = []
+    for row in raw.to_dict("records"):
+        record: dict[str, Any] = {name: row.get(name, "") for name in base}
+        answers: dict[str, Any] = {side: {} for side in SIDES} if by_side else {}
+        for column, value in row.items():
+            if column in base:
+                continue
+            parsed = parse_outcome_column(column) if by_side else None
+            if parsed is not None:
+                answers[parsed[1]][parsed[0]] = value
+            elif not by_side:
+                answers[column] = value
+        record["answers"] = answers
+        records.append(record)
+    return records
 
 
 def _boolean(value: str, where: str, row: int) -> bool:
@@ -154,26 +202,66 @@ def _check_range(numbers: np.ndarray, raw: pd.Series, question: Any, where: str)
             )
 
 
-def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
-    """pairs.csv as the tidy frame (see the module docstring)."""
+def _read_csv(file: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+
+
+def read_raw_pairs(path: Path) -> pd.DataFrame:
+    """pairs.csv as text, every value a string (missing = empty)."""
     file = path / "pairs.csv"
     if not file.is_file():
         raise BundleError(f"{file}: missing")
-    try:
-        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    return _read_csv(file)
+
+
+def read_raw_visits(path: Path) -> pd.DataFrame | None:
+    """visits.csv as text, or None when the bundle has none (the analysis does not need it)."""
+    file = path / "visits.csv"
+    return _read_csv(file) if file.is_file() else None
+
+
+def _condition_met(
+    raw: pd.DataFrame, instrument: Any, question: Any, side: str, relevance: Any
+) -> pd.Series:
+    """Whether `side`'s team met `relevance` (a condition on an earlier answer); NA: unknown.
+
+    A controlling question that was itself skipped counts as not met.
+    """
+    if relevance is None:
+        return pd.Series(True, index=raw.index, dtype="boolean")
+    controller = instrument.question(relevance.question)
+    answers = raw[outcome_column(controller.id, side)]
+    wanted = set(relevance.values)
+    values = pd.array(
+        [bool(wanted.intersection(answer.split(";"))) for answer in answers.tolist()],
+        dtype="boolean",
+    )
+    values[(answers == "").to_numpy()] = pd.NA
+    result = pd.Series(values, index=raw.index, dtype="boolean")
+    upstream = _condition_met(raw, instrument, controller, side, controller.relevant)
+    return result & upstream  # not asked upstream means not asked here
+
+
+def read_pairs(path: Path, instrument: Any, raw: pd.DataFrame | None = None) -> pd.DataFrame:
+    """pairs.csv as the tidy frame (see the module docstring)."""
+    file = path / "pairs.csv"
+    raw = read_raw_pairs(path) if raw is None else raw
     missing = [column for column in BASE_COLUMNS if column not in raw.columns]
-    outcomes = {question.id: question for question in instrument.outcomes()}
-    missing += [f"{q}__{side}" for q in outcomes for side in SIDES if f"{q}__{side}" not in raw]
+    questions = {question.id: question for question in bundle_questions(instrument)}
+    outcomes = {qid: question for qid, question in questions.items() if question.outcome}
+    missing += [outcome_column(q, side) for q in questions for side in SIDES
+                if outcome_column(q, side) not in raw]  # fmt: skip
     if missing:
         raise BundleError(f"{file}: missing column(s) {', '.join(missing)}")
     for column in raw.columns:
-        stem, _, side = column.rpartition("__")
-        if stem and side in SIDES and stem not in outcomes:
+        parsed = parse_outcome_column(column)
+        if parsed is not None and parsed[0] not in questions:
             raise BundleError(
-                f"{file}: column {column!r} names {stem!r}, which is not an outcome question of "
-                f"instrument {instrument.id!r} v{instrument.version}"
+                f"{file}: column {column!r} names {parsed[0]!r}, which is not an outcome question "
+                f"of instrument {instrument.id!r} v{instrument.version}"
             )
     frame = raw[list(BASE_COLUMNS)].copy()
     for column in ("valid", "sham"):
@@ -199,8 +287,14 @@ def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
     frame["interval_minutes"] = pd.Series(intervals, index=raw.index, dtype=float)
     for qid, question in outcomes.items():
         for side in SIDES:
-            column = f"{qid}__{side}"
+            column = outcome_column(qid, side)
             frame[column] = _outcome_column(raw[column], question, f"{file}: column {column!r}")
+    for qid, question in outcomes.items():
+        rule = condition(question)
+        if rule is not None:
+            for side in SIDES:
+                frame[condition_column(qid, side)] = _condition_met(raw, instrument, question,
+                                                                    side, rule)  # fmt: skip
     return frame
 
 
@@ -218,4 +312,6 @@ def read_bundle(path: str | Path) -> Bundle:
         raise BundleError(f"{folder}: not a folder")
     manifest = read_manifest(folder)
     instrument = read_instrument(folder)
-    return Bundle(folder, manifest, instrument, read_pairs(folder, instrument))
+    raw = read_raw_pairs(folder)
+    return Bundle(folder, manifest, instrument, read_pairs(folder, instrument, raw), raw,
+                  read_raw_visits(folder))  # fmt: skip
