@@ -151,7 +151,7 @@ def test_power_comes_from_the_analysis_package(app, client, auth, fieldwork_stat
 
 
 def test_power_for_one_visit_per_target_is_the_mid_p_power():
-    from fieldwork.services.monitoring import power_for
+    from fieldwork.services.monitoring.dashboard import power_for
 
     one = power_for(40, 0.15, 0.03, visits_per_target=1.0)
     assert one.value == pytest.approx(power_at(40, 0.15, 0.03, alpha=0.05, test="midp"))
