@@ -63,7 +63,7 @@ def _progress_bar(steps: list[T]) -> Iterable[T]:
         yield from bar
 
 
-@click.command("analyze")
+@click.command("analyze", short_help="Analyse an export bundle: estimates, tables, report.")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -118,7 +118,7 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
         )
 
 
-@click.command("power")
+@click.command("power", short_help="Pairs needed (or power) for a planned effect.")
 @click.option(
     "--p10",
     type=float,
@@ -205,7 +205,7 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     return effects or None
 
 
-@click.command("simulate")
+@click.command("simulate", short_help="Write a synthetic export bundle with known truth.")
 @click.option(
     "--out",
     required=True,
