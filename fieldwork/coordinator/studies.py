@@ -9,6 +9,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
@@ -25,6 +26,7 @@ from fieldwork.coordinator.forms import StatusForm, StudyForm, options
 from fieldwork.db import get_session
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
+from fieldwork.services.monitoring.tonight import in_fieldwork_hours
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
     TRANSITIONS,
@@ -34,6 +36,7 @@ from fieldwork.services.studies.setup import (
     locked_fields,
     update_study,
 )
+from fieldwork.timeutil import tonight
 from forms import available_instruments, get_instrument
 
 Page = str | Response | tuple[str, int]
@@ -42,7 +45,17 @@ Page = str | Response | tuple[str, int]
 @bp.get("/")
 @roles_required(*READ_ROLES)
 def index() -> str:
-    return render_template("coordinator/index.html", rows=study_overview(get_session()))
+    """The studies; a study in the middle of its fieldwork night opens on "tonight"."""
+    session = get_session()
+    rows = study_overview(session)
+    night, now = tonight(), clock.now()
+    landing = {
+        row.study.id: "coordinator.tonight"
+        if in_fieldwork_hours(session, study=row.study, night=night, now=now)
+        else "coordinator.study"
+        for row in rows
+    }
+    return render_template("coordinator/index.html", rows=rows, landing=landing)
 
 
 def _form(study: Study | None = None) -> StudyForm:
