@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from flask import Response as FlaskResponse
 from flask import render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -209,4 +210,28 @@ def study_status(study_id: int) -> Response:
         _("Study %(code)s is now %(status)s.", code=study.code, status=study.status),
         "coordinator.study",
         study_id=study.id,
+    )
+
+
+@bp.get("/studies/<int:study_id>/export.zip")
+@roles_required(*READ_ROLES)
+def study_export(study_id: int) -> Response:
+    """The study's export bundle as a zip (codes only, no names): for researchers and
+    coordinators; audited like the export command."""
+    from fieldwork.services.export.bundle import ExportError
+    from fieldwork.services.export.download import bundle_zip
+
+    study = study_or_404(study_id)
+    try:
+        packed = bundle_zip(session=get_session(), study=study, user=user())
+    except ExportError as error:
+        refused(Refused(str(error)))
+        return back("coordinator.study", study_id=study.id)
+    return FlaskResponse(
+        packed.content,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename={packed.filename}",
+            "Cache-Control": "no-store",
+        },
     )
