@@ -222,10 +222,7 @@ class _Values(dict):
 def _value(action: str, key: str, value: Any) -> Any:
     kind = LABELLED.get((action, key))
     if kind is not None and isinstance(value, str):
-        try:
-            return label(value, kind)
-        except UnknownCode:
-            return value
+        return _labelled(value, kind)
     if key in CLOCK_TIMES | MOMENTS and isinstance(value, str):
         try:
             moment_ = datetime.fromisoformat(value)
@@ -261,18 +258,40 @@ def _plain(value: Any) -> str:
     return text if len(text) <= LONG_VALUE else text[: LONG_VALUE - 1] + "…"
 
 
+# Fields whose values are codes, with their label kind.
+FIELD_VALUE_KINDS = {
+    "target_type": "target_type",
+    "target_types": "target_type",
+    "group": "team_role",
+    "domain": "domain",
+    "purpose": "purpose",
+    "order_rule": "order_rule",
+}
+
+
 def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
     parts = []
     for key, new in after.items():
         old = before.get(key)
         if key in before and old == new:
             continue
-        try:
-            name = label(key, "field")
-        except UnknownCode:
-            name = key
+        name = _labelled(key, "field")
+        kind = FIELD_VALUE_KINDS.get(key)
+        if kind is not None:
+            old, new = (
+                [_labelled(v, kind) for v in value] if isinstance(value, list)
+                else _labelled(value, kind) if isinstance(value, str) else value
+                for value in (old, new)
+            )  # fmt: skip
         parts.append(f"{name}: {_plain(old)} → {_plain(new)}" if key in before else name)
     return "; ".join(parts) or "–"
+
+
+def _labelled(code: str, kind: str) -> str:
+    try:
+        return label(code, kind)
+    except UnknownCode:  # an old event may hold a code the table no longer has
+        return code
 
 
 class _Objects:
