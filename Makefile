@@ -18,21 +18,21 @@ STEP = @printf '\n==> %s\n'
 $(BIN)/activate:
 	$(STEP) "Creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip
+	@$(PIP) --upgrade pip
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(STEP) "Installing mysteryguest and its dependencies into $(VENV) (the first time takes a few minutes)"
-	$(PIP) -e .
+	@$(PIP) -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/activate pyproject.toml
 	$(STEP) "Installing mysteryguest with the development tools into $(VENV)"
-	$(PIP) -e '.[dev]'
+	@$(PIP) -e '.[dev]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-phone
 
 $(VENV)/.installed-phone: $(VENV)/.installed
 	$(STEP) "Installing cryptography (for the phone's HTTPS certificate)"
-	$(PIP) -e '.[phone]'
+	@$(PIP) -e '.[phone]'
 	touch $@
 
 # axe-core (accessibility checks) and Lighthouse for the browser tests, which skip without them;

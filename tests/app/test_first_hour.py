@@ -152,7 +152,7 @@ def test_the_first_hour_on_a_fresh_clone(tmp_path: Path):
     positions = [output.index(step) for step in steps]
     assert positions == sorted(positions), output[-3000:]
     assert re.search(r"Successfully installed .*mysteryguest", output)  # pip's own report
-    for noise in ("BuildBackendWarning", "Editable installation", "Traceback"):
+    for noise in ("BuildBackendWarning", "Please be careful", "Traceback"):
         assert noise not in output, noise
     password = password_of(output)
 
