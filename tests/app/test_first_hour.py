@@ -53,7 +53,8 @@ class Make:
             ["make", *args], cwd=clone, env=env, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )  # fmt: skip
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -89,6 +90,13 @@ class Make:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=20)
+        self._reader.join(timeout=20)
+        while not self._queue.empty():  # what came after the last wait_for
+            line = self._queue.get()
+            if line is not None:
+                self.lines.append(line)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
 
 def wait_until_up(url: str, seconds: float = START_SECONDS) -> None:
