@@ -1,37 +1,89 @@
-# The vocabulary of the README: make demo, make test (plus lint, format, serve).
+# The vocabulary of the README: make demo, serve, phone, test, test-fast, notebooks, lint, format.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PHONE_PORT ?= 8443
 export XDG_CONFIG_HOME ?= $(CURDIR)/.cache/xdg-config
 export XDG_CACHE_HOME ?= $(CURDIR)/.cache/xdg-cache
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/mpl
+# setuptools prints an "Editable installation" notice as a warning banner that looks like a
+# failure; it is advice for package authors, not a problem with this install.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --progress-bar on
+STEP = @printf '\n==> %s\n'
 
-.PHONY: demo test lint format serve clean
+.PHONY: demo serve phone test test-fast notebooks lint format screenshots clean
 
 $(BIN)/activate:
+	$(STEP) "Creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@$(PIP) --upgrade pip
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(STEP) "Installing mysteryguest and its dependencies into $(VENV) (the first time takes a few minutes)"
+	@$(PIP) -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@ $(VENV)/.installed
+	$(STEP) "Installing mysteryguest with the development tools into $(VENV)"
+	@$(PIP) -e '.[dev]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-phone
 
+$(VENV)/.installed-phone: $(VENV)/.installed
+	$(STEP) "Installing cryptography (for the phone's HTTPS certificate)"
+	@$(PIP) -e '.[phone]'
+	touch $@
+
+# axe-core (accessibility checks) and Lighthouse for the browser tests, which skip without them;
+# order-only below: npm gives the files old times, so only a missing file makes this run.
+node_modules/axe-core/axe.min.js:
+	@if command -v npm >/dev/null; then \
+	  printf '\n==> %s\n' "Installing axe-core and Lighthouse (npm ci)"; \
+	  npm ci --no-audit --no-fund; \
+	else \
+	  echo "npm not found: the accessibility tests will skip (apt-get install npm, then make test)"; \
+	fi
+
+# A demo database stays between runs (phones stay signed in); RESET=1 builds a new one.
 demo: export MYSTERYGUEST_ENV ?= development
 demo: $(VENV)/.installed
-	$(BIN)/mysteryguest init-db
-	$(BIN)/mysteryguest demo --reset
-	$(BIN)/mysteryguest run --host 127.0.0.1 --port 5000
+	$(STEP) "$(if $(RESET),Building a new demo (RESET=1),Building the demo, or keeping the one in instance/)"
+	$(BIN)/mysteryguest demo $(if $(RESET),--reset,--keep)
+	$(STEP) "Serving the app on http://$(HOST):$(PORT)/ (Ctrl-C stops it; make serve starts it again)"
+	$(BIN)/mysteryguest run --host $(HOST) --port $(PORT)
 
 serve: export MYSTERYGUEST_ENV ?= development
 serve: $(VENV)/.installed
-	$(BIN)/mysteryguest run --host 127.0.0.1 --port 5000
+	$(STEP) "Serving the app on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/mysteryguest run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+# The tester view on a real phone: HTTPS on the local network (README: "On a real phone").
+phone: export MYSTERYGUEST_ENV ?= development
+phone: $(VENV)/.installed-phone
+	$(STEP) "Making sure a demo exists"
+	$(BIN)/mysteryguest demo --keep
+	$(STEP) "Making the HTTPS certificate for this machine's LAN addresses"
+	$(BIN)/mysteryguest lan-cert --port $(PHONE_PORT)
+	$(STEP) "Serving the app on the local network over HTTPS, port $(PHONE_PORT) (Ctrl-C stops it)"
+	$(BIN)/mysteryguest run --host 0.0.0.0 --port $(PHONE_PORT) \
+	  --cert instance/lan/server.crt --key instance/lan/server.key
+
+test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
+	$(STEP) "Running the whole test suite"
 	$(BIN)/python -m pytest
+
+# Everything except the slow simulations and the fresh-clone run of the README's first hour.
+test-fast: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
+	$(BIN)/python -m pytest -m "not slow and not first_hour"
+
+notebooks: $(VENV)/.installed-dev
+	$(STEP) "Opening Jupyter on notebooks/ (Ctrl-C stops it)"
+	$(BIN)/jupyter notebook notebooks/
+
+# The README's pictures, from a fresh demo (needs Chromium).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python scripts/readme_screenshots.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,6 +1,6 @@
 """Binary outcomes of matched pairs: gross and net measures, their intervals and McNemar tests.
 
-Orientation and sign conventions: METHODS.md §0 — rows control, columns protected, 1 = favourable;
+Orientation and sign conventions: docs/methods.md §0 — rows control, columns protected, 1 = favourable;
 b = control-only favourable; net_difference = (b − c)/n > 0 means the protected group is worse off.
 """
 
@@ -220,7 +220,7 @@ def paired_binary(
 
     References
     ----------
-    METHODS.md §1–2; Tango (1998); Newcombe (1998); Fagerland, Lydersen & Laake (2013).
+    docs/methods.md §1–2; Tango (1998); Newcombe (1998); Fagerland, Lydersen & Laake (2013).
 
     Examples
     --------

@@ -63,7 +63,7 @@ def _progress_bar(steps: list[T]) -> Iterable[T]:
         yield from bar
 
 
-@click.command("analyze")
+@click.command("analyze", short_help="Analyse an export bundle: estimates, tables, report.")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -125,7 +125,7 @@ def _interval_text(low: float | None, high: float | None, confidence: float) -> 
 
 def primary_sentence(entry: Mapping[str, Any], confidence: float) -> str:
     """The command line's summary of the primary outcome: the headline, then the independent
-    figures where the venue-robust ones lead (METHODS.md §6)."""
+    figures where the venue-robust ones lead (docs/methods.md §6)."""
     from analysis.headline import headline
 
     line = headline(entry)
@@ -154,7 +154,7 @@ def primary_sentence(entry: Mapping[str, Any], confidence: float) -> str:
     return text + "".join(f"\nNote: {part}" for part in few)
 
 
-@click.command("power")
+@click.command("power", short_help="Pairs needed (or power) for a planned effect.")
 @click.option(
     "--p10",
     type=float,
@@ -275,7 +275,7 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
     return effects or None
 
 
-@click.command("simulate")
+@click.command("simulate", short_help="Write a synthetic export bundle with known truth.")
 @click.option(
     "--out",
     required=True,
@@ -358,7 +358,7 @@ def simulate(
         click.echo(f"wrote a simulated bundle of {pairs} tests (seed {seed}) to {out}")
 
 
-@click.command("compare")
+@click.command("compare", short_help="Compare cities and waves from summary bundles.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -375,7 +375,7 @@ def simulate(
 def compare(
     files: tuple[Path, ...], out: Path, outcome: str | None, confidence: float, force: bool
 ) -> None:
-    """Compare cities and waves from summary bundle FILES (mysteryguest-summary, METHODS.md §7):
+    """Compare cities and waves from summary bundle FILES (mysteryguest-summary, docs/methods.md §7):
     pooled and per-city net measure, heterogeneity between cities, change between waves."""
     if not 0 < confidence < 1:
         raise click.BadParameter(

@@ -12,7 +12,7 @@ reports ``odds_ratio`` = e^−β, which is b/c without order term: the same orie
 ``odds_ratio`` of every other output (above 1: the protected group worse off).
 
 The venue-cluster sandwich carries the small-sample factor G/(G − 1) (CR1, G targets with
-discordant pairs) and its p-values a t(G − 1) reference (METHODS.md §6). R's
+discordant pairs) and its p-values a t(G − 1) reference (docs/methods.md §6). R's
 ``clogit(... + cluster(venue))`` reports CR0 with a normal reference: its robust SE is ours times
 √((G − 1)/G).
 
@@ -23,7 +23,7 @@ Lin DY, Wei LJ (1989). The robust inference for the Cox proportional hazards mod
 (the cluster sandwich, as in R's ``clogit(... + cluster(venue))``, there without the CR1 factor).
 Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. J Hum Resour
 50:317–372 (CR1 and the t(G − 1) reference).
-METHODS.md §2.
+docs/methods.md §2.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def conditional_logit(
     Notes
     -----
     Without an order term, β_k = log(c_k/b_k), SE = √(1/b_k + 1/c_k), and the LR test of
-    equal β_k equals G² on the K×2 table of (b_k, c_k) (METHODS.md §2).
+    equal β_k equals G² on the K×2 table of (b_k, c_k) (docs/methods.md §2).
     """
     for column in (control, protected, target_type, first_role, cluster):
         if column is not None and column not in frame.columns:

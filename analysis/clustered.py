@@ -1,7 +1,7 @@
 """Venue-robust inference for the net measure when targets are visited more than once.
 
 Pairs at the same target share its door policy, staff and crowd, so they are not independent
-(METHODS.md §6). With G targets, target v having n_v valid pairs and d_v = b_v − c_v, n = Σ n_v:
+(docs/methods.md §6). With G targets, target v having n_v valid pairs and d_v = b_v − c_v, n = Σ n_v:
 
 - net measure N = Σ d_v / n (the same estimate as :func:`analysis.binary.paired_binary`);
 - venue-robust variance (ratio estimator, CR1) V_cl = G/(G − 1) · Σ_v (d_v − N·n_v)² / n²,
@@ -55,7 +55,7 @@ TOO_FEW_NOTE = (
 
 @dataclass(frozen=True)
 class VenueRobustResult(ResultMixin):
-    """The venue-robust keys of a binary estimate (results.json, METHODS.md §6).
+    """The venue-robust keys of a binary estimate (results.json, docs/methods.md §6).
 
     Attributes
     ----------
@@ -91,7 +91,7 @@ class VenueRobustResult(ResultMixin):
     confidence: float
     note: str | None
 
-    _title = "Venue-robust net measure (METHODS.md §6)"
+    _title = "Venue-robust net measure (docs/methods.md §6)"
 
     @property
     def statistic(self) -> float | None:

@@ -1,6 +1,6 @@
 """Cities together and over time: pooled net measure, heterogeneity and wave-over-wave change.
 
-From summary bundles (:mod:`analysis.summary`), for one binary outcome (METHODS.md §6–§7):
+From summary bundles (:mod:`analysis.summary`), for one binary outcome (docs/methods.md §6–§7):
 
 - **by wave** (one study) and **by city** (its waves together, a target visited in two waves
   being one cluster) and **pooled** (all studies; clusters are (city, target), never shared
@@ -160,7 +160,7 @@ def _heterogeneity(by_city: list[dict[str, Any]], stratum: Stratum) -> dict[str,
 
 
 def _change(first: _Rows, second: _Rows, confidence: float) -> dict[str, Any]:
-    """Δ = N₂ − N₁ of one city's two waves (METHODS.md §7), rows of one stratum each."""
+    """Δ = N₂ − N₁ of one city's two waves (docs/methods.md §7), rows of one stratum each."""
     codes1, b1, c1, m1 = _sums(first)
     codes2, b2, c2, m2 = _sums(second)
     n1, n2 = int(m1.sum()), int(m2.sum())

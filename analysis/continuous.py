@@ -147,7 +147,7 @@ def paired_continuous(
 
     References
     ----------
-    Student (1908); Wilcoxon (1945); Hodges & Lehmann (1963); METHODS.md §1.
+    Student (1908); Wilcoxon (1945); Hodges & Lehmann (1963); docs/methods.md §1.
 
     Examples
     --------

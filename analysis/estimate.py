@@ -1,6 +1,6 @@
-"""Every estimate of a study: the ``results.json`` structure of DESIGN.md "Analysis results".
+"""Every estimate of a study: the ``results.json`` structure of docs/design.md "Analysis results".
 
-Rules (METHODS.md §1–2, §6): only valid pairs enter the estimates; sham pairs are analysed
+Rules (docs/methods.md §1–2, §6): only valid pairs enter the estimates; sham pairs are analysed
 separately (background discordance) and never pooled; invalid pairs are counted by reason;
 incomplete pairs (an outcome missing on either side) are excluded and bounded by counting them
 all as b-type, then all as c-type. Every binary entry carries the venue-robust keys of
@@ -309,7 +309,7 @@ def analyze_frame(
 def analyze_bundle(
     bundle: Bundle | str | Path, *, confidence: float = 0.95, progress: Progress | None = None
 ) -> dict[str, Any]:
-    """results.json (DESIGN.md "Analysis results") for a bundle folder or a read :class:`Bundle`.
+    """results.json (docs/design.md "Analysis results") for a bundle folder or a read :class:`Bundle`.
 
     Parameters
     ----------

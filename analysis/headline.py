@@ -1,6 +1,6 @@
 """Which numbers lead: the headline estimate, interval and p of one results.json entry.
 
-Binary outcomes (METHODS.md §6): when some target has two or more valid pairs in the line
+Binary outcomes (docs/methods.md §6): when some target has two or more valid pairs in the line
 (``inference == "venue_robust"``), the headline is the venue-robust interval
 (``ci_low_cluster``/``ci_high_cluster``) and Obuchowski's test (``p_cluster``); Tango's interval
 and the mid-p McNemar test stay in the entry, labelled "if visits were independent". Otherwise

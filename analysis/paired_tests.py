@@ -16,7 +16,7 @@ proportions based on paired data. Stat Med 17:2635–2650 (method 10).
 
 The exact conditional p is scipy's binomial test; the mid-p, Tango's and Newcombe's intervals
 are ours (no library in the stack has them; statsmodels' ``mcnemar`` has only the exact and the
-asymptotic test, METHODS.md §3).
+asymptotic test, docs/methods.md §3).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def newcombe_interval(
     -----
     With p1 = (a+b)/n (control favourable), p2 = (a+c)/n (protected favourable), the difference
     p1 − p2 = (b − c)/n. Method 10: the correlation φ* is corrected by n/2 when A = ad − bc > n/2,
-    set to 0 when 0 ≤ A ≤ n/2 or when a margin is 0 (METHODS.md §2). Method 8 uses the plain
+    set to 0 when 0 ≤ A ≤ n/2 or when a margin is 0 (docs/methods.md §2). Method 8 uses the plain
     φ̂ = A/√(margins) (0 when a margin is 0).
 
     Examples

@@ -5,7 +5,7 @@ p10 and p01 are the expected shares of b-type (control-only favourable) and c-ty
 difference. All tests are two-sided at level α (α/K with ``strata = K``, Bonferroni's bound,
 which is the first step of Holm's procedure across K target types).
 
-Targets visited more than once (METHODS.md §6): with m visits per target and intra-target
+Targets visited more than once (docs/methods.md §6): with m visits per target and intra-target
 correlation ρ of the pair difference, the variance grows by the design effect 1 + (m − 1)ρ, so
 the pairs needed are the independent n (Connor) times the design effect, at pairs/m targets.
 ρ = 0.1 (:data:`DEFAULT_ICC`) is the default: a modest venue effect, the value at which the
@@ -37,7 +37,7 @@ from scipy import special, stats
 from analysis._common import ResultMixin
 
 TESTS = ("midp", "exact", "asymptotic")
-DEFAULT_ICC = 0.1  # intra-target correlation of the pair difference (METHODS.md §6)
+DEFAULT_ICC = 0.1  # intra-target correlation of the pair difference (docs/methods.md §6)
 FEW_TARGETS, MIN_TARGETS = 20, 5  # as analysis.clustered
 
 

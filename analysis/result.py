@@ -1,6 +1,6 @@
 """The whole analysis of a study as one frozen result: ``analyze`` and :class:`AnalysisResult`.
 
-``AnalysisResult.to_dict()`` is ``results.json`` (DESIGN.md "Analysis results"); ``to_frame()``
+``AnalysisResult.to_dict()`` is ``results.json`` (docs/design.md "Analysis results"); ``to_frame()``
 the estimates table written as ``estimates.csv``, with fixed column names.
 """
 
@@ -62,7 +62,7 @@ def stratum_label(stratum: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """Every estimate of a study (DESIGN.md "Analysis results").
+    """Every estimate of a study (docs/design.md "Analysis results").
 
     Attributes
     ----------

@@ -5,7 +5,7 @@ are dropped; the exact signed-rank distribution is used when fewer than 50 diffe
 there are no ties and no zeros; otherwise the normal approximation with continuity and tie
 corrections, and the interval is found by inverting that approximation.
 
-The p-value is :func:`scipy.stats.wilcoxon` with every argument explicit (METHODS.md §3: its
+The p-value is :func:`scipy.stats.wilcoxon` with every argument explicit (docs/methods.md §3: its
 defaults differ from R's), the branch chosen by R's rule. The Hodges–Lehmann estimate and its
 interval are ours: neither scipy nor statsmodels has them, and R's interval needs the exact
 signed-rank quantiles (:func:`qsignrank`) and the inversion of the corrected normal statistic.

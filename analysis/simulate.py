@@ -5,7 +5,7 @@ in several areas, visited by matched pairs; each pair's outcome table is drawn f
 own probabilities, so that discordance varies between venues (a venue random effect on the
 logit of the discordance) and, with ``icc`` > 0, so does its direction (a venue's share of
 discordant pairs that favour the control team, :mod:`analysis.venue_effects`: the clustering
-that METHODS.md §6 is for, with intra-venue correlation ``icc`` of the pair difference). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
+that docs/methods.md §6 is for, with intra-venue correlation ``icc`` of the pair difference). Some pairs are invalid (interval exceeded, deviation), some are sham pairs (two control
 teams: no true difference), first visits are randomised.
 
 ``truth.json`` holds, per target type and outcome, the true net measure *of the venues drawn*

@@ -1,7 +1,7 @@
 """Summary bundles (``mysteryguest-summary`` version 1): per-target counts a city can share.
 
 A summary bundle holds, for one study (one city, one wave), per target *pseudonym* its type,
-area and, per binary outcome, the paired table (a, b, c, d) of its valid pairs (METHODS.md §7).
+area and, per binary outcome, the paired table (a, b, c, d) of its valid pairs (docs/methods.md §7).
 Pseudonyms are keyed hashes of the target code with a secret the city keeps
 (:func:`pseudonym`): stable across that city's waves, meaningless elsewhere. Nothing else about
 a target, no tester, no date finer than a month and no free text is in the file.

@@ -1,6 +1,6 @@
 """The paired 2×2 table — built here and nowhere else.
 
-Orientation (METHODS.md §0): rows = control team, columns = protected team, 1 = favourable.
+Orientation (docs/methods.md §0): rows = control team, columns = protected team, 1 = favourable.
 
 ====================  ==============  ==============
 ..                    P favourable    P not
@@ -37,7 +37,7 @@ def _count(name: str, value: Any) -> int:
 
 @dataclass(frozen=True)
 class PairedTable:
-    """Counts of a matched-pairs 2×2 table (a, b, c, d), oriented as in METHODS.md §0.
+    """Counts of a matched-pairs 2×2 table (a, b, c, d), oriented as in docs/methods.md §0.
 
     Examples
     --------
@@ -113,7 +113,7 @@ def as_binary(values: Any, name: str) -> np.ndarray:
         if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
             raise ValueError(
                 f"column {name!r} has a missing value at position {position}; drop incomplete "
-                "pairs first (they are bounded separately, METHODS.md §2)"
+                "pairs first (they are bounded separately, docs/methods.md §2)"
             )
         if isinstance(value, (bool, np.bool_)) or value in (0, 1):
             result[position] = bool(value)

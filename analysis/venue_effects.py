@@ -1,6 +1,6 @@
 """Venue random effects for simulation: clustering in the direction of discordance.
 
-METHODS.md §6 plans with the intra-target correlation ρ of the pair difference d ∈ {−1, 0, 1}
+docs/methods.md §6 plans with the intra-target correlation ρ of the pair difference d ∈ {−1, 0, 1}
 (1 when only the control team was favoured, −1 when only the protected team was). Here each venue
 v keeps the discordance ψ = p10 + p01 and draws its own direction share
 π_v = P(b | discordant) ~ Beta(μκ, (1 − μ)κ) with mean μ = p10/ψ, so that the expected net

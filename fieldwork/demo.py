@@ -403,6 +403,9 @@ class _Nightlife(_StudyBuilder):
             status="fieldwork",
             target_types=list(_ADMISSION_CONTROL),
             target_sample_size={kind: count * 3 for kind, count in counts.items()},
+            # The effect the study is planned to detect: the dashboard's power is for this.
+            planned_p10=0.15,
+            planned_p01=0.05,
         )
         self.session.add(study)
         self.session.flush()
@@ -629,6 +632,8 @@ class _Housing(_StudyBuilder):
             status="fieldwork",
             target_types=list(_LISTINGS),
             target_sample_size=dict(_LISTINGS),
+            planned_p10=0.20,
+            planned_p01=0.08,
         )
         self.session.add(study)
         self.session.flush()

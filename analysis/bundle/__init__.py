@@ -1,4 +1,4 @@
-"""The export bundle (DESIGN.md "Export bundle"): its format, reader and writer.
+"""The export bundle (docs/design.md "Export bundle"): its format, reader and writer.
 
 :mod:`analysis.bundle.schema` defines the format once (files, columns and their types, outcome
 column names, the manifest); :mod:`~analysis.bundle.read` turns a bundle folder into a tidy frame;

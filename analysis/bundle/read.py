@@ -1,4 +1,4 @@
-"""Read an export bundle (DESIGN.md "Export bundle") into a tidy frame, one row per test.
+"""Read an export bundle (docs/design.md "Export bundle") into a tidy frame, one row per test.
 
 Outcome columns (:func:`~analysis.bundle.schema.outcome_column`) of binary outcomes become
 nullable booleans (True = favourable per the instrument), continuous ones floats (NaN =

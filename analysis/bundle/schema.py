@@ -1,4 +1,4 @@
-"""The export bundle's format, defined once (DESIGN.md "Export bundle").
+"""The export bundle's format, defined once (docs/design.md "Export bundle").
 
 Everything that says what a bundle holds lives here: the files, the columns of ``pairs.csv`` and
 ``visits.csv`` with their types, how an outcome column is named (``<question>__<side>``), how a

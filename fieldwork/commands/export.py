@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from fieldwork.db import get_session
 
 
-@click.command("export")
+@click.command("export", short_help="Write a study's export bundle into a folder.")
 @with_appcontext
 @click.argument("study")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))

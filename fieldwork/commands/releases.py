@@ -14,7 +14,7 @@ from fieldwork.db import get_session
 from fieldwork.models import Release, Study
 
 
-@click.command("release")
+@click.command("release", short_help="Write a release's PDF, CSV and JSON files.")
 @with_appcontext
 @click.argument("study")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),

@@ -18,7 +18,11 @@ from fieldwork.services.retention.backup import PG_DUMP_HELP
 from fieldwork.timeutil import zone
 
 
-@click.command("backup", epilog=PG_DUMP_HELP.replace("\n", "\n\n"))
+@click.command(
+    "backup",
+    short_help="Copy the database while the app keeps running.",
+    epilog=PG_DUMP_HELP.replace("\n", "\n\n"),
+)
 @with_appcontext
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup(out: Path) -> None:
@@ -37,7 +41,7 @@ def backup(out: Path) -> None:
     click.echo(f"Backup written to {result.path} ({result.size_bytes} bytes, {result.method}).")
 
 
-@click.command("retention")
+@click.command("retention", short_help="Set how long a study's personal data is kept.")
 @with_appcontext
 @click.argument("study")
 @click.argument("until", type=click.DateTime(formats=["%Y-%m-%d"]))
@@ -52,7 +56,7 @@ def retention(study: str, until: datetime) -> None:
     click.echo(f"Study {changed.code}: personal data kept until {changed.retention_until}.")
 
 
-@click.command("purge")
+@click.command("purge", short_help="Remove a study's personal data after its retention date.")
 @with_appcontext
 @click.argument("study")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -82,7 +86,7 @@ def purge(study: str, yes: bool) -> None:
     )
 
 
-@click.command("tester-export")
+@click.command("tester-export", short_help="Everything held about one tester, as JSON.")
 @with_appcontext
 @click.argument("code")
 @click.option("--study", default=None, help="The study code, when CODE is used in several.")

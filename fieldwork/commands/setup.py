@@ -14,9 +14,10 @@ from fieldwork.migrate import upgrade
 from fieldwork.models import Study
 
 DEMO_STUDY_CODES = ("DEMO-NL", "DEMO-WON")
+DEMO_LOGINS = "demo-logins.txt"
 
 
-@click.command("init-db")
+@click.command("init-db", short_help="Create or upgrade the database schema.")
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (alembic upgrade head)."""
@@ -25,7 +26,7 @@ def init_db() -> None:
     click.echo(f"Database is at the newest schema: {_safe_url(url)}")
 
 
-@click.command("create-user")
+@click.command("create-user", short_help="Create a user account.")
 @with_appcontext
 @click.option(
     "--role", required=True, type=click.Choice(["tester", "coordinator", "researcher", "admin"])
@@ -55,15 +56,24 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
     click.echo(f"Created {user.role} {user.username!r}.")
 
 
-@click.command("demo")
+@click.command("demo", short_help="Build the demo studies and print the logins.")
 @with_appcontext
 @click.option("--seed", default=2026, show_default=True, type=int, help="Seed of the simulation.")
 @click.option(
     "--password", default=None, help="Password for every demo user (default: one random)."
 )
 @click.option("--reset", is_flag=True, help="First delete an earlier demo (only demo studies).")
-def demo(seed: int, password: str | None, reset: bool) -> None:
-    """Build a demo nightlife and housing study with simulated reports, and print the logins."""
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep an earlier demo as it is (sessions and password too) and print its logins again.",
+)
+def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
+    """Build a demo nightlife and housing study with simulated reports, and print the logins.
+
+    The logins are also written to demo-logins.txt in the instance folder (readable by you
+    only), so that `--keep` can print them again.
+    """
     from fieldwork.db import delete_all_rows
     from fieldwork.demo import build_demo
     from fieldwork.services.people.users import MIN_PASSWORD_LENGTH
@@ -72,8 +82,11 @@ def demo(seed: int, password: str | None, reset: bool) -> None:
         raise click.BadParameter(
             f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
         )
+    if reset and keep:
+        raise click.UsageError("Give --reset or --keep, not both.")
     upgrade(current_app.config["DATABASE_URL"])
     session = get_session()
+    logins_file = Path(current_app.instance_path) / DEMO_LOGINS
     codes = set(session.exec(select(Study.code)).all())
     if codes:
         other = sorted(codes - set(DEMO_STUDY_CODES))
@@ -82,23 +95,37 @@ def demo(seed: int, password: str | None, reset: bool) -> None:
                 "This database holds real studies (" + ", ".join(other) + "); the demo only "
                 "goes into an empty database. Point DATABASE_URL at a new file."
             )
+        if keep:
+            click.echo(f"Keeping the demo in {_safe_url(current_app.config['DATABASE_URL'])}.")
+            if logins_file.exists():
+                click.echo(logins_file.read_text(encoding="utf-8"), nl=False)
+            else:
+                click.echo("Its logins were printed when it was built.")
+            click.echo("To build it again with a new password: make demo RESET=1 (or --reset).")
+            return
         if not reset:
             raise click.ClickException(
-                "A demo exists already in this database. Run with --reset to build it again."
+                "A demo exists already in this database. Run with --reset to build it again, "
+                "or with --keep to keep it."
             )
         delete_all_rows(session)
     result = build_demo(session=session, seed=seed, password=password)
     click.echo(f"Demo studies: {', '.join(result.studies)}")
     click.echo(f"Database: {_safe_url(current_app.config['DATABASE_URL'])}")
-    click.echo("Logins (every demo user has the same password):")
+    lines = ["Logins (every demo user has the same password):"]
     testers = [username for username, role in result.logins if role == "tester"]
     for username, role in result.logins:
         if role != "tester":
-            click.echo(f"  {username:<14} {role:<12} password: {result.password}")
+            lines.append(f"  {username:<14} {role:<12} password: {result.password}")
     if testers:
         names = f"{testers[0]} … {testers[-1]}" if len(testers) > 1 else testers[0]
-        click.echo(f"  {names:<14} {'tester':<12} password: {result.password}")
-    click.echo("Open http://127.0.0.1:5000 and sign in (t01 has tests tonight).")
+        lines.append(f"  {names:<14} {'tester':<12} password: {result.password}")
+    lines.append("Sign in as t01 (tests tonight) on a phone, as coordinator on a laptop.")
+    text = "\n".join(lines) + "\n"
+    logins_file.parent.mkdir(parents=True, exist_ok=True)
+    logins_file.touch(mode=0o600)
+    logins_file.write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)
 
 
 def _safe_url(url: str) -> str:

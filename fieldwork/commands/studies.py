@@ -14,7 +14,7 @@ from fieldwork.services.errors import Refused
 from fieldwork.services.studies.target_import import check_csv, decode, import_targets
 
 
-@click.command("import-targets")
+@click.command("import-targets", short_help="Import targets from a CSV file (all rows or none).")
 @click.argument("study_code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only check the file; import nothing.")

@@ -18,6 +18,7 @@ def blueprint() -> Blueprint:
         schedule,
         studies,
         targets,
+        tonight,
     )
 
     return bp

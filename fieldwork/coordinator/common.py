@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, url_for
@@ -63,3 +64,11 @@ def back(endpoint: str, **values: Any) -> Response:
 
 def int_arg(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def date_arg(value: str | None) -> date | None:
+    """A date from a query argument (2026-12-04); None when empty or not a date."""
+    try:
+        return date.fromisoformat(value.strip()) if value and value.strip() else None
+    except ValueError:
+        return None

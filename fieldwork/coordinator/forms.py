@@ -178,8 +178,11 @@ class MoveForm(CoordinatorForm):
 
 
 class CancelForm(CoordinatorForm):
+    # Its own id: the move form on the same page has a "reason" too (the name stays "reason").
     reason = TextAreaField(
-        _l("Reason for cancelling"), validators=[DataRequired(), Length(max=500)]
+        _l("Reason for cancelling"),
+        id="cancel_reason",
+        validators=[DataRequired(), Length(max=500)],
     )
 
 

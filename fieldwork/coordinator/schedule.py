@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -14,6 +12,7 @@ from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
     back,
+    date_arg,
     done,
     refused,
     study_or_404,
@@ -29,7 +28,7 @@ from fieldwork.services.people.testers import TeamProfile, list_teams, team_prof
 from fieldwork.services.schedule import edit as service
 from fieldwork.services.schedule import view as schedule_view
 from fieldwork.services.studies.targets import TargetFilter, list_targets
-from fieldwork.timeutil import local
+from fieldwork.timeutil import local, tonight
 
 Page = str | Response | tuple[str, int]
 DEFAULT_SLOT_MINUTES = 30
@@ -38,29 +37,34 @@ DEFAULT_SLOT_MINUTES = 30
 @bp.get("/studies/<int:study_id>/schedule")
 @roles_required(*READ_ROLES)
 def schedule(study_id: int) -> str:
+    """The tests from tonight on (or of one ``night``, or ``all``), each with its progress."""
     study = study_or_404(study_id)
-    night = _date(request.args.get("night", ""))
-    rows = schedule_view.scheduled_tests(get_session(), study=study, night=night)
-    nights = sorted({row.test.night for row in rows}) if night is None else [night]
+    session = get_session()
+    night = date_arg(request.args.get("night"))
+    rows = schedule_view.scheduled_tests(session, study=study, night=night)
+    today, earlier = tonight(), 0
+    show_all = night is not None or request.args.get("all") == "1"
+    if not show_all:
+        upcoming = [row for row in rows if row.test.night >= today]
+        earlier = len(rows) - len(upcoming)
+        if upcoming:  # a finished study shows its whole history
+            rows = upcoming
+        else:
+            earlier = 0
     return render_template(
         "coordinator/schedule.html",
         study=study,
         rows=rows,
         night=night,
-        nights=nights,
+        today=today,
+        earlier=earlier,
+        progress=schedule_view.progress(session, study=study),
         teams=[p.team for p in _profiles(study)],
     )
 
 
 def _profiles(study: Study) -> list[TeamProfile]:
     return list_teams(get_session(), study=study)
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
 
 
 def _schedule_form(study: Study) -> ScheduleForm:
@@ -73,9 +77,7 @@ def _schedule_form(study: Study) -> ScheduleForm:
     active = list_targets(
         session, study=study, filters=TargetFilter(active="yes"), names_visible=False
     )
-    form.target_ids.choices = options(
-        [(t.id, f"{t.code} · {t.target_type} · {t.area}") for t in active]
-    )
+    form.target_ids.choices = options([(t.id, t.code) for t in active])  # the picker shows more
     if not form.is_submitted():
         form.pair_ids.data = [row.pair.id for row in pair_rows]
     return form
@@ -85,7 +87,7 @@ def _request(form: ScheduleForm) -> service.ScheduleRequest:
     nights = []
     for text in (form.nights.data or "").replace(";", ",").split(","):
         if text.strip():
-            night = _date(text)
+            night = date_arg(text)
             if night is None:
                 raise Refused(
                     _("%(text)r is not a date; write dates as 2026-12-04.", text=text.strip())
@@ -152,6 +154,8 @@ def schedule_new(study_id: int) -> Page:
         preview=preview,
         rows=rows,
         balance=_balance(rows),
+        history=schedule_view.target_history(session, study=study, today=tonight()),
+        chosen=set(form.target_ids.data or []),
     ), status
 
 

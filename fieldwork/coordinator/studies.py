@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from flask import Response as FlaskResponse
 from flask import render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
@@ -25,6 +27,7 @@ from fieldwork.coordinator.forms import StatusForm, StudyForm, options
 from fieldwork.db import get_session
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
+from fieldwork.services.monitoring.tonight import in_fieldwork_hours
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
     TRANSITIONS,
@@ -34,6 +37,7 @@ from fieldwork.services.studies.setup import (
     locked_fields,
     update_study,
 )
+from fieldwork.timeutil import tonight
 from forms import available_instruments, get_instrument
 
 Page = str | Response | tuple[str, int]
@@ -42,7 +46,17 @@ Page = str | Response | tuple[str, int]
 @bp.get("/")
 @roles_required(*READ_ROLES)
 def index() -> str:
-    return render_template("coordinator/index.html", rows=study_overview(get_session()))
+    """The studies; a study in the middle of its fieldwork night opens on "tonight"."""
+    session = get_session()
+    rows = study_overview(session)
+    night, now = tonight(), clock.now()
+    landing = {
+        row.study.id: "coordinator.tonight"
+        if in_fieldwork_hours(session, study=row.study, night=night, now=now)
+        else "coordinator.study"
+        for row in rows
+    }
+    return render_template("coordinator/index.html", rows=rows, landing=landing)
 
 
 def _form(study: Study | None = None) -> StudyForm:
@@ -196,4 +210,28 @@ def study_status(study_id: int) -> Response:
         _("Study %(code)s is now %(status)s.", code=study.code, status=study.status),
         "coordinator.study",
         study_id=study.id,
+    )
+
+
+@bp.get("/studies/<int:study_id>/export.zip")
+@roles_required(*READ_ROLES)
+def study_export(study_id: int) -> Response:
+    """The study's export bundle as a zip (codes only, no names): for researchers and
+    coordinators; audited like the export command."""
+    from fieldwork.services.export.bundle import ExportError
+    from fieldwork.services.export.download import bundle_zip
+
+    study = study_or_404(study_id)
+    try:
+        packed = bundle_zip(session=get_session(), study=study, user=user())
+    except ExportError as error:
+        refused(Refused(str(error)))
+        return back("coordinator.study", study_id=study.id)
+    return FlaskResponse(
+        packed.content,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename={packed.filename}",
+            "Cache-Control": "no-store",
+        },
     )

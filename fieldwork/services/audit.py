@@ -5,7 +5,7 @@ There is an insert path and deliberately no update or delete path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func
@@ -54,9 +54,16 @@ class AuditFilter:
 
 
 def list_events(
-    session: Session, *, filters: AuditFilter, page: int = 1, per_page: int = PER_PAGE
+    session: Session,
+    *,
+    filters: AuditFilter,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    zone: tzinfo = UTC,
 ) -> tuple[list[AuditEvent], int]:
-    """One page of events, newest first, and the number of events that match."""
+    """One page of events, newest first, and the number of events that match.
+
+    ``since`` and ``until`` are whole days in ``zone`` (the reader's local days)."""
     statement = select(AuditEvent)
     if filters.study_id is not None:
         statement = statement.where(AuditEvent.study_id == filters.study_id)
@@ -73,12 +80,12 @@ def list_events(
         statement = statement.where(AuditEvent.object_id == filters.object_id)
     if filters.since:
         statement = statement.where(
-            col(AuditEvent.at) >= datetime.combine(filters.since, time(0), tzinfo=UTC)
+            col(AuditEvent.at) >= datetime.combine(filters.since, time(0), tzinfo=zone)
         )
     if filters.until:
         statement = statement.where(
             col(AuditEvent.at)
-            < datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=UTC)
+            < datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=zone)
         )
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     page = max(page, 1)
@@ -90,3 +97,7 @@ def list_events(
 
 def actions(session: Session) -> list[str]:
     return list(session.exec(select(AuditEvent.action).distinct().order_by(col(AuditEvent.action))))
+
+
+def actors(session: Session) -> list[str]:
+    return list(session.exec(select(AuditEvent.actor).distinct().order_by(col(AuditEvent.actor))))

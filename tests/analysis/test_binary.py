@@ -1,4 +1,4 @@
-"""Binary matched pairs: published vectors (METHODS.md §4), cross-checks and edge cases."""
+"""Binary matched pairs: published vectors (docs/methods.md §4), cross-checks and edge cases."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_v1_agresti_presidential_approval() -> None:
     # R: binom.test(86, 236)$p.value -> 3.7159e-05; mid-p per Fagerland et al. (2013)
     assert r.p_exact == pytest.approx(3.7159e-05, rel=1e-4)
     assert r.p_value == pytest.approx(2.8934e-05, rel=1e-4)
-    # Newcombe (1998) method 10 and Tango (1998), as tabulated in METHODS.md V1
+    # Newcombe (1998) method 10 and Tango (1998), as tabulated in docs/methods.md V1
     assert (r.newcombe_ci_low, r.newcombe_ci_high) == pytest.approx((0.0212, 0.0587), abs=FOUR)
     assert (r.ci_low, r.ci_high) == pytest.approx((0.0214, 0.0590), abs=FOUR)
     assert r.ci_method == "tango"

@@ -1,4 +1,4 @@
-"""`mysteryguest analyze` on bundles built to hold METHODS.md §4 vectors (results.json, 4 dp)."""
+"""`mysteryguest analyze` on bundles built to hold docs/methods.md §4 vectors (results.json, 4 dp)."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def test_outputs_and_confidence(tmp_path, run_cli) -> None:
 @pytest.mark.parametrize(
     ("counts", "wilson"),
     [
-        # METHODS.md V16 through the gross measure b/n: R prop.test(0, 20, correct = FALSE)
+        # docs/methods.md V16 through the gross measure b/n: R prop.test(0, 20, correct = FALSE)
         ((10, 0, 5, 5), (0.0000, 0.1611)),
         ((14, 1, 4, 10), (0.0061, 0.1718)),  # 1/29
     ],

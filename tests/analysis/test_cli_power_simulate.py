@@ -1,4 +1,4 @@
-"""`mysteryguest power` (METHODS.md V13a) and `mysteryguest simulate` (determinism, truth)."""
+"""`mysteryguest power` (docs/methods.md V13a) and `mysteryguest simulate` (determinism, truth)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Conditional logit: METHODS.md V1 and V14, statsmodels cross-checks, separation, rank."""
+"""Conditional logit: docs/methods.md V1 and V14, statsmodels cross-checks, separation, rank."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Venue-robust net measure (METHODS.md §6): R's clust.bin.pair, an implementation from the
+"""Venue-robust net measure (docs/methods.md §6): R's clust.bin.pair, an implementation from the
 definitions, statsmodels' cluster OLS, and seeded simulations of size and coverage."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _pairs(data: dict) -> list[tuple[int, int]]:
 
 
 def from_definitions(pairs: list[tuple[int, int]], confidence: float = 0.95) -> dict:
-    """METHODS.md §6 written out pair by pair, in plain Python (no code shared with analysis)."""
+    """docs/methods.md §6 written out pair by pair, in plain Python (no code shared with analysis)."""
     n = len(pairs)
     d_v: dict[int, int] = defaultdict(int)
     n_v: dict[int, int] = defaultdict(int)

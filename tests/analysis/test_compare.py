@@ -1,4 +1,4 @@
-"""Cities and waves compared (METHODS.md §7): vectors against an implementation from the
+"""Cities and waves compared (docs/methods.md §7): vectors against an implementation from the
 definitions at 1e-8, the refusal to pool different meanings, and the round trip from a bundle."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def summaries(studies=STUDIES, instrument=NIGHTLIFE) -> list[dict]:
     ) for (city, code, wave, period), targets in studies.items()]  # fmt: skip
 
 
-# ---- METHODS.md §6–§7 written out from the definitions (plain Python, no analysis code) ----
+# ---- docs/methods.md §6–§7 written out from the definitions (plain Python, no analysis code) ----
 
 
 def clusters(studies, keep):

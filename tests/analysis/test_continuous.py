@@ -1,4 +1,4 @@
-"""Continuous outcomes: R's sleep data (METHODS.md V7, V8), scipy cross-checks, edge cases."""
+"""Continuous outcomes: R's sleep data (docs/methods.md V7, V8), scipy cross-checks, edge cases."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from analysis.multiplicity import benjamini_hochberg, holm
 
 FOUR = 5e-5
 
-# METHODS.md V12: Benjamini & Hochberg (1995) §4.2, the 15 p-values of the worked example
+# docs/methods.md V12: Benjamini & Hochberg (1995) §4.2, the 15 p-values of the worked example
 V12 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
        0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000]  # fmt: skip
 

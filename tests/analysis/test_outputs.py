@@ -114,7 +114,7 @@ def test_analyze_a_tidy_frame_with_progress() -> None:
 
     result = analyze(frame, instrument=small, progress=progress)
     assert seen and seen[0] >= 2
-    # METHODS.md V2 through the public API: Tango (0.0611, 0.3447)
+    # docs/methods.md V2 through the public API: Tango (0.0611, 0.3447)
     assert result.confidence_interval("admitted") == pytest.approx((0.0611, 0.3447), abs=5e-5)
     [model] = result.models
     assert [term["term"] for term in model["terms"]] == ["protected"]

@@ -91,16 +91,51 @@ def test_unknown_role_is_named(runner):
     assert result.exit_code == 2 and "'boss' is not one of" in result.output
 
 
-def test_console_script_lists_its_commands(tmp_path):
+def test_help_lists_every_command_in_a_clean_environment(tmp_path):
+    """No MYSTERYGUEST_ENV, SECRET_KEY or DATABASE_URL: every command, one line each, app first."""
+    from fieldwork.cli import ANALYSIS_COMMANDS
+    from fieldwork.commands import COMMANDS
+
     env = {
-        **os.environ,
-        "MYSTERYGUEST_ENV": "testing",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}",
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("MYSTERYGUEST_ENV", "SECRET_KEY", "DATABASE_URL")
+        and not key.startswith("FLASK_")
     }
-    result = subprocess.run([SCRIPT, "--help"], capture_output=True, text=True, env=env)
-    assert result.returncode == 0
-    for command in ("run", "init-db", "create-user", "demo"):
-        assert command in result.stdout
+    result = subprocess.run(
+        [SCRIPT, "--help"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    listed, section = {}, ""
+    for line in result.stdout.splitlines():
+        if line and not line.startswith(" "):
+            section = line
+        elif line.strip() and section not in ("", "Options:") and not section.startswith("Usage"):
+            name, _, description = line.strip().partition(" ")
+            listed[name] = description.strip()
+    expected = [*COMMANDS, *ANALYSIS_COMMANDS, "run", "shell", "routes"]
+    assert list(listed) == expected  # app commands first, in the listing's order
+    for name, description in listed.items():
+        assert description.endswith(".") and not description.endswith("..."), (name, description)
+    assert result.stdout.index("Field app:") < result.stdout.index("Options:")
+    assert "--app" not in result.stdout  # Flask's generic option means nothing here
+    assert list(tmp_path.iterdir()) == []  # no database, no instance folder, nothing written
+
+
+def test_app_commands_build_the_app_when_they_run():
+    """Listed without the app, each app command pushes the app itself (flask's with_appcontext)."""
+    from fieldwork.commands import COMMANDS, load
+
+    for name, target in COMMANDS.items():
+        layers, todo = [], [load(target).callback]
+        while todo:  # the decorators' functions, through their closures
+            function = todo.pop()
+            layers.append(function.__code__.co_filename)
+            cells = [cell.cell_contents for cell in function.__closure__ or ()]
+            todo += [cell for cell in cells if hasattr(cell, "__code__")]
+        assert any(path.endswith(os.path.join("flask", "cli.py")) for path in layers), (
+            f"{name}: decorate the command with @with_appcontext"
+        )
 
 
 def test_console_script_explains_a_missing_secret_in_production(tmp_path):

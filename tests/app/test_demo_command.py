@@ -44,7 +44,7 @@ def test_demo_with_password_and_reset(app, runner):
     first = runner.invoke(args=["demo", "--password", "demo-password-1"])
     assert first.exit_code == 0 and "demo-password-1" in first.output
     again = runner.invoke(args=["demo"])
-    assert again.exit_code != 0 and "--reset" in again.output
+    assert again.exit_code != 0 and "--reset" in again.output and "--keep" in again.output
     reset = runner.invoke(args=["demo", "--reset", "--password", "demo-password-1"])
     assert reset.exit_code == 0, reset.output
     with app.app_context():
@@ -67,3 +67,21 @@ def test_demo_refuses_a_database_with_real_studies(app, runner, world):
 def test_demo_rejects_a_short_password(runner):
     result = runner.invoke(args=["demo", "--password", "short"])
     assert result.exit_code == 2 and "at least 8 characters" in result.output
+
+
+def test_demo_keep_leaves_an_existing_demo_and_its_password(app, runner):
+    first = runner.invoke(args=["demo", "--keep"])  # nothing to keep yet: builds one
+    assert first.exit_code == 0 and "coordinator" in first.output, first.output
+    with app.app_context():
+        session = get_session()
+        before = session.exec(select(User.id, User.password_hash).order_by(User.id)).all()
+    kept = runner.invoke(args=["demo", "--keep"])
+    assert kept.exit_code == 0, kept.output
+    assert "Keeping the demo" in kept.output and "make demo RESET=1" in kept.output
+    password = re.search(r"coordinator\s+coordinator\s+password: (\S+)", first.output)[1]
+    assert f"password: {password}" in kept.output  # the logins printed again, same password
+    with app.app_context():
+        after = get_session().exec(select(User.id, User.password_hash).order_by(User.id)).all()
+    assert after == before  # same accounts: phones stay signed in
+    both = runner.invoke(args=["demo", "--keep", "--reset"])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -33,6 +33,11 @@ TARGETS = (
 
 def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
     """Run ``steps(page)`` signed in as the coordinator, at 1366x900, in English."""
+    as_user(url, "coord", steps)
+
+
+def as_user(url: str, username: str, steps: Callable[[Any], None], lang: str = "en") -> None:
+    """Run ``steps(page)`` signed in as ``username``, at 1366x900, in ``lang``."""
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     failure: list[BaseException] = []
 
@@ -43,13 +48,14 @@ def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
             with sync_playwright() as driver:
                 browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 context = browser.new_context(
-                    viewport={"width": 1366, "height": 900}, base_url=url, locale="en-GB"
-                )
-                context.add_cookies([{"name": "lang", "value": "en", "url": url}])
+                    viewport={"width": 1366, "height": 900}, base_url=url, locale="en-GB",
+                    accept_downloads=True,
+                )  # fmt: skip
+                context.add_cookies([{"name": "lang", "value": lang, "url": url}])
                 context.set_default_timeout(10_000)
                 page = context.new_page()
                 page.goto("/login")
-                page.fill("input[name=username]", "coord")
+                page.fill("input[name=username]", username)
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
                 steps(page)
@@ -151,6 +157,7 @@ def test_laptop_pages_have_no_wcag_violations(live_server):  # noqa: F811
     paths = [
         "/coordinator/",
         study,
+        study + "/tonight",
         study + "/monitoring",
         study + "/targets",
         study + "/testers",

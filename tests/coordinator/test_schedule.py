@@ -100,7 +100,7 @@ def test_preview_saves_nothing_and_save_stores_what_was_previewed(app, client, a
     assert len(rows) == before + 16
     for _test, target, _pair in rows:
         if target.code not in ("V-001", "V-002"):
-            assert f"<td>{target.code}</td>" in preview_html
+            assert f"<td>{target.code} · {target.name}</td>" in preview_html
     with app.app_context():
         session = get_session()
         draws = session.exec(select(AuditEvent).where(AuditEvent.action == "randomisation.draw"))

@@ -61,6 +61,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.device_status": TESTERS_API,
     "coordinator.index": READERS,
     "coordinator.study": READERS,
+    "coordinator.tonight": READERS,
+    "coordinator.study_export": READERS,  # the export bundle: codes only
     "coordinator.monitoring": READERS,
     "coordinator.testers": READERS,
     "coordinator.teams": {"GET": READERS, "POST": WRITERS},  # POST creates a team
@@ -73,6 +75,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.releases_page": {"GET": READERS, "POST": WRITERS},  # POST makes a release
     "coordinator.release_preview": READERS,
     "coordinator.audit": WRITERS,
+    "coordinator.audit_json": WRITERS,
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
     "coordinator.study_status": WRITERS,

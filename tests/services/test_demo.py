@@ -296,3 +296,18 @@ def test_a_random_password_when_none_is_given(tmp_path_factory: pytest.TempPathF
             build_demo(session=session, seed=1, today=TODAY)
         assert len(session.exec(select(User)).all()) == len(result.logins)
     engine.dispose()
+
+
+def test_the_demo_plans_an_effect_so_the_dashboard_shows_power(demo) -> None:
+    from datetime import UTC, datetime
+
+    from fieldwork.services.monitoring.dashboard import dashboard
+
+    session, _result = demo
+    for code in ("DEMO-NL", "DEMO-WON"):
+        study = study_of(session, code)
+        assert study.planned_p10 is not None and study.planned_p01 is not None
+        assert study.planned_p10 > study.planned_p01  # the protected group worse off
+        board = dashboard(session, study=study, timezone="Europe/Amsterdam",
+                          now=datetime(2026, 3, 14, 12, tzinfo=UTC))  # fmt: skip
+        assert board.power.note == "" and 0 < board.power.value <= 1, (code, board.power)

@@ -1,4 +1,4 @@
-"""The export bundle: the seam between fieldwork and analysis (DESIGN.md, "Export bundle").
+"""The export bundle: the seam between fieldwork and analysis (docs/design.md, "Export bundle").
 
 A bundle is a folder that ``analysis`` reads without the database. It holds codes, types,
 areas, nights and answers; never target names or addresses, tester identities, user names or

@@ -79,7 +79,7 @@ def power_for(
 
     One visit per target: McNemar's mid-p test (enumerated). More: the venue-robust test, whose
     pairs count for less by the design effect 1 + (m − 1)ρ with the default intra-venue
-    correlation ρ of the analysis (METHODS.md §6).
+    correlation ρ of the analysis (docs/methods.md §6).
     """
     if p10 is None or p01 is None:
         return Power(n, p10, p01, None, "planned effect not set", visits_per_target)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from fieldwork.i18n import _
-from fieldwork.models import Pair, Study, Target, Test, User
+from fieldwork.models import Pair, Study, Target, Team, Test, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.schedule.draw import (
@@ -45,10 +45,20 @@ class ScheduleRequest:
 
 
 @dataclass(frozen=True)
+class RepeatVisit:
+    """A team that would stand at the same door more than once (the staff may know its face)."""
+
+    target_code: str
+    team_code: str
+    nights: list[date]  # every night this team visits the target, earlier tests included
+
+
+@dataclass(frozen=True)
 class Preview:
     planned: list[PlannedTest]
     fingerprint: str
     revisited: list[str]  # codes of targets with an earlier planned test
+    repeats: list[RepeatVisit] = field(default_factory=list)
 
 
 def _chosen(
@@ -132,7 +142,54 @@ def preview_schedule(
         )
     except ScheduleError as error:
         raise Refused(str(error)) from None
-    return Preview(planned, _fingerprint(planned), revisited)
+    return Preview(
+        planned,
+        _fingerprint(planned),
+        revisited,
+        repeat_visits(session, study=study, pairs=pairs, targets=targets, planned=planned),
+    )
+
+
+def repeat_visits(
+    session: Session,
+    *,
+    study: Study,
+    pairs: list[Pair],
+    targets: list[Target],
+    planned: list[PlannedTest],
+) -> list[RepeatVisit]:
+    """Teams that ``planned`` sends to a target they visit in another test too (planned or done,
+    in this draw or earlier). Teams shared by two pairs (a sham pair) count as one team."""
+    visits: dict[tuple[int, int], list[date]] = {}
+    fresh: set[tuple[int, int]] = set()
+    teams_of = {pair.id: (pair.protected_team_id, pair.control_team_id) for pair in pairs}
+    for plan in planned:
+        for team_id in teams_of[plan.pair_id]:
+            visits.setdefault((team_id, plan.target_id), []).append(plan.night)
+            fresh.add((team_id, plan.target_id))
+    target_ids = sorted({plan.target_id for plan in planned}) or [-1]
+    for test, pair in session.exec(
+        select(Test, Pair)
+        .join(Pair, col(Pair.id) == col(Test.pair_id))
+        .where(
+            Test.study_id == study.id,
+            Test.status == "planned",
+            col(Test.target_id).in_(target_ids),
+        )
+    ).all():
+        for team_id in (pair.protected_team_id, pair.control_team_id):
+            if (team_id, test.target_id) in fresh:
+                visits[(team_id, test.target_id)].append(test.night)
+    codes = {t.id: t.code for t in targets}
+    team_codes = dict(
+        session.exec(select(Team.id, Team.code).where(Team.study_id == study.id)).all()
+    )
+    repeats = [
+        RepeatVisit(codes[target_id], team_codes[team_id], sorted(nights))
+        for (team_id, target_id), nights in visits.items()
+        if len(nights) > 1
+    ]
+    return sorted(repeats, key=lambda r: (r.target_code, r.team_code))
 
 
 def save_schedule(

@@ -1,13 +1,19 @@
-"""The stored schedule as pages show it: tests with their pair, target and teams; run sheets."""
+"""The stored schedule as pages show it: tests with their pair, target and teams, each test's
+progress, the targets' visit history (for the picker), run sheets."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from fieldwork.models import Pair, Study, Target, Team, Test
+from fieldwork.models import Pair, PairReview, Study, Target, Team, Test, VisitReport
+
+# A test's progress, in order (labels: fieldwork.labels "test_progress").
+PROGRESS = ("planned", "one_report", "both_reports", "reviewed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -84,3 +90,80 @@ def run_sheet(session: Session, *, study: Study, team: Team) -> list[RunSheetLin
                 )
                 lines.append(RunSheetLine(row.test.night, moment, row.target, row.test.id or 0))
     return sorted(lines, key=lambda line: (line.planned_time, line.test_id))
+
+
+def progress(session: Session, *, study: Study) -> dict[int, str]:
+    """Each test's progress: cancelled, reviewed (a coordinator decided on the pair), both
+    reports in, one report in, or planned (none yet). Three queries for the whole study."""
+    reports = Counter(
+        dict(
+            session.exec(
+                select(VisitReport.test_id, func.count(col(VisitReport.id)))
+                .join(Test, col(Test.id) == col(VisitReport.test_id))
+                .where(Test.study_id == study.id)
+                .group_by(col(VisitReport.test_id))
+            ).all()
+        )
+    )
+    reviewed = set(
+        session.exec(
+            select(PairReview.test_id)
+            .join(Test, col(Test.id) == col(PairReview.test_id))
+            .where(Test.study_id == study.id, col(PairReview.reviewed_by_id).isnot(None))
+        ).all()
+    )
+    states = {}
+    for test_id, status in session.exec(
+        select(Test.id, Test.status).where(Test.study_id == study.id)
+    ).all():
+        if status == "cancelled":
+            states[test_id] = "cancelled"
+        elif test_id in reviewed:
+            states[test_id] = "reviewed"
+        else:
+            states[test_id] = PROGRESS[min(reports[test_id], 2)]
+    return states
+
+
+@dataclass(frozen=True)
+class TargetHistory:
+    """How often a target was tested (a test with a report), when last, and what is still ahead."""
+
+    target: Target
+    tested: int = 0
+    last_tested: date | None = None
+    upcoming: int = 0  # planned tests without a report, from ``today`` on
+
+
+def target_history(
+    session: Session, *, study: Study, today: date, active_only: bool = True
+) -> list[TargetHistory]:
+    """Every (active) target of the study with its visits so far, by code."""
+    statement = select(Target).where(Target.study_id == study.id)
+    if active_only:
+        statement = statement.where(col(Target.active).is_(True))
+    targets = session.exec(statement.order_by(col(Target.code))).all()
+    reported = set(
+        session.exec(
+            select(VisitReport.test_id)
+            .join(Test, col(Test.id) == col(VisitReport.test_id))
+            .where(Test.study_id == study.id)
+        ).all()
+    )
+    tested: Counter[int] = Counter()
+    last: dict[int, date] = {}
+    upcoming: Counter[int] = Counter()
+    for test_id, target_id, night in session.exec(
+        select(Test.id, Test.target_id, Test.night).where(
+            Test.study_id == study.id, Test.status == "planned"
+        )
+    ).all():
+        if test_id in reported:
+            tested[target_id] += 1
+            last[target_id] = max(night, last.get(target_id, night))
+        elif night >= today:
+            upcoming[target_id] += 1
+    return [
+        TargetHistory(t, tested[t.id or 0], last.get(t.id or 0), upcoming[t.id or 0])
+        for t in targets
+    ]

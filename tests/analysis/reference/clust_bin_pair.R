@@ -1,4 +1,4 @@
-# Reference values for METHODS.md §6 (Obuchowski's clustered McNemar test), from R's
+# Reference values for docs/methods.md §6 (Obuchowski's clustered McNemar test), from R's
 # clust.bin.pair 0.1.2 (CRAN; source github.com/cran/clust.bin.pair, commit e464ac7) on its
 # three example data sets. The numbers are pasted into tests/analysis/test_clustered.py.
 #
