@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import N_, _
 from fieldwork.models import Amendment, ReportConflict, User, VisitReport, utcnow
 from fieldwork.services import audit
 from fieldwork.services.schedule.assignments import Assignment
@@ -115,32 +116,43 @@ def submit_report(
     return SubmitResult("created", report=report)
 
 
-STUDY_CLOSED = "This study is closed: its reports are locked and can no longer be sent or changed."
+STUDY_CLOSED = N_(
+    "This study is closed: its reports are locked and can no longer be sent or changed."
+)
 
 
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if assignment.study.status == "closed":
-        errors["study"] = [STUDY_CLOSED]
+        errors["study"] = [_(STUDY_CLOSED)]
     try:
         uuidlib.UUID(str(submission.uuid))
     except ValueError:
-        errors["uuid"] = ["The report id is not a UUID. Reload the form to get a new one."]
+        errors["uuid"] = [_("The report id is not a UUID. Reload the form to get a new one.")]
     study = assignment.study
     if submission.instrument_id is not None and submission.instrument_id != study.instrument_id:
         errors["instrument"] = [
-            f"This test uses questionnaire {study.instrument_id!r}, not {submission.instrument_id!r}."
+            _(
+                "This test uses questionnaire %(expected)s, not %(got)s.",
+                expected=study.instrument_id,
+                got=submission.instrument_id,
+            )
         ]
     if (
         submission.instrument_version is not None
         and submission.instrument_version != study.instrument_version
     ):
         errors["instrument_version"] = [
-            f"This test uses questionnaire version {study.instrument_version}, "
-            f"not {submission.instrument_version}. Reload the form."
+            _(
+                "This test uses questionnaire version %(expected)s, not %(got)s. Reload the form.",
+                expected=study.instrument_version,
+                got=submission.instrument_version,
+            )
         ]
     if submission.elapsed_seconds is not None and not 0 <= submission.elapsed_seconds <= 86400 * 7:
-        errors["elapsed_seconds"] = ["Time spent on the form must be between 0 and 604800 seconds."]
+        errors["elapsed_seconds"] = [
+            _("Time spent on the form must be between 0 and 604800 seconds.")
+        ]
     return errors
 
 
@@ -256,9 +268,9 @@ def amend_report(
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if assignment.study.status == "closed":
-        return AmendResult(errors={"study": [STUDY_CLOSED]})
+        return AmendResult(errors={"study": [_(STUDY_CLOSED)]})
     if len(reason) < 3:
-        errors["reason"] = ["Say briefly why you change the report (at least 3 characters)."]
+        errors["reason"] = [_("Say briefly why you change the report (at least 3 characters).")]
     checked = validate_answers(instrument_of(assignment), answers)
     errors.update(checked.errors)
     if errors:
@@ -271,7 +283,7 @@ def amend_report(
     }
     if not changes:
         return AmendResult(
-            errors={"__all__": ["Nothing was changed, so there is nothing to amend."]}
+            errors={"__all__": [_("Nothing was changed, so there is nothing to amend.")]}
         )
     amendment = Amendment(
         report_id=report.id, changes=changes, reason=reason, created_by_id=user.id
