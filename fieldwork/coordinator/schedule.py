@@ -22,6 +22,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import CancelForm, MoveForm, ScheduleForm, options
 from fieldwork.db import get_session
+from fieldwork.labels import label
 from fieldwork.models import Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.people.pairs import list_pairs
@@ -68,13 +69,19 @@ def _schedule_form(study: Study) -> ScheduleForm:
     form = ScheduleForm()
     pair_rows = list_pairs(session, study=study)
     form.pair_ids.choices = options(
-        [(row.pair.id, f"{row.pair.code}{' (sham)' if row.pair.sham else ''}") for row in pair_rows]
+        [
+            (
+                row.pair.id,
+                _("%(code)s (sham)", code=row.pair.code) if row.pair.sham else row.pair.code,
+            )
+            for row in pair_rows
+        ]
     )
     active = list_targets(
         session, study=study, filters=TargetFilter(active="yes"), names_visible=False
     )
     form.target_ids.choices = options(
-        [(t.id, f"{t.code} · {t.target_type} · {t.area}") for t in active]
+        [(t.id, f"{t.code} · {label(t.target_type, 'target_type')} · {t.area}") for t in active]
     )
     if not form.is_submitted():
         form.pair_ids.data = [row.pair.id for row in pair_rows]

@@ -152,3 +152,22 @@ def test_tester_pages_have_plain_titles(client, auth, world):
     client.set_cookie("lang", "nl")
     html = client.get("/tester/").get_data(as_text=True)
     assert "<title>Mijn tests · mysteryguest</title>" in html
+
+
+def test_no_refusal_is_raised_with_an_untranslated_sentence():
+    """A service refuses with a message a person reads: made with ``_``, never a bare literal."""
+    import ast
+
+    root = CATALOGUE.parents[3] / "fieldwork"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", "") in ("Refused", "ScheduleError")
+                and node.exc.args
+                and isinstance(node.exc.args[0], ast.Constant | ast.JoinedStr)
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Study, Tester
 from fieldwork.services.monitoring.devices import devices_with_unsent
 from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
@@ -73,11 +74,11 @@ class Dashboard:
 def power_for(n: int, p10: float | None, p01: float | None) -> Power:
     """The power of McNemar's mid-p test that ``n`` valid pairs give for the planned effect."""
     if p10 is None or p01 is None:
-        return Power(n, p10, p01, None, "planned effect not set")
+        return Power(n, p10, p01, None, _("planned effect not set"))
     try:
         from analysis.power import power_at
     except ImportError:  # the analysis package is optional for the field app
-        return Power(n, p10, p01, None, "not available")
+        return Power(n, p10, p01, None, _("not available"))
     if n == 0:
         return Power(n, p10, p01, 0.0, "")
     try:
