@@ -117,12 +117,12 @@ def test_numbers_equal_an_independent_count(app, client, auth, fieldwork_state):
     html = client.get(f"/coordinator/studies/{world.study_id}/monitoring").get_data(as_text=True)
     expected = independent_counts(app, world.study_id)
     by_type = cells(html, "By target type (real pairs)")
-    for target_type in ("club", "cafe"):
-        planned, complete, valid = by_type[target_type][:3]
+    for target_type, label in (("club", "club"), ("cafe", "café")):
+        planned, complete, valid = by_type[label][:3]
         assert planned == expected["type"][(target_type, "planned")]
         assert complete == expected["type"][(target_type, "complete")]
         assert valid == expected["type"][(target_type, "valid")]
-    assert by_type["club"] == [1, 1, 1, 10] and by_type["cafe"] == [2, 1, 0, 20]
+    assert by_type["club"] == [1, 1, 1, 10] and by_type["café"] == [2, 1, 0, 20]
     by_area = cells(html, "By area (real pairs)")
     for area, numbers in by_area.items():
         assert numbers == [expected["area"][(area, k)] for k in ("planned", "complete", "valid")]
@@ -157,7 +157,7 @@ def test_override_changes_the_count(app, client, auth, fieldwork_state):
     html = client.get(f"/coordinator/studies/{world.study_id}/monitoring").get_data(as_text=True)
     expected = independent_counts(app, world.study_id)
     assert (
-        cells(html, "By target type (real pairs)")["cafe"][2]
+        cells(html, "By target type (real pairs)")["café"][2]
         == expected["type"][("cafe", "valid")]
         == 1
     )
@@ -170,7 +170,10 @@ def test_problems_incidents_first_late_reports_and_devices(app, client, auth, fi
     assert html.index("1 open incident") < html.index("tests planned")
     assert "Shouted at in the queue" in html and "t01" in html  # who raised it, to call them
     invalid = html.split("Incomplete and invalid pairs", 1)[1].split("</section>", 1)[0]
-    assert "interval_exceeded" in invalid and "incomplete" in invalid and "P-02" in invalid
+    assert (
+        "too long between the visits" in invalid and "incomplete" in invalid and "P-02" in invalid
+    )
+    assert "interval_exceeded" not in invalid  # codes are shown by their label
     late = html.split("Reports late against the window", 1)[1].split("</section>", 1)[0]
     # Team B never reported; team A's report came in (now) after the window had ended.
     assert "<td>TM-B</td><td>02:00</td><td><strong>missing</strong>" in late

@@ -171,3 +171,31 @@ def test_no_refusal_is_raised_with_an_untranslated_sentence():
             ):
                 found.append(f"{path.relative_to(root)}:{node.lineno}")
     assert found == []
+
+
+def test_every_code_the_app_stores_has_a_label():
+    """The label table covers each set of codes, so ``label`` never meets a code it lacks."""
+    from fieldwork import models
+    from fieldwork.labels import LABELS, UnknownCode, label
+    from fieldwork.services.monitoring.incidents import INCIDENT_KINDS
+    from fieldwork.services.people.testers import GENDERS
+    from fieldwork.services.reports.review import STATES
+
+    codes = {
+        "role": models.ROLES,
+        "team_role": models.TEAM_ROLES,
+        "gender": GENDERS,
+        "domain": models.STUDY_DOMAINS,
+        "study_status": models.STUDY_STATUSES,
+        "order_rule": models.ORDER_RULES,
+        "purpose": models.PURPOSES,
+        "report_status": (*models.REPORT_STATUSES, *STATES),
+        "invalid_reason": models.INVALID_REASONS,
+        "target_type": [t for types in models.DEFAULT_TARGET_TYPES.values() for t in types],
+        "incident_kind": INCIDENT_KINDS,
+    }
+    for kind, known in codes.items():
+        assert set(known) <= set(LABELS[kind]), kind
+    with pytest.raises(UnknownCode, match="add it to fieldwork.labels.LABELS"):
+        label("sideways", "report_status")
+    assert label("karaoke_bar", "target_type") == "karaoke_bar"  # a study's own type, as written

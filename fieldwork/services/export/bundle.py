@@ -35,7 +35,8 @@ from fieldwork.models import (
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
 from fieldwork.services.reports.validity import evaluate_pair
-from forms import Instrument, Question, get_instrument
+from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
+from forms import Instrument, Question
 
 BUNDLE_FORMAT = "mysteryguest-bundle"
 BUNDLE_VERSION = 1
@@ -89,7 +90,10 @@ def export_study(
         raise ExportError(f"No study with code {study_code!r}. Known studies: {known or 'none'}.")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExportError(f"{folder} exists and is not an empty folder. Choose a new folder.")
-    instrument = get_instrument(study.instrument_id, study.instrument_version)
+    try:
+        instrument = instrument_for(session, study)
+    except InstrumentChanged as changed:
+        raise ExportError(*changed.args) from None
     rows = _collect(session, study, instrument)
     texts = {
         "instrument.toml": instrument.text,

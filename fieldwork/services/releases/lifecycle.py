@@ -38,6 +38,7 @@ from fieldwork.models import (
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.export.bundle import export_study
+from fieldwork.services.studies.instruments import instrument_for
 
 TRANSITIONS = {"draft": ("published",), "published": ("withdrawn",), "withdrawn": ("published",)}
 TEXT_KEYS = ("next_steps", "training")
@@ -148,6 +149,7 @@ def create_release(
             _("A correction replaces a published or withdrawn release of the same study.")
         )
     _check_texts(session, study, texts)
+    instrument_for(session, study)  # a release reads the reports with their own questions
     with tempfile.TemporaryDirectory(prefix="mysteryguest-release-") as temp:
         folder = Path(temp) / "bundle"
         export_study(session=session, study_code=study.code, folder=folder, user=user)

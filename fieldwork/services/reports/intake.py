@@ -20,10 +20,11 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from fieldwork.i18n import N_, _
+from fieldwork.i18n import N_, _, error_message
 from fieldwork.models import Amendment, ReportConflict, User, VisitReport, utcnow
 from fieldwork.services import audit
 from fieldwork.services.schedule.assignments import Assignment
+from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
 from forms import Instrument, get_instrument, validate_answers
 
 
@@ -63,7 +64,11 @@ def submit_report(
     errors = _metadata_errors(assignment, submission)
     if errors:
         return SubmitResult("invalid", errors=errors)
-    checked = validate_answers(instrument_of(assignment), submission.answers)
+    try:
+        instrument = instrument_for(session, assignment.study, first_report=True)
+    except InstrumentChanged as changed:
+        return SubmitResult("invalid", errors=_changed_errors(changed))
+    checked = validate_answers(instrument, submission.answers)
     if not checked.ok:
         return SubmitResult("invalid", errors=checked.errors)
     answers = checked.answers
@@ -119,6 +124,19 @@ def submit_report(
 STUDY_CLOSED = N_(
     "This study is closed: its reports are locked and can no longer be sent or changed."
 )
+
+
+def _changed_errors(changed: InstrumentChanged) -> dict[str, list[str]]:
+    """Nothing is stored while the questionnaire differs from the one the reports answered."""
+    return {
+        "instrument": [
+            _(
+                "The questionnaire was changed on the server, so no report can be stored now. "
+                "Keep your report and tell your coordinator."
+            ),
+            error_message(changed),
+        ]
+    }
 
 
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
@@ -271,7 +289,11 @@ def amend_report(
         return AmendResult(errors={"study": [_(STUDY_CLOSED)]})
     if len(reason) < 3:
         errors["reason"] = [_("Say briefly why you change the report (at least 3 characters).")]
-    checked = validate_answers(instrument_of(assignment), answers)
+    try:
+        instrument = instrument_for(session, assignment.study)
+    except InstrumentChanged as changed:
+        return AmendResult(errors=_changed_errors(changed))
+    checked = validate_answers(instrument, answers)
     errors.update(checked.errors)
     if errors:
         return AmendResult(errors=errors)
