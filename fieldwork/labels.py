@@ -12,10 +12,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_babel import LazyString, gettext
 
-
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext_noop marker name
-    return message
-
+from fieldwork.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "role": {
