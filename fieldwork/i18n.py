@@ -1,101 +1,59 @@
 """Translation for code outside the views: the services' ``_`` and messages made by ``forms``.
 
-:func:`_` is the one helper the services use: ``gettext`` during a request (the user's
-language), the English text outside one (the CLI, tests). Views and templates use flask_babel's
+:func:`_` is the one helper the services use: the sentence in the user's language during a
+request, the English sentence outside one (the CLI, tests). Views and templates use flask_babel's
 ``_``/``_l`` directly; codes shown to people go through :mod:`fieldwork.labels`.
 
-Messages made outside Flask (``forms``) shown in the user's language:
-
-``forms`` and the services build plain English sentences from templates with named
-``%(...)s`` placeholders and must not import Flask. This module lists those templates (so
-``pybabel extract`` finds them), recognises a finished sentence by its template, and rebuilds
-it from the translated template. A sentence it does not recognise is shown as it is.
+Both ``_`` and ``forms`` (which must not import Flask) return a :class:`forms.messages.Message`:
+a plain ``str`` that also keeps its template and parameters. Where a message reaches a person
+(a flashed refusal, the errors of a form or of the API) the view passes it through
+:func:`translate`, which renders the template from the catalogue in the current language. So a
+message made outside a request, or in ``forms``, is still shown in the reader's language.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import has_request_context
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+
+from forms.messages import N_, Message, format_bound
+
+__all__ = ["N_", "Message", "_", "error_message", "translate", "translate_errors"]
 
 
-def _(text: str, **variables: Any) -> str:
-    """``gettext`` in a request (the user's language); the English text elsewhere."""
-    if has_request_context():
-        return gettext(text, **variables)
-    return text % variables if variables else text
+def _(text: str, **variables: Any) -> Message:
+    """``text % variables`` in the user's language in a request; the English text elsewhere."""
+    return translate(Message(text, **variables))
 
 
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext_noop marker name
-    """Mark ``message`` for extraction without translating it now."""
-    return message
+def translate(message: str) -> str:
+    """``message`` in the current request's language when it is a :class:`Message`.
 
-
-# Every template of forms/messages.py (a test keeps this list complete) and of the services.
-TEMPLATES = (
-    N_("This question needs an answer."),
-    N_("Choose an answer."),
-    N_("Choose at least one option."),
-    N_("Give one answer, not a list."),
-    N_("Enter text."),
-    N_("Shorten this to at most %(max_length)s characters (it has %(length)s)."),
-    N_("Enter a whole number."),
-    N_("Enter a whole number between %(low)s and %(high)s."),
-    N_("Enter a whole number of at least %(low)s."),
-    N_("Enter a whole number of at most %(high)s."),
-    N_("Enter a number, for example 12.50 or 12,50."),
-    N_("Enter a number between %(low)s and %(high)s, for example 12.50 or 12,50."),
-    N_("Enter a number of at least %(low)s, for example 12.50 or 12,50."),
-    N_("Enter a number of at most %(high)s, for example 12.50 or 12,50."),
-    N_("Choose one of the listed options: %(values)s."),
-    N_("Choose only from the listed options: %(values)s."),
-    N_("Answer yes or no."),
-    N_("Enter a time as HH:MM, for example 23:45."),
-    N_("Enter a date and time as YYYY-MM-DDTHH:MM, for example 2025-05-17T23:45."),
-    N_("Enter the local date and time without a time zone, for example 2025-05-17T23:45."),
-    # fieldwork/services/reports/intake.py
-    N_("The report id is not a UUID. Reload the form to get a new one."),
-    N_("This test uses questionnaire %(expected)s, not %(got)s."),
-    N_("This test uses questionnaire version %(expected)s, not %(got)s. Reload the form."),
-    N_("Time spent on the form must be between 0 and 604800 seconds."),
-    N_("Say briefly why you change the report (at least 3 characters)."),
-    N_("Nothing was changed, so there is nothing to amend."),
-)
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-@cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    patterns = []
-    for template in TEMPLATES:
-        pieces = _PLACEHOLDER.split(template)
-        # split() alternates literal text and placeholder names.
-        regex = "".join(
-            re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>.+?)"
-            for index, piece in enumerate(pieces)
-        )
-        patterns.append((re.compile(regex), template))
-    return tuple(patterns)
-
-
-def translate_message(message: str) -> str:
-    """``message`` in the current language when it was built from a known template."""
-    for pattern, template in _patterns():
-        match = pattern.fullmatch(message)
-        if match:
-            translated = gettext(template)
-            return translated % match.groupdict() if match.groupdict() else translated
-    return message
+    Text that is not a Message (a coordinator's own words, a CSV cell) is returned as it is.
+    """
+    if not isinstance(message, Message) or not has_request_context():
+        return message
+    return Message.of(message.render(gettext, _number), message.template, message.params)
 
 
 def translate_errors(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """An error mapping (field → messages) with every message translated."""
-    return {
-        name: [translate_message(message) for message in messages]
-        for name, messages in errors.items()
-    }
+    return {name: [translate(message) for message in messages] for name, messages in errors.items()}
+
+
+def error_message(error: Exception) -> str:
+    """The message an exception was raised with, translated (``str(error)`` would lose it)."""
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return translate(error.args[0])
+    return str(error)
+
+
+def _number(value: float) -> str:
+    """A fraction in the reader's notation (``0,5`` in Dutch); ``240.0`` as ``240``."""
+    if value.is_integer():
+        return format_bound(value)
+    return format_decimal(value, locale=get_locale(), group_separator=False)

@@ -9,12 +9,10 @@ bug: it raises, so a test that renders the page finds it. Target types a study d
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask import has_request_context
+from flask_babel import LazyString, gettext
 
-
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext_noop marker name
-    return message
-
+from fieldwork.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "role": {
@@ -24,6 +22,7 @@ LABELS: dict[str, dict[str, str]] = {
         "admin": N_("administrator"),
     },
     "team_role": {"protected": N_("protected group"), "control": N_("control group")},
+    "gender": {"m": N_("man"), "f": N_("woman"), "x": N_("non-binary")},
     "domain": {"nightlife": N_("nightlife"), "housing": N_("housing")},
     "study_status": {
         "draft": N_("draft"),
@@ -129,13 +128,14 @@ class UnknownCode(LookupError):
 
 
 def label(code: str, kind: str) -> str:
-    """The label of ``code`` (of ``kind``, a key of ``LABELS``) in the current language."""
+    """The label of ``code`` (of ``kind``, a key of ``LABELS``) in the reader's language during a
+    request, in English outside one (the CLI, tests), like :func:`fieldwork.i18n._`."""
     try:
         table = LABELS[kind]
     except KeyError:
         raise UnknownCode(f"No label kind {kind!r}; the kinds are {', '.join(LABELS)}.") from None
     if code in table:
-        return gettext(table[code])
+        return gettext(table[code]) if has_request_context() else table[code]
     if kind in OPEN_KINDS:
         return code
     raise UnknownCode(f"No label for {kind} {code!r}: add it to fieldwork.labels.LABELS.")
@@ -144,3 +144,13 @@ def label(code: str, kind: str) -> str:
 def choices(kind: str, codes: list[str] | tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """``(code, label)`` pairs for a select field, in the table's order (or of ``codes``)."""
     return [(code, label(code, kind)) for code in (codes if codes is not None else LABELS[kind])]
+
+
+def lazy_choices(
+    kind: str, codes: list[str] | tuple[str, ...] | None = None
+) -> list[tuple[str, LazyString]]:
+    """:func:`choices` for a form class: each label is looked up when the form is rendered."""
+    return [
+        (code, LazyString(label, code, kind))
+        for code in (codes if codes is not None else LABELS[kind])
+    ]

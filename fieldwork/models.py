@@ -269,6 +269,19 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class FrozenInstrument(SQLModel, table=True):
+    """An instrument version as it was when the first report was stored with it: from then on
+    the shipped file must say the same (a changed question needs a new version)."""
+
+    __table_args__ = (UniqueConstraint("instrument_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: str = Field(max_length=64)
+    version: int
+    fingerprint: str = Field(max_length=64)  # forms.Instrument.fingerprint
+    source: str = Field(default="", max_length=200)  # the file it was read from
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class Release(SQLModel, table=True):
     """A frozen set of aggregated, disclosure-checked results of a closed study."""
 

@@ -5,6 +5,9 @@ Nothing here checks its input; `parse_instrument` is the one gate from TOML to t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,6 +149,15 @@ class Instrument:
 
     def title_in(self, lang: str) -> str:
         return text_in(self.title, lang)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of what the instrument says: its TOML data, so comments and layout do not count
+        but every question, choice, label, rule and outcome does. Once reports exist, the app
+        refuses a version whose fingerprint changed (fieldwork.services.studies.instruments).
+        An instrument built in code (no TOML text) is fingerprinted by its repr."""
+        content = json.dumps(tomllib.loads(self.text), sort_keys=True) if self.text else repr(self)
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
     def question(self, qid: str) -> Question:
         try:

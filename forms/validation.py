@@ -42,7 +42,9 @@ class AnswerResult:
 class _Invalid(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = (
+            message if isinstance(message, messages.Message) else messages.Message(message)
+        )
 
 
 def validate_answers(instrument: Instrument, raw: Mapping[str, Any]) -> AnswerResult:

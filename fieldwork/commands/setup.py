@@ -21,9 +21,14 @@ DEMO_LOGINS = "demo-logins.txt"
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (alembic upgrade head)."""
+    from fieldwork.services.studies.instruments import changed_instruments
+
     url = current_app.config["DATABASE_URL"]
     upgrade(url)
     click.echo(f"Database is at the newest schema: {_safe_url(url)}")
+    problems = changed_instruments(get_session())
+    if problems:
+        raise click.ClickException("\n".join(problems))
 
 
 @click.command("create-user", short_help="Create a user account.")

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
+from fieldwork.i18n import error_message
 from fieldwork.models import Study, User
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import get_study
@@ -46,7 +47,7 @@ def timezone() -> str:
 
 
 def refused(error: Refused) -> None:
-    flash(str(error), "error")
+    flash(error_message(error), "error")
 
 
 def invalid_form() -> None:

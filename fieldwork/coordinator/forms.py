@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from fieldwork.labels import lazy_choices
 from fieldwork.models import ORDER_RULES, PURPOSES, STUDY_DOMAINS, TEAM_ROLES
 from fieldwork.services.people.testers import AGE_BANDS, GENDERS
 from forms.wtf import MultiCheckboxField
@@ -52,10 +53,12 @@ class ActionForm(CoordinatorForm):
 class StudyForm(CoordinatorForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    domain = SelectField(_l("Domain"), choices=options(STUDY_DOMAINS))
+    domain = SelectField(_l("Domain"), choices=options(lazy_choices("domain", STUDY_DOMAINS)))
     instrument = SelectField(_l("Instrument and version"))
-    purpose = SelectField(_l("Purpose"), choices=options(PURPOSES))
-    order_rule = SelectField(_l("Order rule"), choices=options(ORDER_RULES))
+    purpose = SelectField(_l("Purpose"), choices=options(lazy_choices("purpose", PURPOSES)))
+    order_rule = SelectField(
+        _l("Order rule"), choices=options(lazy_choices("order_rule", ORDER_RULES))
+    )
     planned_gap_minutes = IntegerField(
         _l("Planned gap between the teams (minutes)"),
         validators=[InputRequired(), NumberRange(0, 10080)],
@@ -71,12 +74,8 @@ class StudyForm(CoordinatorForm):
         _l("Publication minimum cell"), validators=[InputRequired(), NumberRange(1, 1000)]
     )
     target_types = StringField(
-        _l("Target types"),
-        description=_l(
-            "Comma-separated, e.g. club, bar, cafe, other. Empty: the domain's defaults."
-        ),
-        validators=[Length(max=500)],
-    )
+        _l("Target types"), validators=[Length(max=500)]
+    )  # described in the view: the codes to type are shown as code
     target_sample_size = StringField(
         _l("Target sample size per type (valid pairs)"),
         description=_l("e.g. club=40, bar=30"),
@@ -95,7 +94,7 @@ class StudyForm(CoordinatorForm):
 
 
 class StatusForm(CoordinatorForm):
-    status = SelectField(choices=options(["fieldwork", "closed"]))
+    status = SelectField(choices=options(lazy_choices("study_status", ("fieldwork", "closed"))))
 
 
 class TargetForm(CoordinatorForm):
@@ -116,8 +115,10 @@ class ImportConfirmForm(CoordinatorForm):
 
 class TesterForm(CoordinatorForm):
     code = StringField(_l("Code (pseudonym)"), validators=[DataRequired(), Length(max=16)])
-    group = SelectField(_l("Group"), choices=options(TEAM_ROLES))
-    gender = SelectField(_l("Gender (at the door)"), choices=options(GENDERS))
+    group = SelectField(_l("Group"), choices=options(lazy_choices("team_role", TEAM_ROLES)))
+    gender = SelectField(
+        _l("Gender (at the door)"), choices=options(lazy_choices("gender", GENDERS))
+    )
     age_band = SelectField(_l("Age band"), choices=options(AGE_BANDS))
     language = StringField(_l("Language used at the door"), validators=[Length(max=32)])
     username = SelectField(_l("Tester account"), validate_choice=False)
@@ -126,7 +127,7 @@ class TesterForm(CoordinatorForm):
 
 class TeamForm(CoordinatorForm):
     code = StringField(_l("Team code"), validators=[DataRequired(), Length(max=16)])
-    role = SelectField(_l("Role"), choices=options(TEAM_ROLES))
+    role = SelectField(_l("Role"), choices=options(lazy_choices("team_role", TEAM_ROLES)))
 
 
 class MemberForm(CoordinatorForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
@@ -29,6 +30,7 @@ from fieldwork.coordinator.forms import (
     options,
 )
 from fieldwork.db import get_session
+from fieldwork.labels import label
 from fieldwork.models import Study, Tester
 from fieldwork.services.errors import Refused
 from fieldwork.services.people import pairs as pairing
@@ -247,7 +249,19 @@ def pair_new(study_id: int) -> Page:
     session = get_session()
     profiles = service.list_teams(session, study=study)
     form = PairForm(formdata=request.form if request.method == "POST" else request.args or None)
-    choices = [(p.team.id, f"{p.team.code} ({p.team.role}, {p.size})") for p in profiles]
+    choices = [
+        (
+            p.team.id,
+            ngettext(
+                "%(team)s (%(group)s, %(num)d member)",
+                "%(team)s (%(group)s, %(num)d members)",
+                p.size,
+                team=p.team.code,
+                group=label(p.team.role, "team_role"),
+            ),
+        )
+        for p in profiles
+    ]
     form.protected_team_id.choices = options(choices)
     form.control_team_id.choices = options(choices)
     check = None

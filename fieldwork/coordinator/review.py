@@ -21,6 +21,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import OverrideForm, ReviewStateForm, options
 from fieldwork.db import get_session
+from fieldwork.labels import choices
 from fieldwork.models import INVALID_REASONS, Study, utcnow
 from fieldwork.services.errors import Refused
 from fieldwork.services.reports import review as service
@@ -65,7 +66,7 @@ def review(study_id: int, test_id: int) -> str:
     status = _status_or_404(study, test_id)
     session = get_session()
     state_form = ReviewStateForm()
-    state_form.state.choices = options([(s, s) for s in service.NEXT_STATES[status.state]])
+    state_form.state.choices = options(choices("report_status", service.NEXT_STATES[status.state]))
     return render_template(
         "coordinator/review.html",
         study=study,
@@ -86,7 +87,7 @@ def review_state(study_id: int, test_id: int) -> Response:
     study = study_or_404(study_id)
     status = _status_or_404(study, test_id)
     form = ReviewStateForm()
-    form.state.choices = options([(s, s) for s in service.STATES])
+    form.state.choices = options(choices("report_status", service.STATES))
     if not form.validate_on_submit():
         invalid_form()
         return back("coordinator.review", study_id=study.id, test_id=test_id)

@@ -72,7 +72,13 @@ def _schedule_form(study: Study) -> ScheduleForm:
     form = ScheduleForm()
     pair_rows = list_pairs(session, study=study)
     form.pair_ids.choices = options(
-        [(row.pair.id, f"{row.pair.code}{' (sham)' if row.pair.sham else ''}") for row in pair_rows]
+        [
+            (
+                row.pair.id,
+                _("%(code)s (sham)", code=row.pair.code) if row.pair.sham else row.pair.code,
+            )
+            for row in pair_rows
+        ]
     )
     active = list_targets(
         session, study=study, filters=TargetFilter(active="yes"), names_visible=False

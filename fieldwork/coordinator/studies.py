@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Response as FlaskResponse
 from flask import render_template
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from fieldwork import clock
@@ -25,6 +26,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import StatusForm, StudyForm, options
 from fieldwork.db import get_session
+from fieldwork.labels import label
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring.tonight import in_fieldwork_hours
@@ -61,6 +63,9 @@ def index() -> str:
 
 def _form(study: Study | None = None) -> StudyForm:
     form = StudyForm(obj=None)
+    form.target_types.description = escape(
+        _("Comma-separated codes, e.g. %(codes)s. Empty: the domain's defaults.")
+    ) % {"codes": Markup("<code>club, bar, cafe, other</code>")}
     form.instrument.choices = options(
         [(f"{i}:{v}", f"{i} v{v}") for i, v in available_instruments()]
     )
@@ -207,7 +212,11 @@ def study_status(study_id: int) -> Response:
         refused(error)
         return back("coordinator.study", study_id=study.id)
     return done(
-        _("Study %(code)s is now %(status)s.", code=study.code, status=study.status),
+        _(
+            "Study %(code)s now has status '%(status)s'.",
+            code=study.code,
+            status=label(study.status, "study_status"),
+        ),
         "coordinator.study",
         study_id=study.id,
     )

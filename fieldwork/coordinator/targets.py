@@ -22,6 +22,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import ImportConfirmForm, ImportForm, TargetForm, options
 from fieldwork.db import get_session
+from fieldwork.labels import choices
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.target_import import (
     check_csv,
@@ -69,7 +70,7 @@ def target_edit(study_id: int, target_id: int) -> Page:
     if target is None:
         abort(404)
     form = TargetForm(obj=target)
-    form.target_type.choices = options([(t, t) for t in study.target_types])
+    form.target_type.choices = options(choices("target_type", study.target_types))
     if form.validate_on_submit():
         try:
             update_target(

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.db import get_session
-from fieldwork.i18n import translate_message
+from fieldwork.i18n import translate
 from fieldwork.models import User
 from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
@@ -100,7 +100,7 @@ def report(test_id: int) -> Page:
         )
         if result.status == "invalid":
             for name, messages in result.errors.items():
-                field_errors(form, name).extend(translate_message(m) for m in messages)
+                field_errors(form, name).extend(translate(m) for m in messages)
             return render_template(
                 "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
             ), 422
@@ -168,7 +168,7 @@ def amend(test_id: int) -> Page:
             flash(_("Your amendment is saved. The original report stays on record."), "success")
             return redirect(url_for("tester.report", test_id=test_id), 303)
         for name, messages in result.errors.items():
-            field_errors(form, name).extend(translate_message(m) for m in messages)
+            field_errors(form, name).extend(translate(m) for m in messages)
     _translate_field_errors(form)
     return _show_report(assignment, amend_form=form), 422
 
@@ -206,7 +206,7 @@ def _translate_field_errors(form: FlaskForm) -> None:
     """Answer errors come from ``forms`` in English; show them in the user's language."""
     for field in form:
         if field.errors:
-            field.errors = [translate_message(str(message)) for message in field.errors]
+            field.errors = [translate(message) for message in field.errors]
 
 
 def _int_or_none(value: Any) -> int | None:

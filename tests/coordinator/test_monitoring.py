@@ -193,6 +193,7 @@ def test_problems_incidents_first_late_reports_and_devices(app, client, auth, fi
     assert (
         "too long between the visits" in invalid and "incomplete" in invalid and "P-02" in invalid
     )
+    assert "interval_exceeded" not in invalid  # codes are shown by their label
     late = html.split("Reports late against the window", 1)[1].split("</section>", 1)[0]
     # Team B never reported; team A's report came in (now) after the window had ended.
     assert "<td>TM-B</td><td>02:00</td><td><strong>missing</strong>" in late

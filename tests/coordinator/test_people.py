@@ -89,7 +89,7 @@ def test_pairing_warns_on_every_difference_and_needs_consent(app, client, auth, 
     html = client.get(f"{base}?protected_team_id={world.team_a}&control_team_id={world.team_d}")
     html = html.get_data(as_text=True)
     for warning in (
-        "Gender mix differs: M vs F",
+        "Gender mix differs: man vs woman",
         "Age bands differ: 21-24 vs 30-34",
         "Language differs: nl vs en",
     ):

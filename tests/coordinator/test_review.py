@@ -98,7 +98,7 @@ def test_side_by_side_with_verdict_and_its_reasons(app, client, auth, world):
         as_text=True
     )
     assert "Club Nachtuil" in html
-    assert "interval_exceeded" in html and "20 min" in html
+    assert "too long between the visits" in html and "20 min" in html
     assert html.count("What time did your group reach the door?") == 2
     assert "Protected team TM-A" in html and "Control team TM-B" in html
 
@@ -213,7 +213,7 @@ def test_rejected_duplicate_submissions_are_shown(app, client, auth, world):
     html = client.get(f"/coordinator/studies/{world.study_id}/review/{world.test_p1}").get_data(
         as_text=True
     )
-    assert "second_report_for_team" in html and "Sent twice" in html
+    assert "second report from the same team" in html and "Sent twice" in html
 
 
 def test_review_list_filters(app, client, auth, world):

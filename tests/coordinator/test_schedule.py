@@ -203,6 +203,31 @@ def test_bad_schedule_input_is_refused_with_a_message(app, client, auth, world):
     assert len(planned_tests(app, world.study_id)) == 3
 
 
+def test_the_planner_refuses_in_the_coordinators_language(app, client, auth, world):
+    """The scheduling service's messages reach a Dutch coordinator in Dutch."""
+    add_targets(app, world.study_id)
+    auth.login("coord")
+    client.set_cookie("lang", "nl")
+    url = f"/coordinator/studies/{world.study_id}/schedule/new"
+    first = schedule_form(app, world)["nights"].split(", ")[0]
+    for bad, message in (
+        (
+            {"window_start": "22:00", "window_end": "22:00"},
+            "Het tijdvak begint en eindigt om 22:00. Geef een eindtijd na de begintijd",
+        ),
+        (
+            {"nights": first, "window_end": "23:00"},
+            "Er zijn 16 bezoeken nodig (16 locaties x 1), maar de planning biedt plaats aan "
+            "hooguit 4 (avonden x tijdsloten per avond x paren: 1 x 2 x 2). Voeg avonden toe "
+            "(minstens 3)",
+        ),
+    ):
+        response = post(client, url, schedule_form(app, world, **bad))
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True), bad
+    assert len(planned_tests(app, world.study_id)) == 3
+
+
 def test_moving_a_test_keeps_the_drawn_order(app, client, auth, world):
     auth.login("coord")
     url = f"/coordinator/studies/{world.study_id}/tests/{world.test_p1}/edit"

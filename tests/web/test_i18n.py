@@ -8,20 +8,14 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from fieldwork.i18n import TEMPLATES, translate_message
-from forms import messages
+from fieldwork.i18n import _, translate, translate_errors
+from forms import get_instrument, messages, validate_answers
+from forms.messages import Message
 from tests.support import csrf_from
 
 CATALOGUE = (
     Path(__file__).resolve().parents[2] / "fieldwork" / "translations" / "nl" / "LC_MESSAGES"
 )
-
-
-def test_every_forms_message_template_is_listed_for_translation():
-    constants = {
-        value for name, value in vars(messages).items() if name.isupper() and isinstance(value, str)
-    }
-    assert constants <= set(TEMPLATES)
 
 
 def test_the_dutch_catalogue_is_complete_and_compiled():
@@ -41,7 +35,9 @@ def test_the_dutch_catalogue_is_complete_and_compiled():
         return {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog if m.id}
 
     assert ids(po) == ids(mo), "run pybabel compile"
-    for template in TEMPLATES:
+    templates = [v for name, v in vars(messages).items() if name.isupper() and isinstance(v, str)]
+    assert len(templates) == 20
+    for template in templates:
         assert po.get(template) is not None, f"not extracted: {template}"
 
 
@@ -53,11 +49,35 @@ def test_the_dutch_catalogue_is_complete_and_compiled():
     ],
 )
 def test_answer_errors_are_translated(app, lang, expected):
+    # forms makes the message without Flask; the app translates it where it is shown.
+    errors = validate_answers(get_instrument("nightlife-door"), {"wait_minutes": "300"}).errors
+    assert errors["wait_minutes"] == ["Enter a whole number between 0 and 240."]
     with app.test_request_context(headers={"Accept-Language": lang}):
-        assert translate_message("Enter a whole number between 0 and 240.") == expected
-        assert translate_message("Something nobody wrote a template for.") == (
+        assert translate_errors(errors)["wait_minutes"] == [expected]
+        assert translate("Something nobody wrote a template for.") == (
             "Something nobody wrote a template for."
         )
+
+
+def test_fractions_are_written_the_readers_way(app):
+    message = messages.number(0.5, 12.25)
+    assert message == "Enter a number between 0.5 and 12.25, for example 12.50 or 12,50."
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        assert translate(message) == (
+            "Vul een getal in tussen 0,5 en 12,25, bijvoorbeeld 12,50 of 12.50."
+        )
+
+
+def test_a_service_message_made_outside_a_request_is_shown_in_the_readers_language(app):
+    """The CLI and tests get English; a page shows the same message in the reader's language."""
+    english = _("Code %(code)s is taken in this study.", code="P-01")
+    assert english == "Code P-01 is taken in this study."
+    assert isinstance(english, Message)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        dutch = translate(english)
+        assert dutch == "Code P-01 is al in gebruik in dit onderzoek."
+        assert _("Code %(code)s is taken in this study.", code="P-01") == dutch
+        assert translate(dutch) == dutch  # translating twice changes nothing
 
 
 def test_html_form_errors_in_dutch(client, auth, world):
@@ -105,9 +125,12 @@ def test_dates_follow_the_locale(client, auth, world):
 
 def test_every_string_of_the_app_is_in_the_dutch_catalogue():
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
 
     root = CATALOGUE.parents[3]
-    method_map = [("fieldwork/**.py", "python"), ("fieldwork/templates/**.html", "jinja2")]
+    with open(root / "babel.cfg", encoding="utf-8") as config:
+        method_map, _options = parse_mapping_cfg(config)
+    assert ("forms/**.py", "python") in method_map
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
     found = {
         message[2] if isinstance(message[2], str) else message[2][0]
@@ -129,3 +152,50 @@ def test_tester_pages_have_plain_titles(client, auth, world):
     client.set_cookie("lang", "nl")
     html = client.get("/tester/").get_data(as_text=True)
     assert "<title>Mijn tests · mysteryguest</title>" in html
+
+
+def test_no_refusal_is_raised_with_an_untranslated_sentence():
+    """A service refuses with a message a person reads: made with ``_``, never a bare literal."""
+    import ast
+
+    root = CATALOGUE.parents[3] / "fieldwork"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", "") in ("Refused", "ScheduleError")
+                and node.exc.args
+                and isinstance(node.exc.args[0], ast.Constant | ast.JoinedStr)
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
+
+
+def test_every_code_the_app_stores_has_a_label():
+    """The label table covers each set of codes, so ``label`` never meets a code it lacks."""
+    from fieldwork import models
+    from fieldwork.labels import LABELS, UnknownCode, label
+    from fieldwork.services.monitoring.incidents import INCIDENT_KINDS
+    from fieldwork.services.people.testers import GENDERS
+    from fieldwork.services.reports.review import STATES
+
+    codes = {
+        "role": models.ROLES,
+        "team_role": models.TEAM_ROLES,
+        "gender": GENDERS,
+        "domain": models.STUDY_DOMAINS,
+        "study_status": models.STUDY_STATUSES,
+        "order_rule": models.ORDER_RULES,
+        "purpose": models.PURPOSES,
+        "report_status": (*models.REPORT_STATUSES, *STATES),
+        "invalid_reason": models.INVALID_REASONS,
+        "target_type": [t for types in models.DEFAULT_TARGET_TYPES.values() for t in types],
+        "incident_kind": INCIDENT_KINDS,
+    }
+    for kind, known in codes.items():
+        assert set(known) <= set(LABELS[kind]), kind
+    with pytest.raises(UnknownCode, match="add it to fieldwork.labels.LABELS"):
+        label("sideways", "report_status")
+    assert label("karaoke_bar", "target_type") == "karaoke_bar"  # a study's own type, as written

@@ -33,7 +33,8 @@ from fieldwork.models import (
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
 from fieldwork.services.reports.validity import evaluate_pair
-from forms import Instrument, get_instrument
+from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
+from forms import Instrument
 
 
 class ExportError(ValueError):
@@ -59,7 +60,10 @@ def export_study(
         raise ExportError(f"No study with code {study_code!r}. Known studies: {known or 'none'}.")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExportError(f"{folder} exists and is not an empty folder. Choose a new folder.")
-    instrument = get_instrument(study.instrument_id, study.instrument_version)
+    try:
+        instrument = instrument_for(session, study)
+    except InstrumentChanged as changed:
+        raise ExportError(*changed.args) from None
     rows = _collect(session, study, instrument)
     exported = [row for row in rows if not row.pending]
     summary = ExportSummary(

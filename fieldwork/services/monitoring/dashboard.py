@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import _
 from fieldwork.models import Study, Tester
 from fieldwork.services.monitoring.devices import devices_with_unsent
 from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
@@ -82,11 +83,11 @@ def power_for(
     correlation ρ of the analysis (docs/methods.md §6).
     """
     if p10 is None or p01 is None:
-        return Power(n, p10, p01, None, "planned effect not set", visits_per_target)
+        return Power(n, p10, p01, None, _("planned effect not set"), visits_per_target)
     try:
         from analysis.power import DEFAULT_ICC, clustered_power, power_at
     except ImportError:  # the analysis package is optional for the field app
-        return Power(n, p10, p01, None, "not available", visits_per_target)
+        return Power(n, p10, p01, None, _("not available"), visits_per_target)
     icc = DEFAULT_ICC if visits_per_target > 1 else None
     if n == 0:
         return Power(n, p10, p01, 0.0, "", visits_per_target, icc)

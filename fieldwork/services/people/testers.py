@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import TEAM_ROLES, Study, Team, TeamMember, Tester, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
@@ -170,7 +171,9 @@ class TeamProfile:
 
     @property
     def gender_mix(self) -> str:
-        return "".join(sorted(tester.gender.upper() or "?" for tester in self.members))
+        """The members' genders as people read them, sorted by code: "man, woman"."""
+        genders = sorted(tester.gender for tester in self.members)
+        return ", ".join(label(g, "gender") if g in GENDERS else "?" for g in genders)
 
     @property
     def age_bands(self) -> list[str]:
@@ -234,11 +237,11 @@ def add_member(*, session: Session, study: Study, team: Team, tester: Tester, us
     if tester.group != team.role:
         raise Refused(
             _(
-                "%(tester)s is in the %(group)s group; team %(team)s is %(role)s.",
+                "%(tester)s belongs to the %(group)s; team %(team)s to the %(role)s.",
                 tester=tester.code,
-                group=tester.group,
+                group=label(tester.group, "team_role"),
                 team=team.code,
-                role=team.role,
+                role=label(team.role, "team_role"),
             )
         )
     members = session.exec(select(TeamMember).where(TeamMember.team_id == team.id)).all()

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from analysis.publication import build_release, canonical_json
 from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import (
     AuditEvent,
     Pair,
@@ -37,6 +38,7 @@ from fieldwork.models import (
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.export.bundle import export_study
+from fieldwork.services.studies.instruments import instrument_for
 
 TRANSITIONS = {"draft": ("published",), "published": ("withdrawn",), "withdrawn": ("published",)}
 TEXT_KEYS = ("next_steps", "training")
@@ -136,10 +138,10 @@ def create_release(
     if study.status != "closed":
         raise Refused(
             _(
-                "Study %(code)s is %(status)s. Close the study first: a release is made only "
+                "Study %(code)s has status '%(status)s'. Close the study first: a release is made only "
                 "from a closed study, whose reports can no longer change.",
                 code=study.code,
-                status=study.status,
+                status=label(study.status, "study_status"),
             )
         )
     if replaces is not None and (replaces.study_id != study.id or replaces.status == "draft"):
@@ -147,6 +149,7 @@ def create_release(
             _("A correction replaces a published or withdrawn release of the same study.")
         )
     _check_texts(session, study, texts)
+    instrument_for(session, study)  # a release reads the reports with their own questions
     with tempfile.TemporaryDirectory(prefix="mysteryguest-release-") as temp:
         folder = Path(temp) / "bundle"
         export_study(session=session, study_code=study.code, folder=folder, user=user)
@@ -186,10 +189,10 @@ def _transition(session: Session, release: Release, status: str, user: User | No
     if status not in TRANSITIONS.get(release.status, ()):
         raise Refused(
             _(
-                "Release %(id)s is %(old)s; it cannot become %(new)s.",
+                "Release %(id)s has status '%(old)s' and cannot get status '%(new)s'.",
                 id=release.id,
-                old=release.status,
-                new=status,
+                old=label(release.status, "release_status"),
+                new=label(status, "release_status"),
             )
         )
     if checksum_of(release.content) != release.checksum:

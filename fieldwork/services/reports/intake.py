@@ -20,9 +20,11 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from fieldwork.i18n import N_, _, error_message
 from fieldwork.models import Amendment, ReportConflict, User, VisitReport, utcnow
 from fieldwork.services import audit
 from fieldwork.services.schedule.assignments import Assignment
+from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
 from forms import Instrument, get_instrument, validate_answers
 
 
@@ -62,7 +64,11 @@ def submit_report(
     errors = _metadata_errors(assignment, submission)
     if errors:
         return SubmitResult("invalid", errors=errors)
-    checked = validate_answers(instrument_of(assignment), submission.answers)
+    try:
+        instrument = instrument_for(session, assignment.study, first_report=True)
+    except InstrumentChanged as changed:
+        return SubmitResult("invalid", errors=_changed_errors(changed))
+    checked = validate_answers(instrument, submission.answers)
     if not checked.ok:
         return SubmitResult("invalid", errors=checked.errors)
     answers = checked.answers
@@ -115,32 +121,56 @@ def submit_report(
     return SubmitResult("created", report=report)
 
 
-STUDY_CLOSED = "This study is closed: its reports are locked and can no longer be sent or changed."
+STUDY_CLOSED = N_(
+    "This study is closed: its reports are locked and can no longer be sent or changed."
+)
+
+
+def _changed_errors(changed: InstrumentChanged) -> dict[str, list[str]]:
+    """Nothing is stored while the questionnaire differs from the one the reports answered."""
+    return {
+        "instrument": [
+            _(
+                "The questionnaire was changed on the server, so no report can be stored now. "
+                "Keep your report and tell your coordinator."
+            ),
+            error_message(changed),
+        ]
+    }
 
 
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if assignment.study.status == "closed":
-        errors["study"] = [STUDY_CLOSED]
+        errors["study"] = [_(STUDY_CLOSED)]
     try:
         uuidlib.UUID(str(submission.uuid))
     except ValueError:
-        errors["uuid"] = ["The report id is not a UUID. Reload the form to get a new one."]
+        errors["uuid"] = [_("The report id is not a UUID. Reload the form to get a new one.")]
     study = assignment.study
     if submission.instrument_id is not None and submission.instrument_id != study.instrument_id:
         errors["instrument"] = [
-            f"This test uses questionnaire {study.instrument_id!r}, not {submission.instrument_id!r}."
+            _(
+                "This test uses questionnaire %(expected)s, not %(got)s.",
+                expected=study.instrument_id,
+                got=submission.instrument_id,
+            )
         ]
     if (
         submission.instrument_version is not None
         and submission.instrument_version != study.instrument_version
     ):
         errors["instrument_version"] = [
-            f"This test uses questionnaire version {study.instrument_version}, "
-            f"not {submission.instrument_version}. Reload the form."
+            _(
+                "This test uses questionnaire version %(expected)s, not %(got)s. Reload the form.",
+                expected=study.instrument_version,
+                got=submission.instrument_version,
+            )
         ]
     if submission.elapsed_seconds is not None and not 0 <= submission.elapsed_seconds <= 86400 * 7:
-        errors["elapsed_seconds"] = ["Time spent on the form must be between 0 and 604800 seconds."]
+        errors["elapsed_seconds"] = [
+            _("Time spent on the form must be between 0 and 604800 seconds.")
+        ]
     return errors
 
 
@@ -256,10 +286,14 @@ def amend_report(
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if assignment.study.status == "closed":
-        return AmendResult(errors={"study": [STUDY_CLOSED]})
+        return AmendResult(errors={"study": [_(STUDY_CLOSED)]})
     if len(reason) < 3:
-        errors["reason"] = ["Say briefly why you change the report (at least 3 characters)."]
-    checked = validate_answers(instrument_of(assignment), answers)
+        errors["reason"] = [_("Say briefly why you change the report (at least 3 characters).")]
+    try:
+        instrument = instrument_for(session, assignment.study)
+    except InstrumentChanged as changed:
+        return AmendResult(errors=_changed_errors(changed))
+    checked = validate_answers(instrument, answers)
     errors.update(checked.errors)
     if errors:
         return AmendResult(errors=errors)
@@ -271,7 +305,7 @@ def amend_report(
     }
     if not changes:
         return AmendResult(
-            errors={"__all__": ["Nothing was changed, so there is nothing to amend."]}
+            errors={"__all__": [_("Nothing was changed, so there is nothing to amend.")]}
         )
     amendment = Amendment(
         report_id=report.id, changes=changes, reason=reason, created_by_id=user.id

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import (
     INVALID_REASONS,
     Amendment,
@@ -254,7 +255,11 @@ def change_state(
     _check_reviewable(study, status)
     if state not in NEXT_STATES.get(status.state, ()):
         raise Refused(
-            _("A review in state %(old)s cannot become %(new)s.", old=status.state, new=state)
+            _(
+                "A review with status '%(old)s' cannot get status '%(new)s'.",
+                old=label(status.state, "report_status"),
+                new=label(state, "report_status") if state in STATES else state,
+            )
         )
     team_ids = {team.id for team in status.teams.values()}
     messages = {team_id: text.strip() for team_id, text in messages.items() if text.strip()}

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
+from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import ORDER_RULES, Pair, Study, Target, Test, User
 from fieldwork.services import audit
 
@@ -59,7 +61,11 @@ class PlannedTest:
 
 
 class ScheduleError(ValueError):
-    """The schedule cannot be made as asked; the message says what is wrong and how to fix it."""
+    """The schedule cannot be made as asked; the message says what is wrong and how to fix it.
+
+    Messages are made with :func:`fieldwork.i18n._`: English here, in the reader's language on
+    a page (the coordinator's preview shows them).
+    """
 
 
 # --- who goes first -----------------------------------------------------------------------------
@@ -118,8 +124,13 @@ class _Calendar:
         for team_id, start, end in busy:
             if start.tzinfo is None or end.tzinfo is None:
                 raise ScheduleError(
-                    f"A busy interval of team {team_id} has a naive datetime ({start}, {end}). "
-                    "Pass timezone-aware datetimes."
+                    _(
+                        "A busy interval of team %(team)s has a time without a time zone "
+                        "(%(start)s, %(end)s). Give times with a time zone.",
+                        team=team_id,
+                        start=str(start),
+                        end=str(end),
+                    )
                 )
             self._busy[team_id].append((start, end))
 
@@ -160,27 +171,46 @@ def plan_schedule(
     nights = _checked_nights(nights, visits_per_target)
     if study.status == "closed":
         raise ScheduleError(
-            f"Study {study.code} is closed, so no tests can be added. Plan in a study that is in "
-            "draft or fieldwork."
+            _(
+                "Study %(code)s is closed, so no tests can be added. Plan in a study that is in "
+                "draft or in the field.",
+                code=study.code,
+            )
         )
     if study.order_rule not in ORDER_RULES:
         raise ScheduleError(
-            f"Study {study.code} has order rule {study.order_rule!r}. "
-            f"Set it to one of: {', '.join(ORDER_RULES)}."
+            _(
+                "Study %(code)s has the unknown order rule '%(rule)s'. Choose one of: %(rules)s.",
+                code=study.code,
+                rule=study.order_rule,
+                rules=", ".join(label(rule, "order_rule") for rule in ORDER_RULES),
+            )
         )
     if window_start == window_end:
         raise ScheduleError(
-            f"The window starts and ends at {window_start:%H:%M}. Give an end time after the start "
-            "(an end before the start means the window runs past midnight)."
+            _(
+                "The window starts and ends at %(time)s. Give an end time after the start (an end "
+                "before the start means the window runs past midnight).",
+                time=window_start.strftime("%H:%M"),
+            )
         )
     slot = timedelta(minutes=slot_minutes)
     gap = timedelta(minutes=study.planned_gap_minutes)
     if slot_minutes < 1:
-        raise ScheduleError(f"slot_minutes is {slot_minutes}. Use a positive number of minutes.")
+        raise ScheduleError(
+            _(
+                "The slot per visit is %(minutes)s minutes. Give a positive number of minutes.",
+                minutes=slot_minutes,
+            )
+        )
     if study.planned_gap_minutes < 0:
         raise ScheduleError(
-            f"Study {study.code} has a negative planned gap ({study.planned_gap_minutes} min). "
-            "Set planned_gap_minutes to 0 or more."
+            _(
+                "Study %(code)s has a negative planned gap between the teams (%(gap)s min). Set "
+                "it to 0 minutes or more in the study's settings.",
+                code=study.code,
+                gap=study.planned_gap_minutes,
+            )
         )
     windows = {night: _window(night, window_start, window_end, zone) for night in nights}
     slots = {night: _slot_starts(*windows[night], slot, gap) for night in nights}
@@ -188,9 +218,16 @@ def plan_schedule(
     if slots_per_night == 0:
         length = windows[nights[0]][1] - windows[nights[0]][0]
         raise ScheduleError(
-            f"The window {window_start:%H:%M}-{window_end:%H:%M} ({_minutes(length)} min) holds no "
-            f"slot of {slot_minutes} min with the second team {study.planned_gap_minutes} min later. "
-            "Widen the window or shorten slot_minutes."
+            _(
+                "The window %(start)s-%(end)s (%(length)s min) holds no slot of %(slot)s min with "
+                "the second team %(gap)s min later. Widen the window or shorten the slot per "
+                "visit.",
+                start=window_start.strftime("%H:%M"),
+                end=window_end.strftime("%H:%M"),
+                length=_minutes(length),
+                slot=slot_minutes,
+                gap=study.planned_gap_minutes,
+            )
         )
 
     needed = len(targets) * visits_per_target
@@ -198,10 +235,20 @@ def plan_schedule(
     if needed > capacity:
         per_night = slots_per_night * len(pairs)
         raise ScheduleError(
-            f"{needed} visits are needed ({len(targets)} targets x {visits_per_target}) but "
-            f"{len(nights)} nights x {slots_per_night} slots x {len(pairs)} pairs hold at most "
-            f"{capacity}. Add {math.ceil((needed - capacity) / per_night)} night(s), widen the "
-            "window, shorten slot_minutes, add pairs, or plan fewer targets."
+            _(
+                "%(needed)s visits are needed (%(targets)s targets x %(visits)s), but the plan "
+                "holds at most %(capacity)s (nights x slots per night x pairs: %(nights)s x "
+                "%(slots)s x %(pairs)s). Add nights (at least %(more)s more), widen the window, "
+                "shorten the slot per visit, add pairs, or plan fewer targets.",
+                needed=needed,
+                targets=len(targets),
+                visits=visits_per_target,
+                nights=len(nights),
+                slots=slots_per_night,
+                pairs=len(pairs),
+                capacity=capacity,
+                more=math.ceil((needed - capacity) / per_night),
+            )
         )
 
     planner = _Planner(study, pairs, slot, gap, _Calendar(busy), previous_draws or {})
@@ -222,10 +269,15 @@ def plan_schedule(
         placed = needed - len(queue)
         per_night = slots_per_night * len(pairs)
         raise ScheduleError(
-            f"Only {placed} of {needed} visits fit without booking a team twice at once or a "
-            "target twice in one night (teams shared between pairs and existing tests take "
-            f"capacity). Add at least {math.ceil(len(queue) / per_night)} night(s), widen the "
-            "window, or add pairs with their own teams."
+            _(
+                "Only %(placed)s of %(needed)s visits fit without booking a team twice at once or "
+                "a target twice in one night (teams shared between pairs and existing tests take "
+                "capacity). Add nights (at least %(more)s more), widen the window, or add pairs "
+                "with their own teams.",
+                placed=placed,
+                needed=needed,
+                more=math.ceil(len(queue) / per_night),
+            )
         )
     return planner.planned
 
@@ -360,31 +412,47 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(
-            f"Unknown time zone {name!r}. Use an IANA name such as 'Europe/Amsterdam'."
+            _(
+                "Unknown time zone '%(name)s'. Use an IANA name such as 'Europe/Amsterdam'.",
+                name=name,
+            )
         ) from None
 
 
 def _checked_pairs(study: Study, pairs: Sequence[Pair]) -> list[Pair]:
     if not pairs:
         raise ScheduleError(
-            f"No pairs given for study {study.code}. Create at least one pair "
-            "(a protected and a control team) and pass it."
+            _(
+                "No pairs chosen for study %(code)s. Create at least one pair (a team of the "
+                "protected group and one of the control group) and choose it.",
+                code=study.code,
+            )
         )
     seen: set[int] = set()
     for pair in pairs:
         if pair.id is None:
-            raise ScheduleError(f"Pair {pair.code} is not saved yet. Flush the session first.")
+            raise ScheduleError(_("Pair %(code)s is not saved yet. Save it first.", code=pair.code))
         if pair.study_id != study.id:
             raise ScheduleError(
-                f"Pair {pair.code} belongs to another study (id {pair.study_id}), not {study.code}. "
-                "Pass only this study's pairs."
+                _(
+                    "Pair %(code)s belongs to another study (id %(other)s), not %(study)s. Choose "
+                    "only this study's pairs.",
+                    code=pair.code,
+                    other=pair.study_id,
+                    study=study.code,
+                )
             )
         if pair.protected_team_id == pair.control_team_id:
             raise ScheduleError(
-                f"Pair {pair.code} has the same team on both sides. Give it two different teams."
+                _(
+                    "Pair %(code)s has the same team on both sides. Give it two different teams.",
+                    code=pair.code,
+                )
             )
         if pair.id in seen:
-            raise ScheduleError(f"Pair {pair.code} is given twice. Pass each pair once.")
+            raise ScheduleError(
+                _("Pair %(code)s is chosen twice. Choose each pair once.", code=pair.code)
+            )
         seen.add(pair.id)
     return list(pairs)
 
@@ -392,46 +460,76 @@ def _checked_pairs(study: Study, pairs: Sequence[Pair]) -> list[Pair]:
 def _checked_targets(study: Study, targets: Sequence[Target]) -> list[Target]:
     if not targets:
         raise ScheduleError(
-            f"No targets given for study {study.code}. Add or import targets, then plan again."
+            _(
+                "No targets chosen for study %(code)s. Add or import targets, then plan again.",
+                code=study.code,
+            )
         )
     seen: set[int] = set()
     for target in targets:
         if target.id is None:
-            raise ScheduleError(f"Target {target.code} is not saved yet. Flush the session first.")
+            raise ScheduleError(
+                _("Target %(code)s is not saved yet. Save it first.", code=target.code)
+            )
         if target.study_id != study.id:
             raise ScheduleError(
-                f"Target {target.code} belongs to another study (id {target.study_id}), not "
-                f"{study.code}. Pass only this study's targets."
+                _(
+                    "Target %(code)s belongs to another study (id %(other)s), not %(study)s. "
+                    "Choose only this study's targets.",
+                    code=target.code,
+                    other=target.study_id,
+                    study=study.code,
+                )
             )
         if not target.active:
             raise ScheduleError(
-                f"Target {target.code} is inactive. Reactivate it or leave it out of the schedule."
+                _(
+                    "Target %(code)s is inactive. Make it active again or leave it out of the "
+                    "schedule.",
+                    code=target.code,
+                )
             )
         if study.target_types and target.target_type not in study.target_types:
             raise ScheduleError(
-                f"Target {target.code} has type {target.target_type!r}, which study {study.code} "
-                f"does not list ({', '.join(study.target_types)}). Correct the target's type or "
-                "add the type to the study."
+                _(
+                    "Target %(code)s is of the type '%(type)s', which study %(study)s does not "
+                    "list (%(types)s). Correct the target's type or add the type to the study.",
+                    code=target.code,
+                    type=label(target.target_type, "target_type"),
+                    study=study.code,
+                    types=", ".join(label(kind, "target_type") for kind in study.target_types),
+                )
             )
         if target.id in seen:
-            raise ScheduleError(f"Target {target.code} is given twice. Pass each target once.")
+            raise ScheduleError(
+                _("Target %(code)s is chosen twice. Choose each target once.", code=target.code)
+            )
         seen.add(target.id)
     return list(targets)
 
 
 def _checked_nights(nights: Sequence[date], visits_per_target: int) -> list[date]:
     if not nights:
-        raise ScheduleError("No nights given. Pass at least one date to plan on.")
+        raise ScheduleError(_("No nights given. Give at least one date to plan on."))
     unique = sorted(set(nights))
     if len(unique) != len(nights):
-        raise ScheduleError("A night is given twice. Pass each date once.")
+        raise ScheduleError(_("A night is given twice. Give each date once."))
     if visits_per_target < 1:
-        raise ScheduleError(f"visits_per_target is {visits_per_target}. Use 1 or more.")
+        raise ScheduleError(
+            _(
+                "The number of visits per target is %(visits)s. Give 1 or more.",
+                visits=visits_per_target,
+            )
+        )
     if visits_per_target > len(unique):
         raise ScheduleError(
-            f"{visits_per_target} visits per target need {visits_per_target} nights (a target is "
-            f"visited at most once a night), but {len(unique)} were given. Add nights or lower "
-            "visits_per_target."
+            _(
+                "Visits per target: %(visits)s, so %(visits)s nights are needed (a target is "
+                "visited at most once a night); nights given: %(nights)s. Add nights or lower the "
+                "visits per target.",
+                visits=visits_per_target,
+                nights=len(unique),
+            )
         )
     return unique
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import Pair, Study, Target, Team, Test, User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
@@ -141,7 +142,7 @@ def preview_schedule(
             previous_draws=previous_draws(session, study),
         )
     except ScheduleError as error:
-        raise Refused(str(error)) from None
+        raise Refused(*error.args) from None
     return Preview(
         planned,
         _fingerprint(planned),
@@ -226,7 +227,7 @@ def save_schedule(
         )
     except ScheduleError as error:
         session.rollback()
-        raise Refused(str(error)) from None
+        raise Refused(*error.args) from None
     revisited = {t.id for t in targets if t.code in preview.revisited}
     marked = [test for test in tests if test.target_id in revisited and not test.retest]
     for test in marked:
@@ -339,9 +340,9 @@ def move_test(
     if not new[test.first_role] < new[second]:
         problems.append(
             _(
-                "The drawn order is fixed: the %(role)s team goes first. To change the order, cancel "
-                "this test and plan a new one.",
-                role=test.first_role,
+                "The drawn order is fixed: the team of the %(role)s goes first. To change the "
+                "order, cancel this test and plan a new one.",
+                role=label(test.first_role, "team_role"),
             )
         )
     if (new[second] - new[test.first_role]) > timedelta(minutes=study.max_interval_minutes):
@@ -373,7 +374,10 @@ def move_test(
                     and other_moment < moment + slot
                 ):
                     problems.append(
-                        _("The %(role)s team is booked for another test then.", role=role)
+                        _(
+                            "The team of the %(role)s is booked for another test then.",
+                            role=label(role, "team_role"),
+                        )
                     )
     if problems:
         raise Refused(" ".join(dict.fromkeys(problems)))

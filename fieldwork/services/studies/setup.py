@@ -9,11 +9,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from fieldwork.i18n import _
+from fieldwork.labels import label
 from fieldwork.models import (
     DEFAULT_TARGET_TYPES,
     ORDER_RULES,
     PURPOSES,
     STUDY_DOMAINS,
+    STUDY_STATUSES,
     Study,
     Test,
     User,
@@ -75,21 +77,21 @@ def _check(session: Session, data: StudyInput, study: Study | None) -> None:
         problems.append(_("A study with code %(code)s exists already.", code=data.code))
     if not data.title or len(data.title) > 200:
         problems.append(_("Give the study a title of 1 to 200 characters."))
-    for value, allowed, label in (
+    for value, allowed, name in (
         (data.domain, STUDY_DOMAINS, _("domain")),
         (data.purpose, PURPOSES, _("purpose")),
         (data.order_rule, ORDER_RULES, _("order rule")),
     ):
         if value not in allowed:
-            problems.append(_("Unknown %(label)s %(value)r.", label=label, value=value))
+            problems.append(_("Unknown %(label)s %(value)r.", label=name, value=value))
     try:
         instrument = get_instrument(data.instrument_id, data.instrument_version)
         if instrument.domain != data.domain:
             problems.append(
                 _(
-                    "Instrument %(id)s is for %(domain)s studies.",
+                    "Instrument %(id)s belongs to the domain '%(domain)s'.",
                     id=data.instrument_id,
-                    domain=instrument.domain,
+                    domain=label(instrument.domain, "domain"),
                 )
             )
     except InstrumentError:
@@ -186,7 +188,13 @@ def update_study(*, session: Session, study: Study, data: StudyInput, user: User
 def change_status(*, session: Session, study: Study, status: str, user: User) -> Study:
     """Move the study on; closing locks every report of the study."""
     if status not in TRANSITIONS.get(study.status, ()):
-        raise Refused(_("A %(old)s study cannot become %(new)s.", old=study.status, new=status))
+        raise Refused(
+            _(
+                "A study with status '%(old)s' cannot get status '%(new)s'.",
+                old=label(study.status, "study_status"),
+                new=label(status, "study_status") if status in STUDY_STATUSES else status,
+            )
+        )
     before = study.status
     study.status = status
     session.add(study)
