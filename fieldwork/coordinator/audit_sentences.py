@@ -203,7 +203,7 @@ def _sentence(event: AuditEvent, objects: _Objects) -> Markup:
             if verdict is False
             else gettext("override removed")
         )
-    values["who"] = gettext("The system") if event.actor == "system" else event.actor
+    values["who"] = gettext("The system") if event.actor == "system" else _username(event.actor)
     values["object"] = objects.link(event)
     values["action"] = event.action
     template = (
@@ -411,7 +411,12 @@ def _conflict(objects: _Objects, conflict: ReportConflict) -> tuple[str, str | N
 
 
 def _user(objects: _Objects, user: User) -> tuple[str, str | None]:
-    return user.username, None
+    return _username(user.username), None
+
+
+def _username(name: str) -> Markup:
+    """A user name is data, not words of the sentence: marked so that it is not translated."""
+    return Markup('<span translate="no">%s</span>') % name
 
 
 def _pair(objects: _Objects, pair: Pair) -> tuple[str, str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response as FlaskResponse
 from flask import abort, render_template, request
 from flask_babel import gettext as _
@@ -25,6 +27,7 @@ from fieldwork.db import get_session
 from fieldwork.labels import choices
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.target_import import (
+    COLUMNS,
     check_csv,
     decode,
     import_targets,
@@ -117,6 +120,9 @@ def targets_import(study_id: int) -> Page:
     study = study_or_404(study_id)
     session = get_session()
     form, confirm = ImportForm(), ImportConfirmForm()
+    page = partial(
+        render_template, "coordinator/targets_import.html", study=study, form=form, columns=COLUMNS
+    )
     if "content" in request.form:
         if not confirm.validate_on_submit():
             invalid_form()
@@ -129,13 +135,7 @@ def targets_import(study_id: int) -> Page:
             session.rollback()
             refused(error)
             check = check_csv(session, study=study, text=confirm.content.data or "")
-            return render_template(
-                "coordinator/targets_import.html",
-                study=study,
-                form=form,
-                check=check,
-                confirm=confirm,
-            ), 422
+            return page(check=check, confirm=confirm), 422
         return done(
             _("%(n)d targets imported.", n=len(imported)), "coordinator.targets", study_id=study.id
         )
@@ -144,15 +144,9 @@ def targets_import(study_id: int) -> Page:
             text = decode(form.file.data.read())
         except Refused as error:
             refused(error)
-            return render_template(
-                "coordinator/targets_import.html", study=study, form=form, check=None
-            ), 422
+            return page(check=None), 422
         check = check_csv(session, study=study, text=text)
         confirm.content.data = text
-        return render_template(
-            "coordinator/targets_import.html", study=study, form=form, check=check, confirm=confirm
-        ), (200 if check.clean else 422)
+        return page(check=check, confirm=confirm), (200 if check.clean else 422)
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/targets_import.html", study=study, form=form, check=None
-    ), status
+    return page(check=None), status

@@ -150,19 +150,20 @@ def test_events_read_as_sentences_with_links(app, client, auth, world):
     html = shown(client.get("/coordinator/audit"))
     found = rows(html)
     study = f"/coordinator/studies/{world.study_id}"
+    coord = '<span translate="no">coord</span>'  # a user name is data, not translated
     assert found["test.cancel"] == (
-        f'coord cancelled <a href="{study}/schedule?night={night.isoformat()}">the test of pair '
+        f'{coord} cancelled <a href="{study}/schedule?night={night.isoformat()}">the test of pair '
         f"P-01 at V-001 on {day}</a>: Venue closed tonight"
     )
     assert found["test.move"] == (
-        f'coord moved <a href="{study}/review/{world.test_p2}">the test of pair P-02 at V-002 on '
+        f'{coord} moved <a href="{study}/review/{world.test_p2}">the test of pair P-02 at V-002 on '
         f"{day}</a> to 23:40 (protected group) and 23:45 (control group): Queue at the door"
     )
     assert found["target.update"].endswith("(Cafe De Kroeg)</a>: type: café → bar.")
     client.set_cookie("lang", "nl")
     found = rows(shown(client.get("/coordinator/audit")))
     assert (
-        found["test.cancel"].startswith("coord heeft <a href=")
+        found["test.cancel"].startswith(f"{coord} heeft <a href=")
         and "paar P-01" in found["test.cancel"]
     )
     assert found["test.cancel"].endswith("geannuleerd: Venue closed tonight")
@@ -198,7 +199,7 @@ def test_who_and_what_filters_offer_names_not_codes(app, client, auth, world):
     what = html.split('name="action"')[1].split("</select>")[0]
     assert '<option value="test.cancel">Test cancelled</option>' in what
     who = html.split('name="actor"')[1].split("</select>")[0]
-    assert '<option value="coord">coord</option>' in who
+    assert '<option value="coord" translate="no">coord</option>' in who
     only = shown(client.get("/coordinator/audit?actor=coord&action=test.move"))
     assert list(rows(only)) == ["test.move"]
 

@@ -443,6 +443,15 @@ def _catalogue() -> list[tuple[str, str]]:
     return pairs
 
 
+def _whole(literal: str) -> str:
+    """A msgid's literal text as a pattern of whole words: the English "on" of "… on %(night)s",
+    not the "on" inside the Dutch "zonder" or "avond" (nor "target" inside a code "target_type")."""
+    letter = r"[^\W\d]"  # a letter or "_"; a digit may touch a word ("%(n)smin" -> "5min")
+    start = f"(?<!{letter})" if literal[0].isalpha() else ""
+    end = f"(?!{letter})" if literal[-1].isalpha() else ""
+    return start + re.escape(literal) + end
+
+
 def _dutch(english: str, catalogue: dict[str, str]) -> str:
     return catalogue.get(english, english)
 
@@ -457,9 +466,7 @@ def checker() -> Checker:
             literal = PLACEHOLDER.split(msgid)
             if sum(len(part.split()) for part in literal) >= 3:
                 patterns.append(
-                    re.compile(
-                        ".+?".join(re.escape(part.strip()) for part in literal if part.strip())
-                    )
+                    re.compile(".+?".join(_whole(part.strip()) for part in literal if part.strip()))
                 )
         elif len(msgid.split()) >= 3:
             inside.append(msgid)
@@ -571,17 +578,15 @@ def _read(html: str) -> list[str]:
     return visible_text(html)
 
 
-def _json_texts(value: object) -> list[str]:
-    """The messages of a JSON answer (``message`` and ``errors`` values) a phone shows."""
+def _json_texts(value: object, read: bool = False) -> list[str]:
+    """The messages of a JSON answer (``message`` and ``errors`` values, at any depth) a phone
+    shows; other values are data (the audit download's before/after lists codes as recorded)."""
     if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if key in ("message", "errors") or isinstance(item, dict | list):
-                found += _json_texts(item) if isinstance(item, dict | list) else [str(item)]
-        return found
+        return [text for key, item in value.items()
+                for text in _json_texts(item, read or key in ("message", "errors"))]  # fmt: skip
     if isinstance(value, list):
-        return [text for item in value for text in _json_texts(item)]
-    return [str(value)] if isinstance(value, str) else []
+        return [text for item in value for text in _json_texts(item, read)]
+    return [value] if read and isinstance(value, str) else []
 
 
 def _report(problems: dict[tuple[str, str], set[str]]) -> str:
@@ -630,11 +635,16 @@ def test_the_disclosure_decision_log_reads_as_dutch(crawled: Crawl):
         ("<p>Add nights, widen the window, or add pairs with their own teams.</p>", "English"),
         ('<button data-confirm="Are you sure you want to sign out?">x</button>', "English"),
         ("<p>Saturday 9 May</p>", "English name"),
+        ("<p>anna: report.frobnicate on onderzoek DEMO-NL.</p>", "English"),
+        ("<p>team T-1 at V-001 on vrijdag 15 mei</p>", "English"),
         ("<p>zaterdag 9 mei · <code>interval_exceeded</code></p>", None),
         ('<p>Door <span translate="no">coordinator</span></p>', None),
         ("<p>Controlegetal b2cfa67f60ab · nightlife-door v1</p>", None),
         ('<div data-relevant-in=\'["no", "conditional"]\'>Ja</div>', None),
         ("<script>show('the and the');</script><p>Gelukt.</p>", None),
+        # "on" and "at" inside Dutch words are not the English words of a msgid's pattern
+        ("<p>Gepland: komende tests zonder rapport.</p>", None),
+        ("<p>geen team twee keer tegelijk; een locatie één keer per avond</p>", None),
     ],
 )
 def test_the_checker_finds_english_and_raw_codes(checker: Checker, html: str, found: str | None):
@@ -643,3 +653,13 @@ def test_the_checker_finds_english_and_raw_codes(checker: Checker, html: str, fo
         assert problems == []
     else:
         assert any(problem.startswith(found) for problem in problems), problems
+
+
+def test_a_json_answer_is_read_for_its_messages_not_its_data():
+    answer = {
+        "error": "invalid",
+        "errors": {"device_id": ["Geef een apparaat-id van 1 tot 64 tekens."]},
+        "results": [{"status": "stored", "message": "Opgeslagen."}],
+        "events": [{"actor": "coordinator", "after": {"reasons": ["deviation"]}}],
+    }
+    assert _json_texts(answer) == ["Geef een apparaat-id van 1 tot 64 tekens.", "Opgeslagen."]
