@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from fieldwork.labels import label
 from fieldwork.timeutil import local
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["answer"] = answer
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["username"] = username
 
 
 def clock(value: datetime) -> str:
@@ -37,6 +39,12 @@ def moment(value: datetime) -> str:
 
 def number(value: float | int) -> str:
     return format_decimal(value)
+
+
+def username(name: str) -> Markup:
+    """A user name in running text: data, not words of the sentence, so marked not to be
+    translated (by a browser's translator, and by tests that read the page as Dutch)."""
+    return Markup('<span translate="no">%s</span>') % name
 
 
 def answer(value: Any, question: Any) -> str:

@@ -38,7 +38,7 @@ from fieldwork.models import (
     User,
     VisitReport,
 )
-from fieldwork.templating import clock, moment
+from fieldwork.templating import clock, moment, username
 
 __all__ = ["ACTIONS", "AuditLine", "action_name", "describe"]
 
@@ -203,7 +203,7 @@ def _sentence(event: AuditEvent, objects: _Objects) -> Markup:
             if verdict is False
             else gettext("override removed")
         )
-    values["who"] = gettext("The system") if event.actor == "system" else _username(event.actor)
+    values["who"] = gettext("The system") if event.actor == "system" else username(event.actor)
     values["object"] = objects.link(event)
     values["action"] = event.action
     template = (
@@ -411,12 +411,7 @@ def _conflict(objects: _Objects, conflict: ReportConflict) -> tuple[str, str | N
 
 
 def _user(objects: _Objects, user: User) -> tuple[str, str | None]:
-    return _username(user.username), None
-
-
-def _username(name: str) -> Markup:
-    """A user name is data, not words of the sentence: marked so that it is not translated."""
-    return Markup('<span translate="no">%s</span>') % name
+    return username(user.username), None
 
 
 def _pair(objects: _Objects, pair: Pair) -> tuple[str, str | None]:
