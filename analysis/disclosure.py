@@ -588,13 +588,16 @@ def check_release(
                                 & sham_records[f"{outcome}__control"].notna()]  # fmt: skip
     sham_entry = next((e for e in results.get("estimates", []) if e.get("outcome") == outcome
                        and e.get("sample") == "sham" and e.get("stratum") == {}), None)  # fmt: skip
-    sham_total = _total_row(checker, "sham", sham_records, sham_entry)
-    if sham_total.published and sham_entry is not None:
-        values = dict(sham_total.values)
-        values["discordance_pct"] = percent(sham_entry.get("discordance"))
-        sham_total = Row("total", True, values)
-        checker.keep("sham", "total", sham_records)
-    tables["sham"] = Table("sham", sham_total, ())
+    if sham_records.empty:  # a study without check pairs has no such table, nothing to log
+        tables["sham"] = Table("sham", None, ())
+    else:
+        sham_total = _total_row(checker, "sham", sham_records, sham_entry)
+        if sham_total.published and sham_entry is not None:
+            values = dict(sham_total.values)
+            values["discordance_pct"] = percent(sham_entry.get("discordance"))
+            sham_total = Row("total", True, values)
+            checker.keep("sham", "total", sham_records)
+        tables["sham"] = Table("sham", sham_total, ())
     if visits is not None and reasons is not None:
         if reasons not in visits.columns:
             raise ValueError(
