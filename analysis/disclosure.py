@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.multiplicity import holm
+from analysis.recovery import recovered
 
 RULES = (
     "min_pairs", "min_targets", "dominance", "extreme_share", "complementary", "merge", "family",
@@ -315,24 +316,40 @@ class _Checker:
         ids = tuple(sorted(set(records["test_id"].astype(str))))
         self.records.setdefault(table, {})[key] = ids
 
-    def complement(self, table: str, lines: list[_Line], total: pd.DataFrame) -> None:
+    def counts(self, records: pd.DataFrame) -> tuple[int, int, int, int]:
+        """(a, b, c, d): both favourable, only control, only protected, neither."""
+        control = records[f"{self.outcome}__control"].astype(bool)
+        protected = records[f"{self.outcome}__protected"].astype(bool)
+        return (int((control & protected).sum()), int((control & ~protected).sum()),
+                int((~control & protected).sum()), int((~control & ~protected).sum()))  # fmt: skip
+
+    def complement(self, table: str, lines: list[_Line], total: pd.DataFrame) -> bool:
         """Rule 4: suppress further lines until the suppressed ones cannot be told apart.
 
         What the public can compute is the total minus the published lines: the suppressed lines
         together, with any records that belong to no line (a pair without an area). That
-        remainder must be made of at least two such pieces and pass rules 1–3 itself.
+        remainder must be made of at least two such pieces, pass rules 1–3 itself, and leave
+        every suppressed line more than one possible result given what the log says of each
+        (:mod:`analysis.recovery`). Returns False when even with every line suppressed a line
+        could be solved for: the table's lines are then withheld altogether.
         """
         while True:
             hidden = [line for line in lines if line.hidden]
             shown = [line for line in lines if not line.hidden]
             shown_ids = {i for line in shown for i in line.records["test_id"].astype(str)}
             remainder = total[~total["test_id"].astype(str).isin(shown_ids)]
-            if remainder.empty or not shown:
-                return
+            if remainder.empty:
+                return True
             in_lines = sum(len(line.records) for line in hidden)
             pieces = len(hidden) + (1 if len(remainder) > in_lines else 0)
-            if pieces >= 2 and not self.failures(remainder, extreme=True):
-                return
+            safe = pieces >= 2 and not self.failures(remainder, extreme=True)
+            public_rules = [tuple(rule for rule, _ in line.failures) or ("complementary",)
+                            for line in hidden]  # fmt: skip
+            if not shown:
+                return pieces >= 2 and not recovered(self.counts(remainder), public_rules,
+                                                     self.rules.min_pairs)  # fmt: skip
+            if safe and not recovered(self.counts(remainder), public_rules, self.rules.min_pairs):
+                return True
             pick = min(shown, key=lambda line: (len(line.records), line.key))
             pick.complementary = True
             names = ", ".join(line.key for line in hidden) or "the records without a line"
@@ -417,7 +434,15 @@ def _stratum_table(checker: _Checker, name: str, column: str, estimates: dict,
         for rule, detail in line.failures:
             checker.log(name, line.key, rule, "suppressed", detail)
     if total.published:
-        checker.complement(name, lines, frame)
+        if not checker.complement(name, lines, frame):
+            checker.log(
+                name,
+                "*",
+                "complementary",
+                "suppressed",
+                "the lines are left out: with the total they would reveal each other",
+            )
+            lines = []
         checker.keep(name, "total", frame)
     rows: list[Row] = []
     entries: dict[str, Mapping[str, Any]] = {}

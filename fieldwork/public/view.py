@@ -82,7 +82,7 @@ class _Words:
         self.content = content
         self.domain = content["study"].get("domain") or "nightlife"
         self.rules = content.get("rules", {})
-        self.alpha = 1 - float(content.get("confidence", 0.95))
+        self.alpha = round(1 - float(content.get("confidence", 0.95)), 10)  # 0.05, not 0.05000…04
         self._reasons = None
         study = content["study"]
         has_reasons = any(name.startswith("reasons_") for name in content["tables"])
@@ -96,6 +96,8 @@ class _Words:
     def stratum(self, table: str, key: str) -> str:
         if key == "total":
             return gettext("Whole city")
+        if key == "*":
+            return gettext("all lines")
         if table == "by_target_type":
             words = label(key, "target_type")
             return words[:1].upper() + words[1:]

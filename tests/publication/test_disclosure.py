@@ -257,8 +257,26 @@ def test_records_without_a_line_are_protected_like_a_suppressed_line() -> None:
     frame.loc[frame.index[:3], "area"] = ""  # three pairs without an area: total − lines = them
     release = check(frame)
     area = release.tables["by_area"]
-    assert not area.row("centrum").published  # the only area line, so it is hidden as well
-    assert [d.rule for d in release.decisions if d.table == "by_area"] == ["complementary"]
+    # The only area line would be the total minus three pairs: it cannot be shown, and with it
+    # hidden the total would give it away, so the table shows its total only.
+    assert area.rows == () and area.total.published
+    assert [(d.cell, d.rule) for d in release.decisions if d.table == "by_area"] == [
+        ("centrum", "complementary"),
+        ("*", "complementary"),
+    ]
+
+
+def test_a_suppressed_line_that_the_log_would_pin_down_gets_a_complement() -> None:
+    """Two 10-pair lines, each with a 0 % share: their sum and the log fix both results."""
+    frame = pairs_frame({
+        "club": (targets("C", 10, 5), MIX), "bar": (targets("B", 10, 5), "aaaaabbbbb"),
+        "cafe": (targets("K", 10, 5), "bbbbbddddd"), "other": (targets("O", 30, 10), MIX * 3),
+    })  # fmt: skip
+    table = check(frame).tables["by_target_type"]
+    assert table.row("bar").rules == ("extreme_share",)
+    assert table.row("cafe").rules == ("extreme_share",)
+    assert table.row("club").rules == ("complementary",)
+    assert table.row("other").published
 
 
 def test_holm_is_computed_over_the_published_lines_only() -> None:
