@@ -88,7 +88,7 @@ class _Words:
         has_reasons = any(name.startswith("reasons_") for name in content["tables"])
         if has_reasons:  # a release with reasons names its question; the labels are its choices
             instrument = get_instrument(study["instrument"], study["instrument_version"])
-            self._reasons = instrument.question(study.get("reasons_question") or "refusal_reasons")
+            self._reasons = instrument.question(study["reasons_question"])
 
     def say(self, key: str, **values: Any) -> str:
         return texts.say(self.domain, key, **values)
