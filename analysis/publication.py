@@ -236,7 +236,7 @@ def _csv_row(name: str, line: Mapping[str, Any]) -> list[str]:
 def tables_csv(content: Mapping[str, Any]) -> str:
     """Every public table as one CSV (one line per table row; suppressed lines empty)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # CSV-SAFE: numbers and codes only
+    writer = csv.writer(buffer, lineterminator="\n")  # CSV-SAFE: area names are coordinator text
     writer.writerow(csv_columns(content["study"].get("domain")))
     for name, table in content["tables"].items():
         lines = ([table["total"]] if table.get("total") else []) + list(table["rows"])

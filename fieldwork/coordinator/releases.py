@@ -3,6 +3,8 @@ publish, withdraw (for good), correct."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -142,37 +144,35 @@ def release_preview(study_id: int, release_id: int) -> str:
     )  # fmt: skip
 
 
-@bp.post("/studies/<int:study_id>/releases/<int:release_id>/approve")
-@roles_required(*WRITE_ROLES)
-def release_approve(study_id: int, release_id: int) -> Response:
+def _act(
+    study_id: int, release_id: int, action: Callable[..., Release], message: Callable[[int], str]
+) -> Response:
+    """A button on the preview (CSRF only): do `action`, say `message` or why not."""
     release = _release_or_404(study_id, release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        releases.approve_release(session=get_session(), release=release, user=user())
+        action(session=get_session(), release=release, user=user())
     except Refused as error:
         get_session().rollback()
         refused(error)
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-    return done(_("Release %(id)s is approved; it can be published.", id=release.id),
-                "coordinator.release_preview", study_id=study_id,
+    return done(message(release_id), "coordinator.release_preview", study_id=study_id,
                 release_id=release_id)  # fmt: skip
+
+
+@bp.post("/studies/<int:study_id>/releases/<int:release_id>/approve")
+@roles_required(*WRITE_ROLES)
+def release_approve(study_id: int, release_id: int) -> Response:
+    return _act(study_id, release_id, releases.approve_release,
+                lambda id_: _("Release %(id)s is approved; it can be published.", id=id_))  # fmt: skip
 
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/publish")
 @roles_required(*WRITE_ROLES)
 def release_publish(study_id: int, release_id: int) -> Response:
-    release = _release_or_404(study_id, release_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        releases.publish_release(session=get_session(), release=release, user=user())
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-    return done(_("Release %(id)s is public.", id=release.id), "coordinator.release_preview",
-                study_id=study_id, release_id=release_id)  # fmt: skip
+    return _act(study_id, release_id, releases.publish_release,
+                lambda id_: _("Release %(id)s is public.", id=id_))  # fmt: skip
 
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/withdraw")

@@ -163,9 +163,9 @@ def tester_export(*, session: Session, code: str, study_code: str | None = None)
         "reviews": [
             _plain(review) for review in _rows(session, PairReview, PairReview.test_id, test_ids)
         ],  # fmt: skip
-        "reports": [_report(subject, report) for report in reports],
+        "reports": [_submitted(subject, report) for report in reports],
         "amendments": [_amendment(subject, amendment) for amendment in amendments],
-        "conflicts": [_conflict(subject, conflict) for conflict in conflicts],
+        "conflicts": [_submitted(subject, conflict) for conflict in conflicts],
         "review_messages": _messages(session, subject, test_ids),
         "incidents": incidents,
         "devices": [
@@ -201,11 +201,12 @@ def _test(session: Session, subject: _Subject, test: Test, pairs: Iterable[Pair]
     }  # fmt: skip
 
 
-def _report(subject: _Subject, report: VisitReport) -> dict[str, Any]:
-    data = _plain(report)
-    if not subject.mine(report.submitted_by_id):
-        data["answers"] = subject.redact_text(report.answers)
-        data["submitted_by_id"] = subject.redact_id(report.submitted_by_id)
+def _submitted(subject: _Subject, row: VisitReport | ReportConflict) -> dict[str, Any]:
+    """A report or a conflict: another tester's free text and id redacted."""
+    data = _plain(row)
+    if not subject.mine(row.submitted_by_id):
+        data["answers"] = subject.redact_text(row.answers)
+        data["submitted_by_id"] = subject.redact_id(row.submitted_by_id)
     return data
 
 
@@ -215,14 +216,6 @@ def _amendment(subject: _Subject, amendment: Amendment) -> dict[str, Any]:
         data["changes"] = subject.redact_text(amendment.changes)
         data["reason"] = REDACTED if amendment.created_by_id in subject.others else amendment.reason
         data["created_by_id"] = subject.redact_id(amendment.created_by_id)
-    return data
-
-
-def _conflict(subject: _Subject, conflict: ReportConflict) -> dict[str, Any]:
-    data = _plain(conflict)
-    if not subject.mine(conflict.submitted_by_id):
-        data["answers"] = subject.redact_text(conflict.answers)
-        data["submitted_by_id"] = subject.redact_id(conflict.submitted_by_id)
     return data
 
 
