@@ -18,7 +18,8 @@ from babel.numbers import get_decimal_symbol
 from flask_babel import force_locale, format_date, format_decimal, get_locale, gettext
 from markupsafe import Markup
 
-from analysis.disclosure import p_below, percent
+from analysis.disclosure import p_below, p_public, percent
+from analysis.publication import required_question
 from fieldwork.labels import label
 from fieldwork.public import texts
 from fieldwork.public.charts import net_chart
@@ -38,8 +39,11 @@ def signed(value: int | None) -> str:
     return ("−" if value < 0 else "") + format_decimal(abs(value))
 
 
-def p_text(shown: str | None) -> str:
-    """A p-value as stored ("< 0.001", "0.062") in the language's decimal sign."""
+def p_text(shown: str | float | None) -> str:
+    """A p-value as stored ("< 0.001", "0.062"; a number in releases of format version 1) in
+    the language's decimal sign."""
+    if isinstance(shown, float | int):
+        shown = p_public(float(shown))
     if shown is None:
         return "–"
     text = shown.replace(".", get_decimal_symbol(get_locale()))
@@ -88,7 +92,9 @@ class _Words:
         has_reasons = any(name.startswith("reasons_") for name in content["tables"])
         if has_reasons:  # a release with reasons names its question; the labels are its choices
             instrument = get_instrument(study["instrument"], study["instrument_version"])
-            self._reasons = instrument.question(study["reasons_question"])
+            name = study.get("reasons_question")  # absent in releases of format version 1
+            self._reasons = (instrument.question(name) if name
+                             else required_question(instrument, "reasons"))  # fmt: skip
 
     def say(self, key: str, **values: Any) -> str:
         return texts.say(self.domain, key, **values)
@@ -273,6 +279,8 @@ def _headline(words: _Words) -> list[str]:
     if independent:
         sentences.append(independent)
     shown = headline.get("p_value")
+    if isinstance(shown, float | int):  # format version 1 stored the number
+        shown = p_public(float(shown))
     sentences.append(texts.chance_text(
         below=p_below(shown, words.alpha), p=p_phrase(shown) if shown else "",
         very=shown == "< 0.001", targets=targets,

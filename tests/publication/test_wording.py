@@ -245,3 +245,26 @@ def test_p_is_below_one_thousandth_or_two_significant_figures_everywhere(app, cl
                 assert value == "0.001", (name, number)
                 continue
             assert len(value.lstrip("0.")) == 2 or value == "1.0", (name, number)
+
+
+def test_a_release_of_format_version_1_still_renders(app):
+    """Releases frozen before the rules were revised hold p-values as numbers and do not name
+    their reasons question; their pages keep working (the numbers as shown now)."""
+    from tests.publication.test_attack import SCENARIOS, content_of, frame_for
+
+    content, _ = content_of(frame_for(SCENARIOS["one small type, complementary"]))
+    old = copy.deepcopy(content)
+    old["version"] = 1
+    del old["study"]["reasons_question"]
+    lines = [
+        line["values"]
+        for table in old["tables"].values()
+        for line in [*table["rows"], *([table["total"]] if table.get("total") else [])]
+    ]
+    for values in [*lines, old["headline"]]:
+        for key in ("p_value", "p_adjusted"):
+            if isinstance(values.get(key), str):
+                values[key] = 0.0623
+    english = words(view(app, old, "en"))
+    assert "could be chance (p =\u00a00.062)" in english
+    assert view(app, old, "en")["reasons"]
