@@ -110,6 +110,22 @@ TEXTS: dict[str, dict[str, Any]] = {
         "rule_min_targets": _l("fewer than %(min_targets)s different venues"),
         "rule_dominance": _l("one or two venues gave most of the tests"),
         "rule_extreme_share": _l("a group was refused in every test or in none"),
+        "no_test": _l(
+            "With only %(targets)s venues, no test of chance is shown for this difference."
+        ),
+        "margin_repeat": _l("This margin allows for venues that were tested more than once."),
+        "margin_few": _l("With %(targets)s venues it is approximate."),
+        "independent": _l(
+            "If the visits were independent, the margin would be %(low)s to %(high)s."
+        ),
+        "independent_p": _l(
+            "If the visits were independent, the margin would be %(low)s to %(high)s (p %(p)s)."
+        ),
+        "note_repeat": _l(
+            "Where a venue was tested more than once, the margin and p allow for it (venue-robust: "
+            'Obuchowski\'s test); the figures "if the visits were independent" leave that out. '
+            "Elsewhere p is McNemar's mid-p."
+        ),
         "index_line": _l("Nightlife"),
     },
     "housing": {
@@ -216,6 +232,22 @@ TEXTS: dict[str, dict[str, Any]] = {
         "rule_min_targets": _l("fewer than %(min_targets)s different adverts"),
         "rule_dominance": _l("one or two adverts gave most of the tests"),
         "rule_extreme_share": _l("a group was invited in every test or in none"),
+        "no_test": _l(
+            "With only %(targets)s adverts, no test of chance is shown for this difference."
+        ),
+        "margin_repeat": _l("This margin allows for adverts that were tested more than once."),
+        "margin_few": _l("With %(targets)s adverts it is approximate."),
+        "independent": _l(
+            "If the tests were independent, the margin would be %(low)s to %(high)s."
+        ),
+        "independent_p": _l(
+            "If the tests were independent, the margin would be %(low)s to %(high)s (p %(p)s)."
+        ),
+        "note_repeat": _l(
+            "Where an advert was tested more than once, the margin and p allow for it "
+            '(Obuchowski\'s test); the figures "if the tests were independent" leave that out. '
+            "Elsewhere p is McNemar's mid-p."
+        ),
         "index_line": _l("Housing"),
     },
 }
@@ -277,14 +309,11 @@ def sham_text(domain: str, *, pairs: int | None, tests: str, disc: str, number: 
     )  # fmt: skip
 
 
-def chance_text(*, below: bool | None, p: str, very: bool, targets: str | None) -> str:
+def chance_text(domain: str, *, below: bool | None, p: str, very: bool,
+                targets: str | None) -> str:  # fmt: skip
     """Significance words that follow the p-value shown (None: no p is published)."""
     if below is None:
-        return gettext(
-            "With only %(targets)s venues or adverts, no test of chance is shown for this "
-            "difference.",
-            targets=targets or "–",
-        )  # fmt: skip
+        return say(domain, "no_test", targets=targets or "–")
     if below and very:
         return gettext("A difference this large is very unlikely to be chance (p %(p)s).", p=p)
     if below:
@@ -292,33 +321,24 @@ def chance_text(*, below: bool | None, p: str, very: bool, targets: str | None) 
     return gettext("This difference could be chance (p %(p)s).", p=p)
 
 
-def margin_text(*, low: str, high: str, method: str, targets: str | None, few: bool) -> str:
+def margin_text(domain: str, *, low: str, high: str, method: str, targets: str | None,
+                few: bool) -> str:  # fmt: skip
     """The interval sentence, saying when it allows for repeat visits and when it is rough."""
     sentence = gettext(
         "With 95 %% confidence it lies between %(low)s and %(high)s in 100.", low=low, high=high
     )
     if method == "venue":
-        sentence += " " + gettext(
-            "This margin allows for venues or landlords that were tested more than once."
-        )
+        sentence += " " + say(domain, "margin_repeat")
         if few:
-            sentence += " " + gettext(
-                "With %(targets)s venues or adverts it is approximate.", targets=targets
-            )
+            sentence += " " + say(domain, "margin_few", targets=targets)
     return sentence
 
 
-def independent_text(*, low: str, high: str, p: str | None) -> str:
+def independent_text(domain: str, *, low: str, high: str, p: str | None) -> str:
     """The usual figures, labelled as what they assume."""
     if p is None:
-        return gettext(
-            "If the visits were independent, the margin would be %(low)s to %(high)s.",
-            low=low, high=high,
-        )  # fmt: skip
-    return gettext(
-        "If the visits were independent, the margin would be %(low)s to %(high)s (p %(p)s).",
-        low=low, high=high, p=p,
-    )  # fmt: skip
+        return say(domain, "independent", low=low, high=high)
+    return say(domain, "independent_p", low=low, high=high, p=p)
 
 
 def order_text(domain: str, *, order_rule: str | None, values: str | None,

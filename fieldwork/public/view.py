@@ -159,12 +159,13 @@ def _interval(values: dict[str, Any]) -> str:
     )
 
 
-def _independent(values: dict[str, Any]) -> str | None:
+def _independent(words: _Words, values: dict[str, Any]) -> str | None:
     """The usual figures of a line that leads with the venue-robust ones, labelled as such."""
     if values.get("method") != "venue":
         return None
     independent = values["independent"]
     return texts.independent_text(
+        words.domain,
         low=signed(independent["ci_low_pct"]),
         high=signed(independent["ci_high_pct"]),
         p=None if values.get("p_value") is None else p_phrase(independent["p_value"]),
@@ -182,7 +183,7 @@ def _pair_row(words: _Words, table: str, line: dict[str, Any]) -> dict[str, Any]
         targets=number(values["targets"]), n_pairs=number(values["n_pairs"]),
         both=number(values["both_favourable"]), b=number(values["control_only_favourable"]),
         c=number(values["protected_only_favourable"]), d=number(values["neither_favourable"]),
-        net=_interval(values), independent=_independent(values),
+        net=_interval(values), independent=_independent(words, values),
         p=p_text(values.get("p_value")), p_holm=p_text(values.get("p_adjusted")),
     )  # fmt: skip
     return row
@@ -210,11 +211,7 @@ def _pair_table(words: _Words, name: str) -> dict[str, Any] | None:
     notes = [words.say("table_note")]
     lines = [line for line in [*table["rows"], table.get("total")] if line and line["published"]]
     if any(line["values"].get("method") == "venue" for line in lines):
-        notes.append(gettext(
-            "Where a venue or landlord was tested more than once, the margin and p allow for it "
-            "(venue-robust: Obuchowski's test); the figures \"if the visits were independent\" "
-            "leave that out. Elsewhere p is McNemar's mid-p."
-        ))  # fmt: skip
+        notes.append(words.say("note_repeat"))
     else:
         notes.append(gettext("p: McNemar's mid-p test of no difference."))
     family = sum(1 for line in table["rows"]
@@ -272,17 +269,17 @@ def _headline(words: _Words) -> list[str]:
     targets = number(headline.get("n_targets") or headline["targets"])
     method = headline.get("method", "independent")
     sentences.append(texts.margin_text(
-        low=signed(headline["ci_low_pct"]), high=signed(headline["ci_high_pct"]), method=method,
+        words.domain, low=signed(headline["ci_low_pct"]), high=signed(headline["ci_high_pct"]), method=method,
         targets=targets, few=bool(headline.get("few_targets")),
     ))  # fmt: skip
-    independent = _independent(headline)
+    independent = _independent(words, headline)
     if independent:
         sentences.append(independent)
     shown = headline.get("p_value")
     if isinstance(shown, float | int):  # format version 1 stored the number
         shown = p_public(float(shown))
     sentences.append(texts.chance_text(
-        below=p_below(shown, words.alpha), p=p_phrase(shown) if shown else "",
+        words.domain, below=p_below(shown, words.alpha), p=p_phrase(shown) if shown else "",
         very=shown == "< 0.001", targets=targets,
     ))  # fmt: skip
     return sentences

@@ -104,8 +104,8 @@ def test_the_venue_robust_lead_labels_the_usual_figures(app):
         independent={"ci_low_pct": 8, "ci_high_pct": 28, "p_value": "0.0021"},
     )
     english = words(view(app, content, "en"))
-    assert "allows for venues or landlords that were tested more than once" in english
-    assert "With 12 venues or adverts it is approximate." in english
+    assert "allows for venues that were tested more than once" in english
+    assert "With 12 venues it is approximate." in english
     assert (
         "If the visits were independent, the margin would be 8 to 28 (p =\u00a00.0021)." in english
     )
