@@ -9,17 +9,15 @@ serves it on 127.0.0.1, and photographs it with Debian's Chromium through Playwr
 - coordinator-tonight.png the coordinator's "tonight" page at 22:50 of the demo's night, after
                           the testers reported their visits before 22:40 (one forgot);
 - coordinator-dashboard.png the monitoring dashboard of the nightlife study (laptop, English);
-- public-release.png      the public release of the nightlife study: laptop (English) beside a
-                          phone (Dutch, top and further down), on one picture.
 
-For the release the script closes the nightlife study in its own copy and publishes a release,
-as a coordinator would. Nothing outside the temporary folder is touched but OUT_FOLDER.
+The release pictures (public-release.png, release-housing.png) are made by
+scripts/release_screenshots.py; `make screenshots` runs both. Nothing outside the temporary
+folder is touched but OUT_FOLDER.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sys
 import tempfile
@@ -243,36 +241,7 @@ def main() -> int:
         page.screenshot(path=str(written[-1]))
         context.close()
 
-        # The public release: laptop in English beside a phone in Dutch (top, and lower down).
-        release = publish_release(app)
-        parts = [
-            work / "release-laptop.png",
-            work / "release-phone-1.png",
-            work / "release-phone-2.png",
-        ]
-        context = browser.new_context(viewport={"width": 900, "height": 1400}, base_url=url)
-        context.add_cookies([{"name": "lang", "value": "en", "url": url}])
-        page = context.new_page()
-        page.goto(f"/public/releases/{release}")
-        page.screenshot(path=str(parts[0]))
-        context.close()
-        context = browser.new_context(
-            **{**phone, "viewport": {"width": 412, "height": 1400}, "device_scale_factor": 1},
-            base_url=url,
-            locale="nl-NL",
-        )
-        context.add_cookies([{"name": "lang", "value": "nl", "url": url}])
-        page = context.new_page()
-        page.goto(f"/public/releases/{release}")
-        page.screenshot(path=str(parts[1]))
-        page.get_by_role("heading", name=re.compile(r"^Tabel 1")).evaluate(
-            "(e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 16)"
-        )
-        page.screenshot(path=str(parts[2]))
-        context.close()
         browser.close()
-        written.append(out / "public-release.png")
-        side_by_side(parts, written[-1])
     for path in written:
         print(path)
     return 0

@@ -1,6 +1,6 @@
 """Take the README's pictures of the demo's public releases, the same way every time.
 
-    .venv/bin/python benchmarks/release_screenshots.py [OUTPUT_FOLDER]   # default: docs/
+    .venv/bin/python scripts/release_screenshots.py [OUTPUT_FOLDER]   # default: docs/
 
 Builds the demo in a fresh SQLite database with the clock frozen at 20 November 2026, closes both
 demo studies, makes their releases through the services (a coordinator makes each, an admin
