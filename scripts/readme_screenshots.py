@@ -70,33 +70,6 @@ def demo_server(folder: Path) -> Iterator[tuple[str, Any]]:
         thread.join(timeout=5)
 
 
-def publish_release(app: Any) -> int:
-    """Close the nightlife study and publish its release; return the release id."""
-    from sqlmodel import select
-
-    from fieldwork.db import get_session
-    from fieldwork.models import Study, User
-    from fieldwork.services.releases import lifecycle
-    from fieldwork.services.studies.setup import change_status
-
-    with app.app_context():
-        session = get_session()
-        study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
-        coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
-        change_status(session=session, study=study, status="closed", user=coordinator)
-        texts = lifecycle.ReleaseTexts(
-            next_steps_nl="De gemeente bespreekt de uitkomsten met de branche en herhaalt het "
-            "onderzoek volgend jaar.",
-            next_steps_en="The city discusses the results with the sector and repeats the "
-            "study next year.",
-        )
-        release = lifecycle.create_release(
-            session=session, study=study, user=coordinator, texts=texts
-        )
-        lifecycle.publish_release(session=session, release=release, user=coordinator)
-        return int(release.id or 0)
-
-
 def report_early_visits(app: Any, until: datetime) -> None:
     """Tonight's visits planned before ``until`` are reported by their testers six minutes after
     the visit, through the intake service; one team forgets (so the picture shows a late one)."""
@@ -176,21 +149,6 @@ def sign_in(page: Any, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-
-
-def side_by_side(parts: list[Path], output: Path, gap: int = 24) -> None:
-    """Paste the pictures next to each other, tops aligned, on a light grey background."""
-    from PIL import Image
-
-    images = [Image.open(path).convert("RGB") for path in parts]
-    width = sum(image.width for image in images) + gap * (len(images) + 1)
-    height = max(image.height for image in images) + 2 * gap
-    canvas = Image.new("RGB", (width, height), BACKGROUND)
-    left = gap
-    for image in images:
-        canvas.paste(image, (left, gap))
-        left += image.width + gap
-    canvas.save(output, optimize=True)
 
 
 def main() -> int:
