@@ -84,6 +84,7 @@ notebooks: $(VENV)/.installed-dev
 # The README's pictures, from a fresh demo (needs Chromium).
 screenshots: $(VENV)/.installed-dev
 	$(BIN)/python scripts/readme_screenshots.py
+	$(BIN)/python scripts/release_screenshots.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,50 +1,55 @@
-"""Disclosure control for the city's published tables: the release rules of METHODS.md §5.
+"""Disclosure control for the city's published tables: the release rules of docs/release-rules.md.
 
-A *cell* is one published line of a table (a target type, an area, a refusal reason of one
-group); its records are the valid, non-sham pairs (or, for refusal reasons, the team reports)
-behind it. The rules, each named in the decision log by its code:
+A *line* is one row of a public table (a target type, an area, who went first, a reason given
+for a refusal); its records are the valid, non-sham pairs behind it (for reasons: the refused
+visits of one group, one per test). The rules, each named in the decision log by its code:
 
-``min_pairs``      rule 1: at least ``min_pairs`` records (study setting, never below 5);
+``min_pairs``      rule 1: at least ``min_pairs`` records (the study's setting: 10, lower only
+                   with a logged reason, never below 5);
 ``min_targets``    rule 1: at least ``min_targets`` distinct targets;
 ``dominance``      rule 2: no target more than 50 % of the records, no two more than 75 %;
-``extreme_share``  rule 3: below city level, no group refused in 0 % or 100 % of its visits;
-``complementary``  rule 4: a second line is suppressed when a table's total and the other
-                   lines would reveal a suppressed one; lines are added until at least two are
-                   suppressed and their union passes rules 1–3;
-``merge``          refusal reasons that fail rules 1–2 are merged into "other reasons" first;
-``rounding``       rule 5: counts rounded to base 5; shares and net measures are computed from
-                   unrounded data and kept in whole percentage points.
+``extreme_share``  rule 3: below city level, no group refused in 0 % or 100 % of its visits —
+                   in every table (order and reasons tables too);
+``complementary``  rule 4: a second line is suppressed when a table's total and the other lines
+                   would reveal a suppressed one; lines are added until at least two are
+                   suppressed and together they pass rules 1–3;
+``merge``          reasons that fail rules 1–3 are merged into "other reasons"; the log says how
+                   many categories were merged, never which;
+``family``         rule 4: Holm is computed over the published lines only, so an adjusted p-value
+                   says nothing about a suppressed line.
 
-Details in the log never state a suppressed value ("fewer than 10 valid pairs", not "7").
-The functions take the tidy pairs frame of :mod:`analysis.bundle` and ``results.json``.
+Counts are exact (rule 5: rounding that the intervals undo protects nothing); shares and net
+measures in whole percentage points; p-values as "< 0.001" or two significant figures
+(:func:`p_public`). The log never states a suppressed or merged value. Where a target gave two
+or more pairs of a line, the line leads with the venue-robust interval and test (docs/methods.md §6).
+:func:`isolated_differences` checks a release against earlier ones (rule 4, across releases).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from analysis.multiplicity import holm
+from analysis.recovery import recovered
+
 RULES = (
-    "min_pairs", "min_targets", "dominance", "extreme_share", "complementary", "merge",
-    "rounding",
+    "min_pairs", "min_targets", "dominance", "extreme_share", "complementary", "merge", "family",
 )  # fmt: skip
 STRATA = {"by_target_type": "target_type", "by_area": "area", "by_first_role": "first_role"}
 GROUPS = ("protected", "control")
 OTHER_REASONS = "other_reasons"
-
-
-def round_base(value: int, base: int = 5) -> int:
-    """`value` rounded to the nearest multiple of `base`, halves up.
-
-    >>> [round_base(value) for value in (0, 2, 3, 12, 13, 27)]
-    [0, 0, 5, 10, 15, 25]
-    """
-    return int(math.floor(value / base + 0.5) * base)
+REMAINDER = "~remainder"  # the records of a table's suppressed lines together (total − published)
+STANDARD_MIN_PAIRS, LOWEST_MIN_PAIRS = 10, 5
+MIN_VENUE_TARGETS = (
+    5  # below this, no venue-robust interval and no published p (docs/methods.md §6)
+)
+FEW_TARGETS = 20  # below this, the venue-robust interval is approximate
 
 
 def percent(share: float | None) -> int | None:
@@ -59,45 +64,80 @@ def percent(share: float | None) -> int | None:
     return int(math.floor(abs(scaled) + 0.5)) * (1 if scaled >= 0 else -1)
 
 
-def p_display(p_value: float | None) -> float | None:
-    """A p-value kept to three decimals (below 0.001 it is stored as 0.0), or None."""
+def p_public(p_value: float | None) -> str | None:
+    """A p-value as every public output shows it: "< 0.001" or two significant figures.
+
+    >>> [p_public(p) for p in (0.0000312, 0.000999, 0.001, 0.0123, 0.0496, 0.062, 0.5, 0.999)]
+    ['< 0.001', '< 0.001', '0.0010', '0.012', '0.050', '0.062', '0.50', '1.0']
+    >>> p_public(None), p_public(float("nan"))
+    (None, None)
+    """
     if p_value is None or not math.isfinite(p_value):
         return None
-    return round(float(p_value), 3)
+    if p_value < 0.001:
+        return "< 0.001"
+    rounded = float(f"{p_value:.2g}")
+    decimals = max(1, 1 - math.floor(math.log10(rounded)))
+    return f"{rounded:.{decimals}f}"
+
+
+def p_below(shown: str | None, alpha: float) -> bool | None:
+    """Whether a p-value as shown (:func:`p_public`) is below ``alpha``; None without a p.
+
+    Words of significance follow this, the number the reader sees.
+
+    >>> p_below("< 0.001", 0.05), p_below("0.050", 0.05), p_below("0.049", 0.05), p_below(None, 0.05)
+    (True, False, True, None)
+    """
+    if shown is None:
+        return None
+    if shown.startswith("<"):
+        return float(shown.lstrip("< ")) <= alpha
+    return float(shown) < alpha
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The thresholds of METHODS.md §5; ``min_pairs`` is the study's setting, never below 5."""
+    """The thresholds of docs/release-rules.md. ``min_pairs`` is the study's setting: below 10 only with
+    a reason (``min_pairs_reason``, published in the decision log), never below 5."""
 
-    min_pairs: int = 10
+    min_pairs: int = STANDARD_MIN_PAIRS
     min_targets: int = 5
     dominance_one: float = 0.5
     dominance_two: float = 0.75
-    rounding_base: int = 5
+    min_pairs_reason: str = ""
 
     def __post_init__(self) -> None:
-        if self.min_pairs < 5:
+        if self.min_pairs < LOWEST_MIN_PAIRS:
             raise ValueError(
-                f"min_pairs is {self.min_pairs}; METHODS.md §5 allows no threshold below 5 "
-                "valid pairs (the default is 10)"
+                f"min_pairs is {self.min_pairs}; docs/release-rules.md allows no threshold below "
+                f"{LOWEST_MIN_PAIRS} valid pairs (the standard is {STANDARD_MIN_PAIRS})"
             )
-        if self.min_targets < 1 or self.rounding_base < 1:
-            raise ValueError("min_targets and rounding_base must be at least 1")
+        if self.min_pairs < STANDARD_MIN_PAIRS and not self.min_pairs_reason.strip():
+            raise ValueError(
+                f"min_pairs is {self.min_pairs}, below the standard {STANDARD_MIN_PAIRS}: give "
+                "the reason (min_pairs_reason); it is logged in the release"
+            )
+        if self.min_targets < 1:
+            raise ValueError("min_targets must be at least 1")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One entry of the decision log published with the release."""
+    """One entry of the decision log published with the release (never a suppressed value)."""
 
     table: str
     cell: str
     rule: str
-    action: str  # suppressed | merged | rounded
+    action: str  # suppressed | merged | adjusted | lowered
     detail: str
+    categories: int | None = None  # merged: how many categories (not how many records)
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.categories is None:
+            del data["categories"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -119,30 +159,38 @@ class Table:
     name: str
     total: Row | None
     rows: tuple[Row, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def row(self, key: str) -> Row:
         return next(row for row in self.rows if row.key == key)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "total": self.total.to_dict() if self.total else None,
+        data = {"name": self.name, "total": self.total.to_dict() if self.total else None,
                 "rows": [row.to_dict() for row in self.rows]}  # fmt: skip
+        if self.extra:
+            data["extra"] = dict(self.extra)
+        return data
 
 
 @dataclass(frozen=True)
 class ReleaseTables:
-    """What :func:`check_release` returns: the publishable tables and the decision log."""
+    """What :func:`check_release` returns: the publishable tables, the decision log and, never
+    published, the test ids behind every public line (``line_records``, for rule 4 across
+    releases: :func:`isolated_differences`)."""
 
     tables: Mapping[str, Table]
     decisions: tuple[Decision, ...]
     rules: Rules
     outcome: str
+    line_records: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def suppressed(self) -> list[tuple[str, str]]:
-        """(table, cell) of every suppressed line."""
+        """(table, line) of every suppressed line."""
         return [(name, row.key) for name, table in self.tables.items()
                 for row in table.rows if not row.published]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
+        """The public part (``line_records`` stays out)."""
         return {
             "outcome": self.outcome,
             "rules": asdict(self.rules),
@@ -158,7 +206,7 @@ def cell_failures(
     refused: Sequence[tuple[int, int]] = (),
     unit: str = "valid pairs",
 ) -> list[tuple[str, str]]:
-    """(rule, detail) for every rule 1–3 that the records of one cell break.
+    """(rule, detail) for every rule 1–3 that the records of one line break.
 
     `targets` holds one target code per record; `refused` one (refused, visits) count per group
     for rule 3 (left empty at city level, where the rule does not apply).
@@ -167,6 +215,9 @@ def cell_failures(
     []
     >>> [rule for rule, _ in cell_failures(["V1"] * 6 + ["V2", "V3", "V4", "V5"], Rules())]
     ['dominance']
+    >>> [rule for rule, _ in cell_failures(["V1", "V2", "V3", "V4", "V5"] * 2, Rules(),
+    ...                                    refused=[(0, 10), (4, 10)])]
+    ['extreme_share']
     """
     failures = []
     n = len(targets)
@@ -186,18 +237,67 @@ def cell_failures(
     return failures
 
 
+def lead_figures(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The interval and test a line leads with (docs/methods.md §6 "When to lead with it").
+
+    When some target gave two or more of the line's pairs (``n_targets`` < ``n_pairs``), the
+    venue-robust interval and Obuchowski's test lead and Tango/mid-p follow as "if the visits were
+    independent"; with fewer than 5 targets there is no published p. Results without the
+    venue-robust keys (an older analysis) lead with the independent figures.
+    """
+    independent = {
+        "ci_low_pct": percent(entry.get("ci_low")), "ci_high_pct": percent(entry.get("ci_high")),
+        "p_value": p_public(entry.get("p_value")),
+    }  # fmt: skip
+    n_pairs, targets = entry.get("n_pairs"), entry.get("n_targets")
+    if targets is None or n_pairs is None or targets >= n_pairs:
+        return {"method": "independent", **independent,
+                "n_targets": targets, "design_effect": None}  # fmt: skip
+    effect = entry.get("design_effect")
+    figures: dict[str, Any] = {
+        "method": "venue",
+        "n_targets": int(targets),
+        "design_effect": None if effect is None else round(float(effect), 2),
+        "few_targets": targets < FEW_TARGETS,
+        "independent": independent,
+    }
+    if targets < MIN_VENUE_TARGETS or entry.get("ci_low_cluster") is None:
+        # No venue-robust interval: the independent one is shown, labelled as such, and no p.
+        figures.update(ci_low_pct=independent["ci_low_pct"],
+                       ci_high_pct=independent["ci_high_pct"], p_value=None,
+                       ci_is_independent=True)  # fmt: skip
+    else:
+        figures.update(ci_low_pct=percent(entry.get("ci_low_cluster")),
+                       ci_high_pct=percent(entry.get("ci_high_cluster")),
+                       p_value=p_public(entry.get("p_cluster")))  # fmt: skip
+    return figures
+
+
+def _lead_p(entry: Mapping[str, Any]) -> float | None:
+    """The unrounded p-value of the test a line leads with (for the family adjustment)."""
+    figures = lead_figures(entry)
+    if figures["p_value"] is None:
+        return None
+    return entry.get("p_cluster") if figures["method"] == "venue" else entry.get("p_value")
+
+
 @dataclass
-class _Cell:
+class _Line:
     key: str
     records: pd.DataFrame
     failures: list[tuple[str, str]]
     complementary: bool = False
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.failures) or self.complementary
 
 
 class _Checker:
     def __init__(self, frame: pd.DataFrame, outcome: str, rules: Rules) -> None:
         self.frame, self.outcome, self.rules = frame, outcome, rules
         self.decisions: list[Decision] = []
+        self.records: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def refused(self, records: pd.DataFrame) -> list[tuple[int, int]]:
         return [(int((~records[f"{self.outcome}__{group}"].astype(bool)).sum()), len(records))
@@ -209,28 +309,54 @@ class _Checker:
         return cell_failures(records["target_code"].astype(str).tolist(), self.rules,
                              refused=refused, unit=unit)  # fmt: skip
 
-    def log(self, table: str, cell: str, rule: str, action: str, detail: str) -> None:
-        self.decisions.append(Decision(table, cell, rule, action, detail))
+    def log(self, table: str, cell: str, rule: str, action: str, detail: str,
+            categories: int | None = None) -> None:  # fmt: skip
+        self.decisions.append(Decision(table, cell, rule, action, detail, categories))
 
-    def complement(self, table: str, cells: list[_Cell], extreme: bool,
-                   unit: str = "valid pairs") -> None:  # fmt: skip
-        """Rule 4: suppress further lines until the suppressed ones cannot be told apart."""
+    def keep(self, table: str, key: str, records: pd.DataFrame) -> None:
+        """Remember the test ids behind a public line (or a public difference of lines)."""
+        ids = tuple(sorted(set(records["test_id"].astype(str))))
+        self.records.setdefault(table, {})[key] = ids
+
+    def counts(self, records: pd.DataFrame) -> tuple[int, int, int, int]:
+        """(a, b, c, d): both favourable, only control, only protected, neither."""
+        control = records[f"{self.outcome}__control"].astype(bool)
+        protected = records[f"{self.outcome}__protected"].astype(bool)
+        return (int((control & protected).sum()), int((control & ~protected).sum()),
+                int((~control & protected).sum()), int((~control & ~protected).sum()))  # fmt: skip
+
+    def complement(self, table: str, lines: list[_Line], total: pd.DataFrame) -> bool:
+        """Rule 4: suppress further lines until the suppressed ones cannot be told apart.
+
+        What the public can compute is the total minus the published lines: the suppressed lines
+        together, with any records that belong to no line (a pair without an area). That
+        remainder must be made of at least two such pieces, pass rules 1–3 itself, and leave
+        every suppressed line more than one possible result given what the log says of each
+        (:mod:`analysis.recovery`). Returns False when even with every line suppressed a line
+        could be solved for: the table's lines are then withheld altogether.
+        """
         while True:
-            suppressed = [cell for cell in cells if cell.failures or cell.complementary]
-            published = [cell for cell in cells if not (cell.failures or cell.complementary)]
-            if not suppressed or not published:
-                return
-            union = pd.concat([cell.records for cell in suppressed])
-            if len(suppressed) >= 2 and not self.failures(union, extreme, unit):
-                return
-            pick = min(published, key=lambda cell: (len(cell.records), cell.key))
+            hidden = [line for line in lines if line.hidden]
+            shown = [line for line in lines if not line.hidden]
+            shown_ids = {i for line in shown for i in line.records["test_id"].astype(str)}
+            remainder = total[~total["test_id"].astype(str).isin(shown_ids)]
+            if remainder.empty:
+                return True
+            in_lines = sum(len(line.records) for line in hidden)
+            pieces = len(hidden) + (1 if len(remainder) > in_lines else 0)
+            safe = pieces >= 2 and not self.failures(remainder, extreme=True)
+            public_rules = [tuple(rule for rule, _ in line.failures) or ("complementary",)
+                            for line in hidden]  # fmt: skip
+            if not shown:
+                return pieces >= 2 and not recovered(self.counts(remainder), public_rules,
+                                                     self.rules.min_pairs)  # fmt: skip
+            if safe and not recovered(self.counts(remainder), public_rules, self.rules.min_pairs):
+                return True
+            pick = min(shown, key=lambda line: (len(line.records), line.key))
             pick.complementary = True
-            hidden = ", ".join(cell.key for cell in suppressed)
+            names = ", ".join(line.key for line in hidden) or "the records without a line"
             self.log(table, pick.key, "complementary", "suppressed",
-                     f"so that the total and the other lines do not reveal {hidden}")  # fmt: skip
-
-    def rounded(self, value: int) -> int:
-        return round_base(value, self.rules.rounding_base)
+                     f"so that the total and the other lines do not reveal {names}")  # fmt: skip
 
 
 def _estimates(results: Mapping[str, Any], outcome: str) -> dict[tuple[str, ...], dict[str, Any]]:
@@ -241,62 +367,110 @@ def _estimates(results: Mapping[str, Any], outcome: str) -> dict[tuple[str, ...]
     return found
 
 
-def _pair_values(entry: Mapping[str, Any], records: pd.DataFrame, checker: _Checker) -> dict:
+def _pair_values(entry: Mapping[str, Any], records: pd.DataFrame) -> dict[str, Any]:
     if entry.get("n_pairs") != len(records):
         raise ValueError(
             f"results and pairs disagree: {entry.get('stratum')} has {entry.get('n_pairs')} pairs "
             f"in results.json but {len(records)} complete valid pairs in the frame; analyse the "
             "same bundle that the frame was read from"
         )
-    r = checker.rounded
     return {
-        "targets": r(records["target_code"].nunique()),
-        "n_pairs": r(len(records)),
-        "both_favourable": r(entry["both_favourable"]),
-        "control_only_favourable": r(entry["control_only_favourable"]),
-        "protected_only_favourable": r(entry["protected_only_favourable"]),
-        "neither_favourable": r(entry["neither_favourable"]),
+        "targets": int(records["target_code"].nunique()),
+        "n_pairs": int(len(records)),
+        "both_favourable": int(entry["both_favourable"]),
+        "control_only_favourable": int(entry["control_only_favourable"]),
+        "protected_only_favourable": int(entry["protected_only_favourable"]),
+        "neither_favourable": int(entry["neither_favourable"]),
         "net_difference_pct": percent(entry.get("net_difference")),
-        "ci_low_pct": percent(entry.get("ci_low")),
-        "ci_high_pct": percent(entry.get("ci_high")),
         "gross_protected_pct": percent(entry.get("gross_adverse_protected")),
         "gross_control_pct": percent(entry.get("gross_adverse_control")),
-        "p_value": p_display(entry.get("p_value")),
-        "p_adjusted": p_display(entry.get("p_adjusted")),
+        **lead_figures(entry),
     }
 
 
-def _stratum_table(checker: _Checker, name: str, column: str, estimates: dict, total: Row,
-                   *, extreme: bool = True) -> Table:  # fmt: skip
+def _order_difference(rows: Sequence[Row]) -> dict[str, Any] | None:
+    """Net measure when the protected team went first minus when the control team did, with an
+    approximate 95 % Wald interval (the two lines' pairs are independent); None unless both lines
+    are published."""
+    lines = {row.key: row.values for row in rows if row.published}
+    if not {"protected", "control"} <= set(lines):
+        return None
+    parts = []
+    for key in ("protected", "control"):
+        v = lines[key]
+        n, b, c = v["n_pairs"], v["control_only_favourable"], v["protected_only_favourable"]
+        net = (b - c) / n
+        parts.append((net, ((b + c) / n - net**2) / n))
+    difference = parts[0][0] - parts[1][0]
+    half = 1.959964 * math.sqrt(parts[0][1] + parts[1][1])
+    return {"difference_pct": percent(difference), "ci_low_pct": percent(difference - half),
+            "ci_high_pct": percent(difference + half)}  # fmt: skip
+
+
+def _adjust_published(checker: _Checker, name: str, rows: list[Row],
+                      entries: Mapping[str, Mapping[str, Any]]) -> list[Row]:  # fmt: skip
+    """Rule 4: Holm over the published lines only (a suppressed line is no member)."""
+    family = [row for row in rows if row.published and _lead_p(entries[row.key]) is not None]
+    adjusted = holm([_lead_p(entries[row.key]) for row in family])
+    shown = {row.key: p_public(p) for row, p in zip(family, adjusted, strict=True)}
+    if family:
+        checker.log(name, "*", "family", "adjusted",
+                    f"Holm over the {len(family)} published lines; suppressed lines are not "
+                    "part of the family")  # fmt: skip
+    return [
+        Row(row.key, True, {**row.values, "p_adjusted": shown.get(row.key)}, row.rules)
+        if row.published else row
+        for row in rows
+    ]  # fmt: skip
+
+
+def _stratum_table(checker: _Checker, name: str, column: str, estimates: dict,
+                   total: Row) -> Table:  # fmt: skip
     frame = checker.frame
-    present = frame[column].dropna().astype(str)
-    cells = [
-        _Cell(level, frame[frame[column].astype(str) == level], [])
-        for level in sorted(set(present) - {""})
-    ]
-    for cell in cells:
-        cell.failures = checker.failures(cell.records, extreme)
+    levels = frame[column].astype(str).where(frame[column].notna(), "")
+    lines = [_Line(level, frame[levels == level], []) for level in sorted(set(levels) - {""})]
+    for line in lines:
+        line.failures = checker.failures(line.records, extreme=True)
         if not total.published:
-            cell.failures.append(("min_pairs", "the city-level total is itself suppressed"))
-        for rule, detail in cell.failures:
-            checker.log(name, cell.key, rule, "suppressed", detail)
-    checker.complement(name, cells, extreme)
-    rows = []
-    for cell in cells:
-        if cell.failures or cell.complementary:
-            rules = tuple(rule for rule, _ in cell.failures) or ("complementary",)
-            rows.append(Row(cell.key, False, {}, rules))
-        else:
-            entry = estimates[(f"{column}={cell.key}",)]
-            rows.append(Row(cell.key, True, _pair_values(entry, cell.records, checker)))
-    checker.log(
-        name,
-        "*",
-        "rounding",
-        "rounded",
-        f"counts rounded to the nearest multiple of {checker.rules.rounding_base}",
-    )
-    return Table(name, total, tuple(rows))
+            line.failures.append(("min_pairs", "the city-level total is itself suppressed"))
+        for rule, detail in line.failures:
+            checker.log(name, line.key, rule, "suppressed", detail)
+    if total.published:
+        if not checker.complement(name, lines, frame):
+            checker.log(
+                name,
+                "*",
+                "complementary",
+                "suppressed",
+                "the lines are left out: with the total they would reveal each other",
+            )
+            lines = []
+        checker.keep(name, "total", frame)
+    rows: list[Row] = []
+    entries: dict[str, Mapping[str, Any]] = {}
+    for line in lines:
+        if line.hidden:
+            rules = tuple(rule for rule, _ in line.failures) or ("complementary",)
+            rows.append(Row(line.key, False, {}, rules))
+            continue
+        entries[line.key] = estimates[(f"{column}={line.key}",)]
+        rows.append(Row(line.key, True, _pair_values(entries[line.key], line.records)))
+        checker.keep(name, line.key, line.records)
+    if total.published:
+        shown = {
+            i for line in lines if not line.hidden for i in line.records["test_id"].astype(str)
+        }
+        remainder = frame[~frame["test_id"].astype(str).isin(shown)]
+        if not remainder.empty:
+            checker.keep(name, REMAINDER, remainder)
+    extra: dict[str, Any] = {}
+    if name == "by_target_type":
+        rows = _adjust_published(checker, name, rows, entries)
+    if name == "by_first_role":
+        difference = _order_difference(rows)
+        if difference is not None:
+            extra["order_difference"] = difference
+    return Table(name, total, tuple(rows), extra)
 
 
 def _total_row(checker: _Checker, name: str, records: pd.DataFrame, entry: dict | None) -> Row:
@@ -308,11 +482,16 @@ def _total_row(checker: _Checker, name: str, records: pd.DataFrame, entry: dict 
     if failures:
         return Row("total", False, {}, tuple(rule for rule, _ in failures))
     assert entry is not None
-    return Row("total", True, _pair_values(entry, records, checker))
+    return Row("total", True, _pair_values(entry, records))
 
 
-def _reason_tables(checker: _Checker, visits: pd.DataFrame) -> dict[str, Table]:
-    """Refusal reasons per group: share of that group's refusals in which a reason was given."""
+def _reason_tables(checker: _Checker, visits: pd.DataFrame, column: str) -> dict[str, Table]:
+    """Reasons per group: the share of that group's refusals in which a reason was given.
+
+    A refusal may come with several reasons, so the lines are no partition: there is no total
+    that the lines add up to, and nothing to complement. A reason that fails rules 1–3 (a share
+    of 100 % is rule 3 here) is merged into "other reasons", which is shown when it passes them.
+    """
     tables = {}
     frame, outcome = checker.frame, checker.outcome
     by_test = frame.set_index(frame["test_id"].astype(str))["target_code"]
@@ -323,6 +502,7 @@ def _reason_tables(checker: _Checker, visits: pd.DataFrame) -> dict[str, Table]:
         refused_ids = set(refused["test_id"].astype(str))
         reports = visits[(visits["role"] == group)
                          & visits["test_id"].astype(str).isin(refused_ids)].copy()  # fmt: skip
+        reports = reports.drop_duplicates("test_id")
         reports["target_code"] = reports["test_id"].astype(str).map(by_test)
         total_failures = checker.failures(refused, extreme=False, unit=unit)
         if total_failures:
@@ -333,42 +513,40 @@ def _reason_tables(checker: _Checker, visits: pd.DataFrame) -> dict[str, Table]:
             tables[name] = Table(name, Row("total", False, {}, rules), ())
             continue
         denominator = len(refused)
-        total = Row("total", True, {"refusals": checker.rounded(denominator)})
-        codes = sorted({code for reasons in reports["refusal_reasons"] for code in reasons})
-        cells, merged = [], []
+        total = Row("total", True, {"refusals": denominator})
+        checker.keep(name, "total", refused)
+        codes = sorted({code for reasons in reports[column] for code in reasons})
+        lines, merged = [], []
         for code in codes:
-            records = reports[reports["refusal_reasons"].map(lambda rs, c=code: c in rs)]
+            records = reports[reports[column].map(lambda rs, c=code: c in rs)]
             failures = checker.failures(records, extreme=False, unit=unit)
+            if len(records) == denominator:
+                failures.append(("extreme_share", "given in every refusal of the group"))
             if failures:
                 merged.append(records)
-                checker.log(name, code, failures[0][0], "merged",
-                            f"{failures[0][1]}; merged into other reasons")  # fmt: skip
             else:
-                cells.append(_Cell(code, records, []))
+                lines.append(_Line(code, records, []))
         if merged:
-            union = pd.concat(merged)
-            union = union[~union.index.duplicated()]
+            union = pd.concat(merged).drop_duplicates("test_id")
+            checker.log(name, OTHER_REASONS, "merge", "merged",
+                        f"{len(merged)} categories with fewer than {checker.rules.min_pairs} "
+                        "refusals (or from too few places) were merged into other reasons",
+                        categories=len(merged))  # fmt: skip
             failures = checker.failures(union, extreme=False, unit=unit)
+            if len(union) == denominator:
+                failures.append(("extreme_share", "given in every refusal of the group"))
             for rule, detail in failures:
                 checker.log(name, OTHER_REASONS, rule, "suppressed", detail)
-            cells.append(_Cell(OTHER_REASONS, union, failures))
-        checker.complement(name, cells, extreme=False, unit=unit)
+            lines.append(_Line(OTHER_REASONS, union, failures))
         rows = []
-        for cell in cells:
-            if cell.failures or cell.complementary:
-                rules = tuple(rule for rule, _ in cell.failures) or ("complementary",)
-                rows.append(Row(cell.key, False, {}, rules))
-            else:
-                rows.append(Row(cell.key, True, {"count": checker.rounded(len(cell.records)),
-                                                 "share_pct": percent(len(cell.records)
-                                                                      / denominator)}))  # fmt: skip
-        checker.log(
-            name,
-            "*",
-            "rounding",
-            "rounded",
-            f"counts rounded to the nearest multiple of {checker.rules.rounding_base}",
-        )
+        for line in lines:
+            if line.hidden:
+                rows.append(Row(line.key, False, {}, tuple(rule for rule, _ in line.failures)))
+                continue
+            rows.append(Row(line.key, True, {"count": len(line.records),
+                                             "share_pct": percent(len(line.records)
+                                                                  / denominator)}))  # fmt: skip
+            checker.keep(name, line.key, line.records)
         tables[name] = Table(name, total, tuple(rows))
     return tables
 
@@ -390,10 +568,11 @@ def analysed_pairs(pairs: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 def check_release(
     results: Mapping[str, Any], *, pairs: pd.DataFrame, visits: pd.DataFrame | None = None,
-    outcome: str | None = None, min_pairs: int = 10, min_targets: int = 5,
-    dominance_one: float = 0.5, dominance_two: float = 0.75, rounding_base: int = 5,
+    reasons: str | None = None, outcome: str | None = None, min_pairs: int = STANDARD_MIN_PAIRS,
+    min_pairs_reason: str = "", min_targets: int = 5, dominance_one: float = 0.5,
+    dominance_two: float = 0.75,
 ) -> ReleaseTables:  # fmt: skip
-    """Apply METHODS.md §5 to the tables of a release.
+    """Apply docs/release-rules.md to the tables of a release.
 
     Parameters
     ----------
@@ -401,40 +580,104 @@ def check_release(
         ``results.json`` of the bundle (:func:`analysis.estimate.analyze_bundle`).
     pairs
         The bundle's tidy pairs frame (:func:`analysis.bundle.read_bundle`); its ``target_code``
-        column gives the distinct-target and dominance checks.
-    visits
-        Team reports with ``test_id``, ``role`` and ``refusal_reasons`` (tuples), for the tables
-        of refusal reasons (see :func:`analysis.publication.read_visits`); None leaves them out.
+        column gives the distinct-target and dominance checks, ``test_id`` the records of each
+        line for the check against earlier releases.
+    visits, reasons
+        Team reports with ``test_id``, ``role`` and the column `reasons` (tuples of codes: the
+        instrument's question with role "reasons") for the tables of reasons; None leaves
+        them out.
     outcome
         The binary outcome of the tables (default: the primary one).
+    min_pairs, min_pairs_reason
+        The study's minimum line size; below 10 the reason is required and logged.
 
     Returns
     -------
     ReleaseTables
-        Tables ``by_target_type``, ``by_area``, ``by_first_role``, ``sham`` and (with
-        `visits`) ``reasons_protected``/``reasons_control``; the decision log.
+        Tables ``by_target_type``, ``by_area``, ``by_first_role``, ``sham`` and (with `visits`)
+        ``reasons_protected``/``reasons_control``; the decision log; the records of each line.
     """
-    rules = Rules(min_pairs, min_targets, dominance_one, dominance_two, rounding_base)
+    rules = Rules(min_pairs, min_targets, dominance_one, dominance_two, min_pairs_reason.strip())
     outcome = outcome or primary_outcome(results)
     frame = analysed_pairs(pairs, outcome)
     checker = _Checker(frame, outcome, rules)
+    if rules.min_pairs < STANDARD_MIN_PAIRS:
+        checker.log("*", "*", "min_pairs", "lowered",
+                    f"lines need at least {rules.min_pairs} valid pairs instead of "
+                    f"{STANDARD_MIN_PAIRS}: {rules.min_pairs_reason}")  # fmt: skip
     estimates = _estimates(results, outcome)
     tables: dict[str, Table] = {}
     for name, column in STRATA.items():
         total = _total_row(checker, name, frame, estimates.get(()))
-        tables[name] = _stratum_table(checker, name, column, estimates, total,
-                                      extreme=column != "first_role")  # fmt: skip
+        tables[name] = _stratum_table(checker, name, column, estimates, total)
     sham_records = pairs[pairs["valid"].astype(bool) & pairs["sham"].astype(bool)]
     sham_records = sham_records[sham_records[f"{outcome}__protected"].notna()
                                 & sham_records[f"{outcome}__control"].notna()]  # fmt: skip
     sham_entry = next((e for e in results.get("estimates", []) if e.get("outcome") == outcome
                        and e.get("sample") == "sham" and e.get("stratum") == {}), None)  # fmt: skip
-    sham_total = _total_row(checker, "sham", sham_records, sham_entry)
-    if sham_total.published and sham_entry is not None:
-        values = dict(sham_total.values)
-        values["discordance_pct"] = percent(sham_entry.get("discordance"))
-        sham_total = Row("total", True, values)
-    tables["sham"] = Table("sham", sham_total, ())
-    if visits is not None and "refusal_reasons" in visits.columns:
-        tables.update(_reason_tables(checker, visits))
-    return ReleaseTables(tables, tuple(checker.decisions), rules, outcome)
+    if sham_records.empty:  # a study without check pairs has no such table, nothing to log
+        tables["sham"] = Table("sham", None, ())
+    else:
+        sham_total = _total_row(checker, "sham", sham_records, sham_entry)
+        if sham_total.published and sham_entry is not None:
+            values = dict(sham_total.values)
+            values["discordance_pct"] = percent(sham_entry.get("discordance"))
+            sham_total = Row("total", True, values)
+            checker.keep("sham", "total", sham_records)
+        tables["sham"] = Table("sham", sham_total, ())
+    if visits is not None and reasons is not None:
+        if reasons not in visits.columns:
+            raise ValueError(
+                f"the visits have no column {reasons!r}, the instrument's question with role "
+                "'reasons'; export the study again so that visits.csv holds it"
+            )
+        tables.update(_reason_tables(checker, visits, reasons))
+    return ReleaseTables(tables, tuple(checker.decisions), rules, outcome, checker.records)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """A line of a new release whose difference with a line of an earlier release isolates
+    fewer than ``min_pairs`` tests (docs/release-rules.md rule 4, across releases)."""
+
+    table: str
+    line: str
+    earlier_line: str
+    earlier: Any  # the earlier release's id (or any label the caller gave)
+    size: int  # tests in the difference, for the coordinator (never published)
+
+
+def isolated_differences(
+    new: Mapping[str, Mapping[str, Iterable[str]]],
+    earlier: Mapping[Any, Mapping[str, Mapping[str, Iterable[str]]]],
+    *, min_pairs: int,
+) -> list[Isolation]:  # fmt: skip
+    """Differences between a new release and earlier ones that isolate 1 to ``min_pairs`` − 1
+    tests.
+
+    `new` and each value of `earlier` map table → line → test ids (``line_records``, with the
+    ``~remainder`` of suppressed lines). Within a table, a reader can subtract any public line
+    of one release from any of the other; where the two overlap, the tests in one but not the
+    other must be none or at least ``min_pairs``.
+
+    >>> old = {"by_target_type": {"total": [str(i) for i in range(40)]}}
+    >>> new = {"by_target_type": {"total": [str(i) for i in range(43)]}}
+    >>> [(i.line, i.size) for i in isolated_differences(new, {7: old}, min_pairs=10)]
+    [('total', 3)]
+    >>> isolated_differences(old, {7: old}, min_pairs=10)
+    []
+    """
+    found = []
+    for label, tables in earlier.items():
+        for table, lines in new.items():
+            before = tables.get(table, {})
+            for key, ids in lines.items():
+                mine = set(ids)
+                for old_key, old_ids in before.items():
+                    theirs = set(old_ids)
+                    if not mine & theirs:
+                        continue
+                    size = len(mine ^ theirs)
+                    if 0 < size < min_pairs:
+                        found.append(Isolation(table, key, old_key, label, size))
+    return found

@@ -1,11 +1,17 @@
 """The content of a public release: what the city publishes, built from a bundle, Flask-free.
 
 :func:`build_release` reads a bundle, analyses it, applies the disclosure rules
-(:mod:`analysis.disclosure`) and returns one JSON-safe dict: the period (months only), the
-rounded counts, the headline, the design facts, the checked tables, the decision log and the
-texts the coordinator wrote. Everything in it may be shown to anyone: no target codes, names,
-addresses, tester codes or exact dates, and no value of a suppressed line. The prose around
-the numbers is written by the app in the reader's language; the content holds facts and codes.
+(:mod:`analysis.disclosure`) and returns the content — one JSON-safe dict: the period (months
+only), the exact counts, the headline, the design facts, the checked tables, the decision log
+and the texts the coordinator wrote — and, never published, the test ids behind every public
+line. Everything in the content may be shown to anyone: no target codes, names, addresses,
+tester codes or exact dates, and no value of a suppressed line. The prose around the numbers is
+written by the app in the reader's language; the content holds facts, numbers and codes.
+
+The tables come from the instrument: the primary binary outcome gives the pair tables, the
+question with role "reasons" the tables of reasons (:data:`REQUIRED_ROLES` says which domains
+must have one). A missing role is an error that says how to fix the instrument, never a table
+silently left out.
 """
 
 from __future__ import annotations
@@ -14,51 +20,86 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from analysis.bundle import BundleError, read_bundle
-from analysis.disclosure import ReleaseTables, check_release, round_base
+from analysis.disclosure import ReleaseTables, check_release
 from analysis.estimate import analyze_bundle
 
-FORMAT, VERSION = "mysteryguest-release", 1
-CSV_COLUMNS = [
-    "table", "line", "published", "rules", "targets", "valid_pairs", "both_admitted",
-    "only_control_admitted", "only_protected_admitted", "neither_admitted", "net_measure_pct",
-    "ci_low_pct", "ci_high_pct", "p_value", "p_holm", "count", "share_pct",
-]  # fmt: skip
-_CSV_FIELDS = {
-    "targets": "targets", "valid_pairs": "n_pairs", "both_admitted": "both_favourable",
-    "only_control_admitted": "control_only_favourable",
-    "only_protected_admitted": "protected_only_favourable",
-    "neither_admitted": "neither_favourable", "net_measure_pct": "net_difference_pct",
-    "ci_low_pct": "ci_low_pct", "ci_high_pct": "ci_high_pct", "p_value": "p_value",
-    "p_holm": "p_adjusted", "count": "count", "share_pct": "share_pct",
-}  # fmt: skip
+FORMAT, VERSION = "mysteryguest-release", 2
+# Roles an instrument of a domain must give for its release (forms.model.ROLES says what they are).
+REQUIRED_ROLES: dict[str, tuple[str, ...]] = {"nightlife": ("reasons",), "housing": ()}
+# The favourable outcome in the words of each domain, for the CSV's column names.
+FAVOURABLE_WORD = {"nightlife": "admitted", "housing": "invited"}
+_PAIR_COLUMNS = (
+    ("targets", "targets"), ("valid_pairs", "n_pairs"), ("both_{w}", "both_favourable"),
+    ("only_control_{w}", "control_only_favourable"),
+    ("only_protected_{w}", "protected_only_favourable"), ("neither_{w}", "neither_favourable"),
+    ("net_measure_pct", "net_difference_pct"), ("ci_low_pct", "ci_low_pct"),
+    ("ci_high_pct", "ci_high_pct"), ("ci_method", "method"), ("p_value", "p_value"),
+    ("p_holm", "p_adjusted"), ("design_effect", "design_effect"),
+)  # fmt: skip
+_INDEPENDENT_COLUMNS = (
+    ("ci_low_if_independent_pct", "ci_low_pct"), ("ci_high_if_independent_pct", "ci_high_pct"),
+    ("p_if_independent", "p_value"),
+)  # fmt: skip
+_REASON_COLUMNS = (("count", "count"), ("share_pct", "share_pct"))
 
 
-def read_visits(path: str | Path) -> pd.DataFrame:
-    """visits.csv of a bundle: ``test_id``, ``role`` and ``refusal_reasons`` as tuples.
+class PublicationError(ValueError):
+    """The bundle or its instrument cannot give a release; the message says what to fix."""
 
-    A bundle without the file or the column gives an empty ``refusal_reasons`` for every row.
-    """
+
+@dataclass(frozen=True)
+class BuiltRelease:
+    """The public content and, kept private by the app, the test ids of every public line."""
+
+    content: dict[str, Any]
+    line_records: dict[str, dict[str, list[str]]]
+
+
+def required_question(instrument: Any, role: str) -> Any:
+    """The instrument's question with `role`, or a :class:`PublicationError` saying how to add
+    one."""
+    question = instrument.with_role(role)
+    if question is None:
+        raise PublicationError(
+            f"instrument {instrument.id!r} v{instrument.version} has no question with role "
+            f"{role!r}; a {instrument.domain} release needs one. Fix: add role = {role!r} to the "
+            "question of the reasons given for a refusal (a multichoice asked only after an "
+            "unfavourable answer), in a new version of the instrument"
+        )
+    return question
+
+
+def reasons_question(instrument: Any) -> Any | None:
+    """The question of the release's tables of reasons: required where the domain asks for it,
+    else the one the instrument marks, if any."""
+    if "reasons" in REQUIRED_ROLES.get(instrument.domain, ()):
+        return required_question(instrument, "reasons")
+    return instrument.with_role("reasons")
+
+
+def read_visits(path: str | Path, column: str) -> pd.DataFrame:
+    """visits.csv of a bundle: ``test_id``, ``role`` and `column` (a multichoice) as tuples."""
     file = Path(path) / "visits.csv"
     if not file.is_file():
-        return pd.DataFrame({"test_id": [], "role": [], "refusal_reasons": []})
+        raise BundleError(f"{file}: missing; the release's table of reasons needs it")
     try:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
-    for column in ("test_id", "role"):
-        if column not in raw.columns:
-            raise BundleError(f"{file}: missing column {column!r}")
-    reasons = raw["refusal_reasons"] if "refusal_reasons" in raw.columns else [""] * len(raw)
+    for name in ("test_id", "role", column):
+        if name not in raw.columns:
+            raise BundleError(f"{file}: missing column {name!r}; export the study again")
     return pd.DataFrame({
         "test_id": raw["test_id"],
         "role": raw["role"],
-        "refusal_reasons": [tuple(part for part in value.split(";") if part) for value in reasons],
+        column: [tuple(part for part in value.split(";") if part) for value in raw[column]],
     })  # fmt: skip
 
 
@@ -70,45 +111,46 @@ def period(pairs: pd.DataFrame) -> dict[str, str | None]:
     return {"from": dates.min().strftime("%Y-%m"), "to": dates.max().strftime("%Y-%m")}
 
 
-def _counts(pairs: pd.DataFrame, planned: int | None, base: int) -> dict[str, int]:
+def _counts(pairs: pd.DataFrame, design: Mapping[str, Any]) -> dict[str, int | None]:
     complete = ~pairs["invalid_reasons"].map(lambda reasons: "incomplete" in reasons)
     valid = pairs["valid"].astype(bool)
     sham = pairs["sham"].astype(bool)
-    counts = {
-        "planned": planned if planned is not None else len(pairs),
+    planned = design.get("planned")
+    return {
+        "planned": int(planned) if planned is not None else len(pairs),
         "complete": int((complete & ~sham).sum()),
         "valid": int((valid & ~sham).sum()),
         "sham_valid": int((valid & sham).sum()),
+        "sham_pairs": design.get("sham_pairs"),
     }
-    return {key: round_base(value, base) for key, value in counts.items()}
 
 
 def _headline(tables: ReleaseTables) -> dict[str, Any] | None:
     total = tables.tables["by_target_type"].total
     if total is None or not total.published:
         return None
-    keys = ("n_pairs", "net_difference_pct", "ci_low_pct", "ci_high_pct", "gross_protected_pct",
-            "gross_control_pct", "p_value", "targets")  # fmt: skip
-    return {key: total.values[key] for key in keys}
+    return dict(total.values)
 
 
 def release_content(
     results: Mapping[str, Any], *, pairs: pd.DataFrame, visits: pd.DataFrame | None = None,
-    design: Mapping[str, Any] | None = None, texts: Mapping[str, Mapping[str, str]] | None = None,
-    min_pairs: int = 10, min_targets: int = 5,
-) -> dict[str, Any]:  # fmt: skip
-    """The release content dict from results, the pairs frame and the study facts.
+    reasons: str | None = None, design: Mapping[str, Any] | None = None,
+    texts: Mapping[str, Mapping[str, str]] | None = None, min_pairs: int = 10,
+    min_pairs_reason: str = "", min_targets: int = 5,
+) -> BuiltRelease:  # fmt: skip
+    """The release content from results, the pairs frame and the study facts.
 
     `design` holds facts only the app knows (``planned`` tests, ``team_size`` [min, max],
-    ``title``); `texts` the coordinator's texts per language (``next_steps``, ``training``).
+    ``sham_pairs``, ``title``); `texts` the coordinator's texts per language (``next_steps``,
+    ``training``); `reasons` the visits' column of the question with role "reasons".
     """
-    tables = check_release(results, pairs=pairs, visits=visits, min_pairs=min_pairs,
+    tables = check_release(results, pairs=pairs, visits=visits, reasons=reasons,
+                           min_pairs=min_pairs, min_pairs_reason=min_pairs_reason,
                            min_targets=min_targets)  # fmt: skip
     design = dict(design or {})
     study = dict(results.get("study") or {})
-    base = tables.rules.rounding_base
     checked = tables.to_dict()
-    return {
+    content = {
         "format": FORMAT,
         "version": VERSION,
         "study": {
@@ -120,11 +162,12 @@ def release_content(
             "max_interval_minutes": study.get("max_interval_minutes"),
             "instrument": study.get("instrument"),
             "instrument_version": study.get("instrument_version"),
+            "reasons_question": reasons,
         },
         "period": period(pairs),
         "confidence": results.get("confidence", 0.95),
         "outcome": tables.outcome,
-        "counts": _counts(pairs, design.get("planned"), base),
+        "counts": _counts(pairs, design),
         "design": {"team_size": design.get("team_size")},
         "headline": _headline(tables),
         "rules": checked["rules"],
@@ -132,24 +175,31 @@ def release_content(
         "decisions": checked["decisions"],
         "texts": {key: dict(value) for key, value in (texts or {}).items()},
     }
+    records = {table: {key: list(ids) for key, ids in lines.items()}
+               for table, lines in tables.line_records.items()}  # fmt: skip
+    return BuiltRelease(content, records)
 
 
 def build_release(
     bundle: str | Path, *, design: Mapping[str, Any] | None = None,
     texts: Mapping[str, Mapping[str, str]] | None = None, min_pairs: int | None = None,
-    min_targets: int = 5, confidence: float = 0.95,
-) -> dict[str, Any]:  # fmt: skip
-    """Analyse a bundle folder and return its release content (see :func:`release_content`).
+    min_pairs_reason: str = "", min_targets: int = 5, confidence: float = 0.95,
+) -> BuiltRelease:  # fmt: skip
+    """Analyse a bundle folder and return its release (see :func:`release_content`).
 
     `min_pairs` defaults to the study's ``publication_min_cell`` in the manifest (else 10).
     """
     read = read_bundle(bundle)
+    question = reasons_question(read.instrument)
+    visits = read_visits(bundle, question.id) if question is not None else None
     results = analyze_bundle(read, confidence=confidence)
     if min_pairs is None:
         min_pairs = int(read.study.get("publication_min_cell") or 10)
-    return release_content(results, pairs=read.pairs, visits=read_visits(bundle), design=design,
-                           texts=texts, min_pairs=max(min_pairs, 5),
-                           min_targets=min_targets)  # fmt: skip
+    return release_content(
+        results, pairs=read.pairs, visits=visits, reasons=question.id if question else None,
+        design=design, texts=texts, min_pairs=min_pairs, min_pairs_reason=min_pairs_reason,
+        min_targets=min_targets,
+    )  # fmt: skip
 
 
 def canonical_json(content: Mapping[str, Any]) -> str:
@@ -157,21 +207,39 @@ def canonical_json(content: Mapping[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def csv_columns(domain: str | None) -> list[str]:
+    """The public CSV's header, with the favourable outcome in the domain's words."""
+    word = FAVOURABLE_WORD.get(domain or "", "favourable")
+    return [
+        "table",
+        "line",
+        "published",
+        "rules",
+        *(name.format(w=word) for name, _ in _PAIR_COLUMNS),
+        *(name for name, _ in _INDEPENDENT_COLUMNS),
+        *(name for name, _ in _REASON_COLUMNS),
+    ]
+
+
+def _csv_row(name: str, line: Mapping[str, Any]) -> list[str]:
+    values = dict(line["values"])
+    if name.startswith("reasons_") and line["key"] == "total":
+        values = {"count": values.get("refusals")} if values else {}
+    independent = values.get("independent") or {}
+    cells = [values.get(key) for _, key in _PAIR_COLUMNS]
+    cells += [independent.get(key) for _, key in _INDEPENDENT_COLUMNS]
+    cells += [values.get(key) for _, key in _REASON_COLUMNS]
+    flags = [name, line["key"], "true" if line["published"] else "false", ";".join(line["rules"])]
+    return flags + ["" if value is None else str(value) for value in cells]
+
+
 def tables_csv(content: Mapping[str, Any]) -> str:
     """Every public table as one CSV (one line per table row; suppressed lines empty)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(buffer, lineterminator="\n")  # CSV-SAFE: area names are coordinator text
+    writer.writerow(csv_columns(content["study"].get("domain")))
     for name, table in content["tables"].items():
         lines = ([table["total"]] if table.get("total") else []) + list(table["rows"])
         for line in lines:
-            values = line["values"]
-            if name.startswith("reasons_") and line["key"] == "total":
-                values = {"count": values.get("refusals")} if values else {}
-            row = [name, line["key"], "true" if line["published"] else "false",
-                   ";".join(line["rules"])]  # fmt: skip
-            for column in CSV_COLUMNS[4:]:
-                value = values.get(_CSV_FIELDS[column])
-                row.append("" if value is None else str(value))
-            writer.writerow(row)
+            writer.writerow(_csv_row(name, line))
     return buffer.getvalue()

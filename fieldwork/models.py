@@ -73,6 +73,10 @@ class Study(SQLModel, table=True):
     planned_p10: float | None = None
     planned_p01: float | None = None
     retention_until: date | None = None
+    # Target types whose name and address the purge removes besides private landlords' (people).
+    generalise_target_types: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -283,14 +287,28 @@ class FrozenInstrument(SQLModel, table=True):
 
 
 class Release(SQLModel, table=True):
-    """A frozen set of aggregated, disclosure-checked results of a closed study."""
+    """A frozen set of aggregated, disclosure-checked results of a closed study.
+
+    ``line_tests`` (never public) holds the test ids behind every public line, so that a later
+    release can be checked against this one (docs/release-rules.md rule 4). A second person approves the
+    texts before publication; a withdrawal is final and keeps the content for audit.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     study_id: int = Field(foreign_key="study.id", index=True)
     status: str = Field(default="draft", max_length=16)  # draft | published | withdrawn
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     checksum: str = Field(default="", max_length=64)
+    line_tests: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     replaces_id: int | None = Field(default=None, foreign_key="release.id")
     created_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = None
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str = Field(
+        default="", max_length=1000, sa_column_kwargs={"server_default": ""}
+    )

@@ -25,6 +25,11 @@ QUESTION_TYPES = (
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 CHOICE_TYPES = ("choice", "multichoice")
+# What a question means to the publication (`role = "..."` in the TOML), with what it needs.
+ROLES = {
+    "reasons": "the reasons given when the primary outcome was unfavourable (the release's "
+    "table of reasons): a multichoice question shown only for unfavourable answers",
+}
 NUMERIC_TYPES = ("integer", "decimal")
 
 # Booleans are stored as JSON true/false; relevance and outcomes refer to them as these strings.
@@ -106,6 +111,7 @@ class Question:
     max_length: int | None = None
     relevant: Relevance | None = None
     outcome: Outcome | None = None
+    role: str | None = None
 
     def label_in(self, lang: str) -> str:
         return text_in(self.label, lang)
@@ -168,6 +174,10 @@ class Instrument:
                 f"instrument {self.id!r} v{self.version} has no question {qid!r}; "
                 f"its questions are: {known}"
             ) from None
+
+    def with_role(self, role: str) -> Question | None:
+        """The question that has `role` (see ``ROLES``), or None."""
+        return next((question for question in self.questions if question.role == role), None)
 
     def outcomes(self) -> list[Question]:
         return [question for question in self.questions if question.outcome is not None]

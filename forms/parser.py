@@ -14,6 +14,7 @@ from forms.model import (
     LANGUAGES,
     NUMERIC_TYPES,
     QUESTION_TYPES,
+    ROLES,
     Choice,
     Instrument,
     InstrumentError,
@@ -28,7 +29,7 @@ TOP_LEVEL_KEYS = (
 )  # fmt: skip
 QUESTION_KEYS = (
     "id", "type", "label", "help", "required", "choices", "min", "max", "max_length", "relevant",
-    "outcome",
+    "outcome", "role",
 )  # fmt: skip
 CHOICE_KEYS = ("value", "label")
 RELEVANT_KEYS = ("question", "in")
@@ -145,6 +146,7 @@ class Parser:
             question = self.question(raw, index, questions, all_ids)
             questions[question.id] = question
         self.check_primary(list(questions.values()))
+        self.check_roles(list(questions.values()))
         arrival = self.special(data, "arrival_question", ("time", "datetime"), questions)
         deviation = self.special(data, "deviation_question", ("multichoice",), questions)
         return Instrument(
@@ -208,6 +210,7 @@ class Parser:
             help=help_text,
             choices=self.choices(raw, qid, qtype),
             max_length=self.max_length(raw, qid, qtype),
+            role=self.role(raw, qid),
         )
         low, high = self.bounds(raw, qid, qtype)
         relevant = self.relevance(raw.get("relevant"), qid, earlier, all_ids)
@@ -451,6 +454,62 @@ class Parser:
                 f"a second primary outcome (the first is {primaries[0]!r})",
                 "keep primary = true on one question only",
                 primaries[1],
+            )
+
+    def role(self, raw: dict[str, Any], qid: str) -> str | None:
+        if "role" not in raw:
+            return None
+        value = raw["role"]
+        if value not in ROLES:
+            close = difflib.get_close_matches(str(value), list(ROLES), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            known = "; ".join(f"{name!r}: {meaning}" for name, meaning in ROLES.items())
+            self.fail(f"unknown role {value!r}", f"{hint}use one of the roles ({known})", qid)
+        return str(value)
+
+    def check_roles(self, questions: list[Question]) -> None:
+        seen: dict[str, str] = {}
+        for question in questions:
+            if question.role is None:
+                continue
+            if question.role in seen:
+                self.fail(
+                    f"a second question with role {question.role!r} (the first is "
+                    f"{seen[question.role]!r})",
+                    f"give role = {question.role!r} to one question only",
+                    question.id,
+                )
+            seen[question.role] = question.id
+        reasons = next((q for q in questions if q.role == "reasons"), None)
+        if reasons is None:
+            return
+        primary = next((q for q in questions if q.outcome is not None and q.outcome.primary), None)
+        if reasons.type != "multichoice":
+            self.fail(
+                f"role 'reasons' on a question of type {reasons.type!r}",
+                "give the role to a multichoice question (a team may hear several reasons)",
+                reasons.id,
+            )
+        if primary is None or primary.outcome is None or primary.outcome.kind != "binary":
+            self.fail(
+                "role 'reasons' without a primary binary outcome",
+                'mark the outcome the reasons explain with outcome = { kind = "binary", '
+                "favourable = [...], primary = true }",
+                reasons.id,
+            )
+        unfavourable = [v for v in primary.choice_values if v not in primary.outcome.favourable]
+        relevant = reasons.relevant
+        if (
+            relevant is None
+            or relevant.question != primary.id
+            or not set(relevant.values) <= set(unfavourable)
+        ):
+            self.fail(
+                f"role 'reasons' on a question that is not asked only after an unfavourable "
+                f"answer to {primary.id!r}",
+                f"add relevant = {{ question = {primary.id!r}, in = [...] }} with values from: "
+                f"{', '.join(unfavourable)}",
+                reasons.id,
             )
 
     def special(

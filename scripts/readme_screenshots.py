@@ -9,17 +9,15 @@ serves it on 127.0.0.1, and photographs it with Debian's Chromium through Playwr
 - coordinator-tonight.png the coordinator's "tonight" page at 22:50 of the demo's night, after
                           the testers reported their visits before 22:40 (one forgot);
 - coordinator-dashboard.png the monitoring dashboard of the nightlife study (laptop, English);
-- public-release.png      the public release of the nightlife study: laptop (English) beside a
-                          phone (Dutch, top and further down), on one picture.
 
-For the release the script closes the nightlife study in its own copy and publishes a release,
-as a coordinator would. Nothing outside the temporary folder is touched but OUT_FOLDER.
+The release pictures (public-release.png, release-housing.png) are made by
+scripts/release_screenshots.py; `make screenshots` runs both. Nothing outside the temporary
+folder is touched but OUT_FOLDER.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sys
 import tempfile
@@ -70,33 +68,6 @@ def demo_server(folder: Path) -> Iterator[tuple[str, Any]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-def publish_release(app: Any) -> int:
-    """Close the nightlife study and publish its release; return the release id."""
-    from sqlmodel import select
-
-    from fieldwork.db import get_session
-    from fieldwork.models import Study, User
-    from fieldwork.services.releases import lifecycle
-    from fieldwork.services.studies.setup import change_status
-
-    with app.app_context():
-        session = get_session()
-        study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
-        coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
-        change_status(session=session, study=study, status="closed", user=coordinator)
-        texts = lifecycle.ReleaseTexts(
-            next_steps_nl="De gemeente bespreekt de uitkomsten met de branche en herhaalt het "
-            "onderzoek volgend jaar.",
-            next_steps_en="The city discusses the results with the sector and repeats the "
-            "study next year.",
-        )
-        release = lifecycle.create_release(
-            session=session, study=study, user=coordinator, texts=texts
-        )
-        lifecycle.publish_release(session=session, release=release, user=coordinator)
-        return int(release.id or 0)
 
 
 def report_early_visits(app: Any, until: datetime) -> None:
@@ -180,21 +151,6 @@ def sign_in(page: Any, username: str) -> None:
     page.wait_for_load_state()
 
 
-def side_by_side(parts: list[Path], output: Path, gap: int = 24) -> None:
-    """Paste the pictures next to each other, tops aligned, on a light grey background."""
-    from PIL import Image
-
-    images = [Image.open(path).convert("RGB") for path in parts]
-    width = sum(image.width for image in images) + gap * (len(images) + 1)
-    height = max(image.height for image in images) + 2 * gap
-    canvas = Image.new("RGB", (width, height), BACKGROUND)
-    left = gap
-    for image in images:
-        canvas.paste(image, (left, gap))
-        left += image.width + gap
-    canvas.save(output, optimize=True)
-
-
 def main() -> int:
     import logging
 
@@ -243,36 +199,7 @@ def main() -> int:
         page.screenshot(path=str(written[-1]))
         context.close()
 
-        # The public release: laptop in English beside a phone in Dutch (top, and lower down).
-        release = publish_release(app)
-        parts = [
-            work / "release-laptop.png",
-            work / "release-phone-1.png",
-            work / "release-phone-2.png",
-        ]
-        context = browser.new_context(viewport={"width": 900, "height": 1400}, base_url=url)
-        context.add_cookies([{"name": "lang", "value": "en", "url": url}])
-        page = context.new_page()
-        page.goto(f"/public/releases/{release}")
-        page.screenshot(path=str(parts[0]))
-        context.close()
-        context = browser.new_context(
-            **{**phone, "viewport": {"width": 412, "height": 1400}, "device_scale_factor": 1},
-            base_url=url,
-            locale="nl-NL",
-        )
-        context.add_cookies([{"name": "lang", "value": "nl", "url": url}])
-        page = context.new_page()
-        page.goto(f"/public/releases/{release}")
-        page.screenshot(path=str(parts[1]))
-        page.get_by_role("heading", name=re.compile(r"^Tabel 1")).evaluate(
-            "(e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 16)"
-        )
-        page.screenshot(path=str(parts[2]))
-        context.close()
         browser.close()
-        written.append(out / "public-release.png")
-        side_by_side(parts, written[-1])
     for path in written:
         print(path)
     return 0

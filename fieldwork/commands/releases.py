@@ -1,4 +1,8 @@
-"""``mysteryguest release STUDY --out DIR``: a release's public files from the command line."""
+"""``mysteryguest release STUDY --out DIR``: a release's public files from the command line.
+
+The same rules as in the coordinator pages: a release is made by a named coordinator (``--as``),
+its texts are approved by another coordinator or an admin (``--approved-by``), then published.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from flask.cli import with_appcontext
 from sqlmodel import col, select
 
 from fieldwork.db import get_session
-from fieldwork.models import Release, Study
+from fieldwork.models import Release, Study, User
 
 
 @click.command("release", short_help="Write a release's PDF, CSV and JSON files.")
@@ -23,13 +27,28 @@ from fieldwork.models import Release, Study
     "--create", is_flag=True, help="First create a new draft release of the closed study."
 )
 @click.option("--publish", is_flag=True, help="Publish the newest draft before writing the files.")
+@click.option("--as", "acting", default=None, metavar="USERNAME",
+              help="The coordinator or admin who creates or publishes (needed with --create and "
+              "--publish).")  # fmt: skip
+@click.option(
+    "--approved-by",
+    default=None,
+    metavar="USERNAME",
+    help="Another coordinator or admin who approves the newest draft's texts.",
+)
 @click.option("--next-steps-nl", default="", help="With --create: what the city does next (Dutch).")
 @click.option("--next-steps-en", default="", help="With --create: the same in English.")
+@click.option(
+    "--min-pairs-reason",
+    default="",
+    help="With --create: why the study's minimum line size is below 10.",
+)
 @click.option("--release-id", type=int, default=None, help="Write this release instead.")
-def release(study: str, out: Path, create: bool, publish: bool, next_steps_nl: str,
-            next_steps_en: str, release_id: int | None) -> None:  # fmt: skip
+def release(study: str, out: Path, create: bool, publish: bool, acting: str | None,
+            approved_by: str | None, next_steps_nl: str, next_steps_en: str,
+            min_pairs_reason: str, release_id: int | None) -> None:  # fmt: skip
     """Write the PDF (Dutch and English), the CSV and the content of STUDY's newest published
-    release (or, with --create/--publish, of a new one) into --out."""
+    release (or, with --create/--approved-by/--publish, of a new one) into --out."""
     from fieldwork.services.errors import Refused
     from fieldwork.services.releases import lifecycle as releases
 
@@ -39,25 +58,51 @@ def release(study: str, out: Path, create: bool, publish: bool, next_steps_nl: s
         raise click.ClickException(f"No study with code {study!r}.")
     try:
         if create:
-            texts = releases.ReleaseTexts(next_steps_nl=next_steps_nl, next_steps_en=next_steps_en)
-            created = releases.create_release(session=session, study=found, user=None, texts=texts)
+            texts = releases.ReleaseTexts(next_steps_nl=next_steps_nl, next_steps_en=next_steps_en,
+                                          min_pairs_reason=min_pairs_reason)  # fmt: skip
+            created = releases.create_release(
+                session=session, study=found, user=_person(session, acting, "--as"), texts=texts
+            )
             click.echo(f"Created draft release {created.id} (checksum {created.checksum[:12]}).")
-        if publish:
+        if approved_by or publish:
             draft = session.exec(
                 select(Release).where(Release.study_id == found.id, Release.status == "draft")
                 .order_by(col(Release.id).desc())
             ).first()  # fmt: skip
             if draft is None:
-                raise click.ClickException(f"Study {study} has no draft release to publish.")
-            releases.publish_release(session=session, release=draft, user=None)
-            click.echo(f"Published release {draft.id}.")
+                raise click.ClickException(f"Study {study} has no draft release.")
+            if approved_by:
+                releases.approve_release(
+                    session=session, release=draft, user=_person(session, approved_by, "--approved-by")
+                )  # fmt: skip
+                click.echo(f"Approved release {draft.id} as {approved_by}.")
+            if publish:
+                releases.publish_release(
+                    session=session, release=draft, user=_person(session, acting, "--as")
+                )
+                click.echo(f"Published release {draft.id}.")
     except Refused as error:
+        session.rollback()
         raise click.ClickException(str(error)) from error
     chosen = _choose(session, found, release_id, allow_draft=create and not publish)
     out.mkdir(parents=True, exist_ok=True)
     written = write_release_files(chosen, out)
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+def _person(session, username: str | None, option: str) -> User:
+    """The active coordinator or admin named by `option`."""
+    if not username:
+        raise click.ClickException(
+            f"Say who does this with {option} USERNAME (a coordinator or an admin)."
+        )
+    found = session.exec(select(User).where(User.username == username)).first()
+    if found is None or not found.active or found.role not in ("coordinator", "admin"):
+        raise click.ClickException(
+            f"{option} {username}: no active coordinator or admin has this username."
+        )
+    return found
 
 
 def _choose(session, study: Study, release_id: int | None, *, allow_draft: bool) -> Release:

@@ -45,15 +45,22 @@ def backup(out: Path) -> None:
 @with_appcontext
 @click.argument("study")
 @click.argument("until", type=click.DateTime(formats=["%Y-%m-%d"]))
-def retention(study: str, until: datetime) -> None:
+@click.option("--generalise-type", "generalise", multiple=True, metavar="TYPE",
+              help="A target type whose names and addresses the purge also removes (private "
+              "landlords' always go). Repeat for several; give it once with '' to clear.")  # fmt: skip
+def retention(study: str, until: datetime, generalise: tuple[str, ...]) -> None:
     """Keep the personal data of STUDY until UNTIL (YYYY-MM-DD); `purge` works after that day."""
     from fieldwork.services.retention.purge import set_retention
 
+    kinds = [kind for kind in generalise if kind] if generalise else None
     try:
-        changed = set_retention(session=get_session(), study_code=study, until=until.date())
+        changed = set_retention(session=get_session(), study_code=study, until=until.date(),
+                                generalise_types=kinds)  # fmt: skip
     except RetentionError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Study {changed.code}: personal data kept until {changed.retention_until}.")
+    extra = ", ".join(changed.generalise_target_types or []) or "none"
+    click.echo(f"Names and addresses removed at the purge: private landlords; also: {extra}.")
 
 
 @click.command("purge", short_help="Remove a study's personal data after its retention date.")
@@ -61,10 +68,11 @@ def retention(study: str, until: datetime) -> None:
 @click.argument("study")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge(study: str, yes: bool) -> None:
-    """Remove tester identities and free text of STUDY after its retention date (audited).
+    """Remove tester identities, free text and private landlords' names and addresses of STUDY
+    after its retention date (audited), and wipe the freed space in the database files.
 
-    Keeps the pseudonymous outcomes, reviews and releases. Cannot be undone: make a backup first
-    only if the law allows keeping one.
+    Keeps the pseudonymous outcomes, reviews and releases. Cannot be undone. Backups made before
+    the purge still hold the data: delete them when their own retention ends (see the README).
     """
     from fieldwork.services.retention.purge import purge_study
 
@@ -82,8 +90,11 @@ def purge(study: str, yes: bool) -> None:
         f"Purged study {summary.study}: {summary.accounts} accounts anonymised, "
         f"{summary.testers} testers unlinked, free text removed from {summary.reports} reports, "
         f"{summary.amendments} amendments and {summary.texts} other records; "
+        f"{summary.targets} targets' names and addresses generalised; "
         f"{summary.audit_events} audit events redacted."
     )
+    click.echo(f"Database files: {summary.storage}.")
+    click.echo("Backups made before today still hold the purged data.")
 
 
 @click.command("tester-export", short_help="Everything held about one tester, as JSON.")

@@ -71,7 +71,7 @@ class StudyForm(CoordinatorForm):
         _l("Randomisation seed"), validators=[InputRequired(), NumberRange(0, 2**31)]
     )
     publication_min_cell = IntegerField(
-        _l("Publication minimum cell"), validators=[InputRequired(), NumberRange(1, 1000)]
+        _l("Publication minimum cell"), validators=[InputRequired(), NumberRange(5, 1000)]
     )
     target_types = StringField(
         _l("Target types"), validators=[Length(max=500)]

@@ -1,13 +1,16 @@
-"""Releases of a study: create from the closed study, preview, publish, withdraw, correct."""
+"""Releases of a study: create from the closed study, preview, approve (a second person),
+publish, withdraw (for good), correct."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, TextAreaField
+from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from fieldwork.auth.access import roles_required
@@ -47,6 +50,12 @@ class ReleaseForm(FlaskForm):
     training_en = TextAreaField(
         _l("Tester training (English, optional)"), validators=[Length(max=releases.MAX_TEXT)]
     )
+    min_pairs_reason = TextAreaField(
+        _l("Why lines of fewer than 10 valid tests may be shown"),
+        validators=[Length(max=1000)],
+        description=_l("Needed only when the study's publication minimum is below 10; it is "
+                       "logged and shown in the release."),
+    )  # fmt: skip
     replaces = IntegerField(
         _l("Corrects release number (optional)"), validators=[Optional()],
         description=_l("A correction is a new release; the old one stays, marked as replaced."),
@@ -57,8 +66,13 @@ class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         _l("Why is the release withdrawn?"),
         validators=[DataRequired(), Length(min=10, max=1000)],
-        description=_l("Shown on the public page of the withdrawn release."),
-    )
+        description=_l("Shown with the date on the public address of the withdrawn release, "
+                       "instead of its content. Never name venues, landlords or testers."),
+    )  # fmt: skip
+    confirm = BooleanField(
+        _l("Yes, take this release down for good: its page, PDF and CSV will show only the "
+           "date and the reason."),
+    )  # fmt: skip
 
 
 def _release_or_404(study_id: int, release_id: int) -> Release:
@@ -89,6 +103,7 @@ def releases_page(study_id: int) -> str | Response | tuple[str, int]:
                     next_steps_en=form.next_steps_en.data or "",
                     training_nl=form.training_nl.data or "",
                     training_en=form.training_en.data or "",
+                    min_pairs_reason=form.min_pairs_reason.data or "",
                 )
                 try:
                     release = releases.create_release(
@@ -115,26 +130,49 @@ def releases_page(study_id: int) -> str | Response | tuple[str, int]:
 def release_preview(study_id: int, release_id: int) -> str:
     study = study_or_404(study_id)
     release = _release_or_404(study.id, release_id)
+    session = get_session()
+    names = {key: releases.username_of(session, getattr(release, f"{key}_by_id"))
+             for key in ("created", "approved")}  # fmt: skip
+    me = user()
     return render_template(
         "coordinator/releases/preview.html", study=study, action_form=ActionForm(),
         withdraw_form=WithdrawForm(), public_url=url_for("public.release", release_id=release.id),
+        author=names["created"], approver=names["approved"],
+        may_approve=release.status == "draft" and release.approved_by_id is None
+        and me.role in releases.APPROVER_ROLES and me.id != release.created_by_id,
         **page_context(release),
     )  # fmt: skip
+
+
+def _act(
+    study_id: int, release_id: int, action: Callable[..., Release], message: Callable[[int], str]
+) -> Response:
+    """A button on the preview (CSRF only): do `action`, say `message` or why not."""
+    release = _release_or_404(study_id, release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(session=get_session(), release=release, user=user())
+    except Refused as error:
+        get_session().rollback()
+        refused(error)
+        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    return done(message(release_id), "coordinator.release_preview", study_id=study_id,
+                release_id=release_id)  # fmt: skip
+
+
+@bp.post("/studies/<int:study_id>/releases/<int:release_id>/approve")
+@roles_required(*WRITE_ROLES)
+def release_approve(study_id: int, release_id: int) -> Response:
+    return _act(study_id, release_id, releases.approve_release,
+                lambda id_: _("Release %(id)s is approved; it can be published.", id=id_))  # fmt: skip
 
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/publish")
 @roles_required(*WRITE_ROLES)
 def release_publish(study_id: int, release_id: int) -> Response:
-    release = _release_or_404(study_id, release_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        releases.publish_release(session=get_session(), release=release, user=user())
-    except Refused as error:
-        refused(error)
-        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-    return done(_("Release %(id)s is public.", id=release.id), "coordinator.release_preview",
-                study_id=study_id, release_id=release_id)  # fmt: skip
+    return _act(study_id, release_id, releases.publish_release,
+                lambda id_: _("Release %(id)s is public.", id=id_))  # fmt: skip
 
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/withdraw")
@@ -147,9 +185,11 @@ def release_withdraw(study_id: int, release_id: int) -> Response:
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
     try:
         releases.withdraw_release(
-            session=get_session(), release=release, user=user(), reason=form.reason.data or ""
-        )
+            session=get_session(), release=release, user=user(), reason=form.reason.data or "",
+            confirmed=bool(form.confirm.data),
+        )  # fmt: skip
     except Refused as error:
+        get_session().rollback()
         refused(error)
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
     return done(_("Release %(id)s is withdrawn.", id=release.id), "coordinator.release_preview",

@@ -67,6 +67,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname.startsWith('/public/')) return; // never cached: a withdrawal must take effect
   if (url.pathname.startsWith('/static/')) event.respondWith(fromShell(request));
   else if (request.mode === 'navigate' || isPage(url)) event.respondWith(networkFirst(request, url));
 });

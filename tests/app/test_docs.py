@@ -51,9 +51,12 @@ def test_no_reader_is_sent_to_the_developers_notes():
     assert found == []
 
 
-def test_the_readme_pictures_come_from_the_script():
-    script = (ROOT / "scripts" / "readme_screenshots.py").read_text(encoding="utf-8")
+def test_the_readme_pictures_come_from_the_scripts():
+    script = "".join(
+        (ROOT / "scripts" / name).read_text(encoding="utf-8")
+        for name in ("readme_screenshots.py", "release_screenshots.py")
+    )
     pictures = re.findall(r"\]\((docs/[\w-]+\.png)\)", (ROOT / "README.md").read_text("utf-8"))
     assert pictures
     for picture in pictures:
-        assert Path(picture).name in script, f"{picture} is not made by the screenshot script"
+        assert Path(picture).name in script, f"{picture} is not made by a screenshot script"

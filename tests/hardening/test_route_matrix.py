@@ -13,7 +13,7 @@ from flask import url_for
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Tester
+from fieldwork.models import Tester, User
 from tests.hardening.conftest import ANSWERS, submit
 from tests.hardening.test_security import assert_secure_headers
 from tests.support import PASSWORD, csrf_from
@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.runsheet": WRITERS,
     "coordinator.review_state": WRITERS,
     "coordinator.review_override": WRITERS,
+    "coordinator.release_approve": WRITERS,
     "coordinator.release_publish": WRITERS,
     "coordinator.release_withdraw": WRITERS,
 }
@@ -99,7 +100,10 @@ EXPECTED: dict[str, dict[str, object]] = {
 POST_DATA = {"coordinator.team_add_member": ("tester_id",)}
 # POST routes that end the session or publish: called last, so they do not change what the
 # other calls see.
-LAST = ("coordinator.release_withdraw", "coordinator.release_publish", "auth.logout")
+LAST = (
+    "coordinator.release_withdraw", "coordinator.release_approve", "coordinator.release_publish",
+    "auth.logout",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,15 @@ def arguments(app, world) -> dict[str, object]:
                        target_types=["club"])  # fmt: skip
         session.add(closed)
         session.commit()
+        coord, adm = (session.exec(select(User).where(User.username == name)).one()
+                      for name in ("coord", "adm"))  # fmt: skip
         release = releases.create_release(
-            session=session, study=closed, user=None,
+            session=session, study=closed, user=coord,
             texts=releases.ReleaseTexts(next_steps_nl="De gemeente bespreekt het.",
                                         next_steps_en="The city discusses it."),
         )  # fmt: skip
-        releases.publish_release(session=session, release=release, user=None)
+        releases.approve_release(session=session, release=release, user=adm)
+        releases.publish_release(session=session, release=release, user=coord)
         return {
             "study_id": world.study_id,
             "release_study_id": closed.id,

@@ -1,17 +1,30 @@
-"""A published release of the demo nightlife study, built into the test database."""
+"""A published release of a demo study, built into the test database at a fixed moment.
+
+The clock is frozen at ``DEMO_NOW`` while the demo and its release are made, so the fieldwork
+months and the month of publication are the same whatever day the suite runs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlmodel import select
 
+from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.models import Study, User
 
 DEMO_PASSWORD = "demo-password"
+DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+TEXTS = {
+    "nightlife": ("De gemeente bespreekt de uitkomsten met de branche en test opnieuw.",
+                  "The city discusses the results with the sector and tests again."),
+    "housing": ("De gemeente spreekt verhuurders en makelaars aan en test volgend jaar opnieuw.",
+                "The city talks to landlords and agents and tests again next year."),
+}  # fmt: skip
 
 
 @dataclass
@@ -21,26 +34,47 @@ class DemoRelease:
     coordinator_id: int
 
 
-def build_demo_release(*, publish: bool = True) -> DemoRelease:
+def build_demo_at_fixed_time() -> None:
     from fieldwork.demo import build_demo
+
+    with clock.frozen(DEMO_NOW):
+        build_demo(session=get_session(), seed=2026, password=DEMO_PASSWORD)
+
+
+def close_study(code: str) -> Study:
+    session = get_session()
+    study = session.exec(select(Study).where(Study.code == code)).one()
+    study.status = "closed"
+    session.commit()
+    return study
+
+
+def user_named(username: str) -> User:
+    return get_session().exec(select(User).where(User.username == username)).one()
+
+
+def release_study(code: str, *, publish: bool = True) -> DemoRelease:
+    """Close demo study `code`, make a release (coordinator), approve it (admin), publish."""
     from fieldwork.services.releases import lifecycle as releases
 
     session = get_session()
-    build_demo(session=session, seed=2026, password=DEMO_PASSWORD)
-    study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
-    study.status = "closed"
-    session.commit()
-    coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
-    release = releases.create_release(
-        session=session, study=study, user=coordinator,
-        texts=releases.ReleaseTexts(
-            next_steps_nl="De gemeente bespreekt de uitkomsten met de branche en test opnieuw.",
-            next_steps_en="The city discusses the results with the sector and tests again.",
-        ),
-    )  # fmt: skip
-    if publish:
-        releases.publish_release(session=session, release=release, user=coordinator)
+    study = close_study(code)
+    coordinator, admin = user_named("coordinator"), user_named("admin")
+    nl, en = TEXTS[study.domain]
+    with clock.frozen(DEMO_NOW):
+        release = releases.create_release(
+            session=session, study=study, user=coordinator,
+            texts=releases.ReleaseTexts(next_steps_nl=nl, next_steps_en=en),
+        )  # fmt: skip
+        if publish:
+            releases.approve_release(session=session, release=release, user=admin)
+            releases.publish_release(session=session, release=release, user=coordinator)
     return DemoRelease(study.id, release.id, coordinator.id)
+
+
+def build_demo_release(*, publish: bool = True, code: str = "DEMO-NL") -> DemoRelease:
+    build_demo_at_fixed_time()
+    return release_study(code, publish=publish)
 
 
 @pytest.fixture
@@ -53,3 +87,9 @@ def demo_release(app: Flask) -> DemoRelease:
 def draft_release(app: Flask) -> DemoRelease:
     with app.app_context():
         return build_demo_release(publish=False)
+
+
+@pytest.fixture
+def housing_release(app: Flask) -> DemoRelease:
+    with app.app_context():
+        return build_demo_release(code="DEMO-WON")

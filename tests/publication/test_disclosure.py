@@ -1,14 +1,23 @@
-"""The release rules of METHODS.md §5, one test per rule: a cell that passes and one that fails."""
+"""The release rules of docs/release-rules.md, one test per rule: a cell that passes and one that fails."""
 
 from __future__ import annotations
 
+import copy
 import itertools
+import re
 
 import pandas as pd
 import pytest
 
 import forms
-from analysis.disclosure import Rules, cell_failures, check_release, round_base
+from analysis.disclosure import (
+    Rules,
+    cell_failures,
+    check_release,
+    isolated_differences,
+    p_public,
+    percent,
+)
 from analysis.estimate import analyze_frame
 
 INSTRUMENT = forms.parse_instrument(
@@ -30,7 +39,7 @@ choices = [
 outcome = { kind = "binary", favourable = ["yes"], primary = true }
 """
 )
-# (control admitted, protected admitted) for the four cells of METHODS.md §0.
+# (control admitted, protected admitted) for the four cells of docs/methods.md §0.
 CELL = {"a": (True, True), "b": (True, False), "c": (False, True), "d": (False, False)}
 MIX = "aaabbacadb"  # 10 pairs in which each group is refused at least once and admitted once
 
@@ -187,17 +196,16 @@ def test_no_suppressed_value_can_be_recovered_from_totals() -> None:
             assert row.values == {}
 
 
-def test_rule5_counts_rounded_to_base_5_shares_from_exact_counts() -> None:
-    assert [round_base(n) for n in (10, 12, 13, 15, 22, 23)] == [10, 10, 15, 15, 20, 25]
+def test_rule5_counts_are_exact_shares_in_whole_points() -> None:
     frame = pairs_frame({"club": (targets("C", 13, 6), MIX + "bab"), "bar": BIG})
     release = check(frame)
     club = release.tables["by_target_type"].row("club").values
-    assert club["n_pairs"] == 15 and club["targets"] == 5
-    for key in ("n_pairs", "both_favourable", "control_only_favourable",
-                "protected_only_favourable", "neither_favourable", "targets"):  # fmt: skip
-        assert club[key] % 5 == 0
     b, c = MIX.count("b") + 2, MIX.count("c")
+    assert club["n_pairs"] == 13 and club["targets"] == 6
+    assert club["control_only_favourable"] == b and club["protected_only_favourable"] == c
+    assert club["both_favourable"] + club["neither_favourable"] == 13 - b - c
     assert club["net_difference_pct"] == round(100 * (b - c) / 13)
+    assert not [d for d in release.decisions if d.rule == "rounding"]
 
 
 def test_refusal_reasons_merged_then_suppressed() -> None:
@@ -207,12 +215,18 @@ def test_refusal_reasons_merged_then_suppressed() -> None:
         "test_id": [str(i) for i in range(1, 31)], "role": ["protected"] * 30,
         "refusal_reasons": [(reason,) for reason in reasons],
     })  # fmt: skip
-    release = check(frame, visits=visits)
+    release = check(frame, visits=visits, reasons="refusal_reasons")
     table = release.tables["reasons_protected"]
     assert table.row("full").published
-    assert {d.cell for d in release.decisions if d.action == "merged"} == {"dress_code", "age"}
     assert table.row("other_reasons").published  # 10 reports from ≥ 5 venues together
     assert not release.tables["reasons_control"].total.published  # never refused
+    # The log says how many categories were merged, never which.
+    merged = [d for d in release.decisions if d.action == "merged"]
+    assert [(d.cell, d.categories) for d in merged] == [("other_reasons", 2)]
+    assert "2 categories with fewer than 10" in merged[0].detail
+    for decision in release.decisions:
+        assert "dress_code" not in decision.detail and "age" not in decision.detail
+        assert decision.cell not in ("dress_code", "age")
 
 
 def test_log_never_states_a_suppressed_value() -> None:
@@ -221,3 +235,198 @@ def test_log_never_states_a_suppressed_value() -> None:
     for decision in release.decisions:
         if decision.cell == "club":
             assert "7" not in decision.detail and "3" not in decision.detail
+
+
+# --- rule 3 in every table, the family, the minimum line size ------------------------------------
+
+
+def test_rule3_applies_to_the_order_table() -> None:
+    frame = pairs_frame({"club": (targets("C", 20, 10), MIX * 2), "bar": BIG})
+    # Every pair in which the control team went first: the control group was never refused.
+    frame.loc[frame.index[:10], "first_role"] = "control"
+    frame.loc[frame.index[:10], ["admitted__control"]] = True
+    release = check(frame)
+    order = release.tables["by_first_role"]
+    assert order.row("control").rules == ("extreme_share",)
+    assert order.row("protected").rules == ("complementary",)  # else total − line gives it away
+    assert order.total.published
+
+
+def test_records_without_a_line_are_protected_like_a_suppressed_line() -> None:
+    frame = pairs_frame({"club": (targets("C", 20, 10), MIX * 2), "bar": BIG})
+    frame.loc[frame.index[:3], "area"] = ""  # three pairs without an area: total − lines = them
+    release = check(frame)
+    area = release.tables["by_area"]
+    # The only area line would be the total minus three pairs: it cannot be shown, and with it
+    # hidden the total would give it away, so the table shows its total only.
+    assert area.rows == () and area.total.published
+    assert [(d.cell, d.rule) for d in release.decisions if d.table == "by_area"] == [
+        ("centrum", "complementary"),
+        ("*", "complementary"),
+    ]
+
+
+def test_a_suppressed_line_that_the_log_would_pin_down_gets_a_complement() -> None:
+    """Two 10-pair lines, each with a 0 % share: their sum and the log fix both results."""
+    frame = pairs_frame({
+        "club": (targets("C", 10, 5), MIX), "bar": (targets("B", 10, 5), "aaaaabbbbb"),
+        "cafe": (targets("K", 10, 5), "bbbbbddddd"), "other": (targets("O", 30, 10), MIX * 3),
+    })  # fmt: skip
+    table = check(frame).tables["by_target_type"]
+    assert table.row("bar").rules == ("extreme_share",)
+    assert table.row("cafe").rules == ("extreme_share",)
+    assert table.row("club").rules == ("complementary",)
+    assert table.row("other").published
+
+
+def test_holm_is_computed_over_the_published_lines_only() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    frame = pairs_frame({
+        "club": (targets("C", 7, 5), MIX[:7]), "bar": (targets("B", 12, 6), "bbbbbbbbac" + "ab"),
+        "cafe": (targets("K", 20, 8), MIX * 2), "lounge": (targets("L", 20, 8), "bbbbbacaab" * 2),
+        "other": (targets("O", 30, 10), MIX * 3),
+    })  # fmt: skip
+    results = analyze_frame(frame, INSTRUMENT)
+    release = check_release(results, pairs=frame)
+    table = release.tables["by_target_type"]
+    shown = [row for row in table.rows if row.published]
+    hidden = [row.key for row in table.rows if not row.published]
+    assert hidden == ["bar", "club"]
+    # The p-value each line leads with: venue-robust where a target gave two or more pairs
+    # (once the analysis gives it, docs/methods.md §6), else McNemar's mid-p.
+    raw = {e["stratum"]["target_type"]: e["p_cluster"]
+           if (e.get("n_targets") or e["n_pairs"]) < e["n_pairs"] else e["p_value"]
+           for e in results["estimates"]
+           if e["outcome"] == "admitted" and set(e["stratum"]) == {"target_type"}}  # fmt: skip
+    expected = multipletests([raw[row.key] for row in shown], method="holm")[1]
+    for row, p in zip(shown, expected, strict=True):
+        assert row.values["p_adjusted"] == p_public(p)
+    # The adjusted values do not move when a suppressed line's data change.
+    changed = frame.copy()
+    changed.loc[changed["target_type"] == "club", "admitted__protected"] = False
+    again = check(changed).tables["by_target_type"]
+    for row in shown:
+        assert again.row(row.key).values["p_adjusted"] == row.values["p_adjusted"]
+    family = [d for d in release.decisions if d.rule == "family"]
+    assert family and "Holm over the 3 published lines" in family[0].detail
+
+
+def test_min_pairs_below_ten_needs_a_logged_reason_and_never_goes_below_five() -> None:
+    frame = pairs_frame({"club": (targets("C", 8, 5), MIX[:8]), "bar": BIG, "cafe": BIG})
+    with pytest.raises(ValueError, match="below the standard 10: give the reason"):
+        check(frame, min_pairs=8)
+    with pytest.raises(ValueError, match="no threshold below 5"):
+        check(frame, min_pairs=4, min_pairs_reason="Kleine stad, afgesproken met de DPO.")
+    release = check(frame, min_pairs=8, min_pairs_reason="Small town, agreed with the DPO.")
+    assert release.tables["by_target_type"].row("club").published
+    lowered = [d for d in release.decisions if d.action == "lowered"]
+    assert len(lowered) == 1 and "Small town, agreed with the DPO." in lowered[0].detail
+    assert release.rules.min_pairs_reason == "Small town, agreed with the DPO."
+
+
+# --- p-values as shown, the venue-robust lead ----------------------------------------------------
+
+
+def test_every_p_value_is_below_one_thousandth_or_two_significant_figures() -> None:
+    frame = pairs_frame({"club": (targets("C", 40, 10), "b" * 30 + "a" * 10), "bar": BIG})
+    release = check(frame)
+    shown = [row.values[key] for table in release.tables.values()
+             for row in [*table.rows, *([table.total] if table.total else [])] if row.published
+             for key in ("p_value", "p_adjusted") if row.values.get(key) is not None]  # fmt: skip
+    assert shown
+    for value in shown:
+        assert value == "< 0.001" or re.fullmatch(r"0\.0*[1-9]\d|0\.[1-9]\d|1\.0", value), value
+
+
+CLUSTER_KEYS = ("n_targets", "design_effect", "ci_low_cluster", "ci_high_cluster", "p_cluster")
+
+
+def without_cluster_keys(results):
+    """`results` as an analysis without venue-robust figures writes it."""
+    results = copy.deepcopy(results)
+    for entry in results["estimates"]:
+        for key in CLUSTER_KEYS:
+            entry.pop(key, None)
+    return results
+
+
+def with_cluster_keys(results, *, targets_in_line=None):
+    """`results` as the venue-robust analysis (issue 11) writes it, with made-up numbers that
+    are easy to recognise: interval ±0.30 around the net measure, p 0.2 (0.04 for the total)."""
+    results = copy.deepcopy(results)
+    for entry in results["estimates"]:
+        if entry.get("kind") != "binary" or entry.get("net_difference") is None:
+            continue
+        n = entry["n_pairs"]
+        g = targets_in_line if targets_in_line is not None else max(1, n // 2)
+        entry.update(n_targets=g, design_effect=1.734,
+                     ci_low_cluster=entry["net_difference"] - 0.30 if g >= 5 else None,
+                     ci_high_cluster=entry["net_difference"] + 0.30 if g >= 5 else None,
+                     p_cluster=(0.04 if entry["stratum"] == {} else 0.2) if g >= 5 else None)  # fmt: skip
+    return results
+
+
+def test_a_line_with_repeat_visits_leads_with_the_venue_robust_figures() -> None:
+    frame = pairs_frame({"club": (targets("C", 20, 10), MIX * 2), "bar": BIG})
+    plain = without_cluster_keys(analyze_frame(frame, INSTRUMENT))
+    release = check_release(with_cluster_keys(plain), pairs=frame)
+    total = release.tables["by_target_type"].total.values
+    entry = next(e for e in plain["estimates"] if e["stratum"] == {} and e["sample"] == "test")
+    assert total["method"] == "venue" and total["p_value"] == "0.040"
+    assert total["ci_low_pct"] == percent(entry["net_difference"] - 0.30)
+    assert total["independent"] == {"ci_low_pct": percent(entry["ci_low"]),
+                                    "ci_high_pct": percent(entry["ci_high"]),
+                                    "p_value": p_public(entry["p_value"])}  # fmt: skip
+    assert total["design_effect"] == 1.73 and total["n_targets"] == 25
+    # Holm runs over the p-values the lines lead with (two lines of p 0.2: 0.4 each).
+    club = release.tables["by_target_type"].row("club").values
+    assert club["p_value"] == "0.20" and club["p_adjusted"] == "0.40"
+
+
+def test_fewer_than_five_targets_means_no_published_p() -> None:
+    frame = pairs_frame({"club": (targets("C", 20, 10), MIX * 2), "bar": BIG})
+    release = check_release(with_cluster_keys(analyze_frame(frame, INSTRUMENT),
+                                              targets_in_line=4), pairs=frame)  # fmt: skip
+    total = release.tables["by_target_type"].total.values
+    assert total["method"] == "venue" and total["p_value"] is None
+    assert total["ci_is_independent"] and total["ci_low_pct"] == total["independent"]["ci_low_pct"]
+    assert all(row.values["p_adjusted"] is None
+               for row in release.tables["by_target_type"].rows if row.published)  # fmt: skip
+
+
+def test_without_the_venue_robust_keys_or_with_one_pair_per_target_the_independent_lead() -> None:
+    frame = pairs_frame({"club": (targets("C", 20, 20), MIX * 2), "bar": BIG})
+    plain = without_cluster_keys(analyze_frame(frame, INSTRUMENT))
+    old = check_release(plain, pairs=frame).tables["by_target_type"]
+    assert old.total.values["method"] == "independent" and "independent" not in old.total.values
+    club = check_release(with_cluster_keys(plain, targets_in_line=20), pairs=frame)
+    values = club.tables["by_target_type"].row("club").values  # 20 pairs at 20 targets
+    assert values["method"] == "independent"
+    assert values["p_value"] == p_public(
+        next(e["p_value"] for e in plain["estimates"] if e["stratum"] == {"target_type": "club"})
+    )
+
+
+# --- earlier releases ----------------------------------------------------------------------------
+
+
+def test_a_difference_with_an_earlier_release_of_fewer_than_ten_pairs_is_found() -> None:
+    base = {"club": (targets("C", 20, 10), MIX * 2), "bar": BIG}
+    earlier = check(pairs_frame(base))
+    added = pairs_frame({**base, "club": (targets("C", 23, 10), MIX * 2 + "bab")})
+    # The three new club pairs get new test ids; the others keep theirs (bar comes after club).
+    added["test_id"] = [str(i) for i in range(1, 21)] + ["901", "902", "903"] + [
+        str(i) for i in range(21, 51)]  # fmt: skip
+    later = check(added)
+    found = isolated_differences(later.line_records, {1: earlier.line_records}, min_pairs=10)
+    assert {(i.table, i.line, i.earlier_line, i.size) for i in found} >= {
+        ("by_target_type", "total", "total", 3),
+        ("by_target_type", "club", "club", 3),
+    }
+    assert all(i.earlier == 1 for i in found)
+    many = pairs_frame({**base, "club": (targets("C", 35, 10), MIX * 3 + "bbaab")})
+    many["test_id"] = [str(i) for i in range(1, 21)] + [f"9{i:02d}" for i in range(15)] + [
+        str(i) for i in range(21, 51)]  # fmt: skip
+    assert isolated_differences(check(many).line_records, {1: earlier.line_records},
+                                min_pairs=10) == []  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlmodel import select
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, require
@@ -113,3 +114,73 @@ def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
     assert found["lang"] == lang and found["charts"] == 2
     assert found["release"] == [] and found["index"] == []
     assert found["width"] <= VIEWPORTS[device]["width"]  # nothing wider than the screen
+
+
+CACHED_URLS = """async () => {
+  const found = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) found.push(request.url);
+  }
+  return found;
+}"""
+
+
+def test_the_service_worker_never_keeps_or_answers_public_pages(app, release_server, tmp_path):
+    """A phone that has the tester app installed still gets every public page from the server:
+    nothing under /public/ is cached, offline there is no stand-in page, and a withdrawal shows
+    at once (410)."""
+    require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
+            f"Chromium not found at {CHROMIUM}")  # fmt: skip
+    from playwright.sync_api import Error as PlaywrightError
+
+    from fieldwork.db import get_session
+    from fieldwork.models import Release, User
+    from fieldwork.services.releases import lifecycle as releases
+    from tests.publication.conftest import DEMO_PASSWORD
+
+    url, release_id = release_server
+    public = f"{url}/public/releases/{release_id}"
+
+    def withdraw() -> None:
+        with app.app_context():
+            session = get_session()
+            coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
+            releases.withdraw_release(session=session, release=session.get(Release, release_id),
+                                      user=coordinator, reason="Een fout in tabel 2.",
+                                      confirmed=True)  # fmt: skip
+
+    def check(browser: Any) -> dict[str, Any]:
+        context = browser.new_context(viewport=VIEWPORTS["phone"])
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/login")
+            page.fill("input[name=username]", "t01")
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("form.stack button[type=submit]")
+            page.wait_for_url(f"{url}/tester/")
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                                   timeout=15_000)  # fmt: skip
+            found: dict[str, Any] = {"first": page.goto(public).status}
+            found["controlled"] = page.evaluate("() => navigator.serviceWorker.controller !== null")
+            page.goto(f"{url}/public/")
+            found["cached"] = page.evaluate(CACHED_URLS)
+            context.set_offline(True)
+            try:
+                response = page.goto(public)
+                found["offline"] = response.status if response else None
+            except PlaywrightError:
+                found["offline"] = "network error"
+            context.set_offline(False)
+            withdraw()
+            found["after"] = page.goto(public).status
+            found["text"] = page.inner_text("main")
+            return found
+        finally:
+            context.close()
+
+    found = in_chromium(check, tmp_path)
+    assert found["first"] == 200 and found["controlled"]
+    assert found["cached"] and not [u for u in found["cached"] if "/public/" in u]
+    assert found["offline"] == "network error"  # not the offline page, not a kept copy
+    assert found["after"] == 410 and "Een fout in tabel 2." in found["text"]

@@ -9,26 +9,32 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Release, Study
-from tests.publication.conftest import DEMO_PASSWORD
+from fieldwork.models import AuditEvent, Release
+from tests.publication.conftest import build_demo_at_fixed_time, close_study
 
 
 def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_path):
-    from fieldwork.demo import build_demo
-
     with app.app_context():
-        session = get_session()
-        build_demo(session=session, seed=2026, password=DEMO_PASSWORD)
-        study = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
-        study.status = "closed"
-        session.commit()
+        build_demo_at_fixed_time()
+        close_study("DEMO-NL")
     out = tmp_path / "out"
     result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out)])
     assert result.exit_code != 0 and "no published release" in result.output
-    result = runner.invoke(args=[
-        "release", "DEMO-NL", "--out", str(out), "--create", "--publish",
-        "--next-steps-nl", "De gemeente gaat in gesprek met de branche.",
-    ])  # fmt: skip
+    create = ["release", "DEMO-NL", "--out", str(out), "--create",
+              "--next-steps-nl", "De gemeente gaat in gesprek met de branche."]  # fmt: skip
+    result = runner.invoke(args=create)
+    assert result.exit_code != 0 and "--as USERNAME" in result.output
+    result = runner.invoke(args=[*create, "--as", "researcher"])
+    assert result.exit_code != 0 and "no active coordinator or admin" in result.output
+    with app.app_context():
+        assert get_session().exec(select(Release)).first() is None
+    result = runner.invoke(args=[*create, "--as", "coordinator", "--publish"])
+    assert result.exit_code != 0 and "not approved yet" in result.output
+    result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out), "--as", "coordinator",
+                                 "--approved-by", "coordinator"])  # fmt: skip
+    assert result.exit_code != 0 and "someone else must approve it" in result.output
+    result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out), "--as", "coordinator",
+                                 "--approved-by", "admin", "--publish"])  # fmt: skip
     assert result.exit_code == 0, result.output
     with app.app_context():
         release = get_session().exec(select(Release)).one()
@@ -38,7 +44,7 @@ def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_pat
             .exec(select(AuditEvent.action).where(AuditEvent.object_type == "release"))
             .all()
         )
-        assert sorted(actions) == ["release.create", "release.publish"]
+        assert sorted(actions) == ["release.approve", "release.create", "release.publish"]
     stem = f"release-{release.id}"
     names = sorted(path.name for path in out.iterdir())
     assert names == [f"{stem}.csv", f"{stem}.en.pdf", f"{stem}.json", f"{stem}.nl.pdf"]

@@ -15,7 +15,9 @@ from sqlalchemy import inspect as sa_inspect
 from fieldwork.models import Release
 from fieldwork.services.errors import Refused
 
-FROZEN_COLUMNS = ("content", "checksum", "study_id", "replaces_id", "created_at", "created_by_id")
+FROZEN_COLUMNS = (
+    "content", "checksum", "line_tests", "study_id", "replaces_id", "created_at", "created_by_id",
+)  # fmt: skip
 
 
 class FrozenRelease(Refused):

@@ -1,19 +1,31 @@
 """The retention purge.
 
 :func:`purge_study` is what happens when a study's retention date has passed: tester identities
-  (the accounts behind the pseudonyms), free text and the text of amendments are removed; the
-  pseudonymous outcomes (coded answers), reviews and releases stay, so published figures can still
-  be checked. The audit log is append-only with this one exception: purged text and account names
-  are overwritten in it too (data protection outranks the log), and the purge itself is audited.
+(the accounts behind the pseudonyms), free text and the text of amendments are removed; the name
+and address of every private landlord (a person) — and of targets of the types the study names
+in ``generalise_target_types`` — are replaced by a code and a postcode area, including the names
+and addresses they had before an edit. The pseudonymous outcomes (coded answers), reviews and
+releases stay, so published figures can still be checked. The audit log is append-only with this
+one exception: purged text, account names and landlords' names and addresses are overwritten in
+it too (data protection outranks the log), and the purge itself is audited.
+
+Removed data must not linger in the database files either: on SQLite the purge writes with
+``PRAGMA secure_delete=ON`` (freed space is zeroed), then checkpoints the write-ahead log into
+the main file and truncates it, runs ``VACUUM`` (no free pages left) and truncates the log
+again; on PostgreSQL it runs ``VACUUM`` on the tables it changed. Backups made before the purge
+still hold the data: see the README on how long to keep them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from fieldwork.models import (
@@ -25,6 +37,7 @@ from fieldwork.models import (
     ReportConflict,
     ReviewMessage,
     Study,
+    Target,
     Test,
     Tester,
     User,
@@ -35,6 +48,14 @@ from fieldwork.services.errors import RetentionError
 from forms import get_instrument
 
 PURGED = "[purged]"
+# Targets that are people: their name and address always go in the purge.
+PERSON_TARGET_TYPES = ("private_landlord",)
+POSTCODE_AREA = re.compile(r"\b(\d{4})\s?[A-Z]{2}\b")
+# Tables whose rows the purge changes (VACUUMed on PostgreSQL).
+CHANGED_TABLES = (
+    "user", "tester", "visitreport", "amendment", "reportconflict", "incident", "reviewmessage",
+    "pairreview", "test", "target", "auditevent", "devicestatus",
+)  # fmt: skip
 # Keys whose values are free text (or account names) wherever they appear in audit events.
 FREE_TEXT_KEYS = frozenset(
     {
@@ -59,11 +80,28 @@ def study_by_code(session: Session, code: str) -> Study:
 
 
 def set_retention(
-    *, session: Session, study_code: str, until: date, user: User | None = None
-) -> Study:
-    """Set the date after which ``purge`` may remove the study's personal data (audited)."""
+    *, session: Session, study_code: str, until: date, user: User | None = None,
+    generalise_types: Iterable[str] | None = None,
+) -> Study:  # fmt: skip
+    """Set the date after which ``purge`` may remove the study's personal data (audited), and
+    optionally the target types whose names and addresses the purge removes besides private
+    landlords'."""
     study = study_by_code(session, study_code)
-    before = study.retention_until
+    before: dict[str, Any] = {
+        "retention_until": study.retention_until.isoformat() if study.retention_until else None
+    }
+    after: dict[str, Any] = {"retention_until": until.isoformat()}
+    if generalise_types is not None:
+        kinds = sorted(set(generalise_types))
+        unknown = [kind for kind in kinds if kind not in study.target_types]
+        if unknown:
+            raise RetentionError(
+                f"Study {study.code} has no target type {', '.join(map(repr, unknown))}; "
+                f"its types are: {', '.join(study.target_types)}."
+            )
+        before["generalise_target_types"] = list(study.generalise_target_types or [])
+        after["generalise_target_types"] = kinds
+        study.generalise_target_types = kinds
     study.retention_until = until
     session.add(study)
     audit.record(
@@ -73,8 +111,8 @@ def set_retention(
         study_id=study.id,
         object_type="study",
         object_id=study.id,
-        before={"retention_until": before.isoformat() if before else None},
-        after={"retention_until": until.isoformat()},
+        before=before,
+        after=after,
     )
     session.commit()
     return study
@@ -88,7 +126,9 @@ class PurgeSummary:
     reports: int  # reports whose free-text answers were removed
     amendments: int
     texts: int  # other free-text fields cleared (incidents, messages, reasons, conflicts)
+    targets: int  # targets whose name and address were generalised (private landlords, …)
     audit_events: int
+    storage: str  # what was done to the database files: how freed space was wiped
 
 
 def purge_study(
@@ -108,6 +148,7 @@ def purge_study(
         )
     if study.status != "closed":
         raise RetentionError(f"Study {study.code} is not closed. Close it before purging it.")
+    _secure_delete(session)
     text_ids = _text_question_ids(study)
     accounts = _anonymise_accounts(session, study)
     testers = list(session.exec(select(Tester).where(Tester.study_id == study.id)).all())
@@ -155,7 +196,8 @@ def purge_study(
             test.cancel_reason = PURGED
             session.add(test)
             texts += 1
-    events = _scrub_audit(session, study, text_ids, accounts)
+    targets, forgotten = _generalise_targets(session, study)
+    events = _scrub_audit(session, study, text_ids, accounts, forgotten)
     summary = PurgeSummary(
         study=study.code,
         accounts=len(accounts),
@@ -163,7 +205,9 @@ def purge_study(
         reports=cleaned_reports,
         amendments=len(amendments),
         texts=texts,
+        targets=targets,
         audit_events=events,
+        storage="",
     )
     audit.record(
         session,
@@ -179,11 +223,85 @@ def purge_study(
             "reports": summary.reports,
             "amendments": summary.amendments,
             "texts": summary.texts,
+            "targets": summary.targets,
             "audit_events": summary.audit_events,
         },
     )
     session.commit()
-    return summary
+    return dataclasses.replace(summary, storage=wipe_free_space(session.get_bind()))
+
+
+def _secure_delete(session: Session) -> None:
+    """On SQLite, zero the space that this transaction frees (the purged text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+
+
+def wipe_free_space(engine: Engine) -> str:
+    """After the purge: leave no purged bytes in free pages or in the write-ahead log."""
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "sqlite":
+            first = autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            autocommit.exec_driver_sql("VACUUM")
+            last = autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if first[0] or last[0]:
+                return (
+                    "SQLite: VACUUM done, but another connection kept the write-ahead log busy; "
+                    "stop the app and run the purge again to truncate it"
+                )
+            return "SQLite: secure_delete, wal_checkpoint(TRUNCATE), VACUUM"
+        if engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{name}"' for name in CHANGED_TABLES)
+            autocommit.exec_driver_sql(f"VACUUM {tables}")
+            return "PostgreSQL: VACUUM of the changed tables"
+    return f"{engine.dialect.name}: no clean-up of free space known for this database"
+
+
+def _generalise_targets(session: Session, study: Study) -> tuple[int, set[str]]:
+    """Replace the name and address of private landlords (and of the study's chosen types) by
+    the type and code and the postcode area; return how many, and every name and address they
+    had (now and before an edit), for the audit log."""
+    kinds = set(PERSON_TARGET_TYPES) | set(study.generalise_target_types or [])
+    targets = session.exec(
+        select(Target).where(Target.study_id == study.id, col(Target.target_type).in_(kinds))
+    ).all()
+    forgotten: set[str] = set()
+    changed = 0
+    for target in targets:
+        name, address = f"{target.target_type} {target.code}", _postcode_area(target)
+        if (target.name, target.address) == (name, address):
+            continue  # purged before
+        forgotten |= {value for value in (target.name, target.address) if value}
+        forgotten |= _earlier_values(session, target)
+        target.name, target.address = name, address
+        session.add(target)
+        changed += 1
+    forgotten.discard("")
+    return changed, forgotten
+
+
+def _postcode_area(target: Target) -> str:
+    """The four digits of the postcode (thousands of households), else the target's area."""
+    address = target.address or ""
+    if re.fullmatch(r"\d{4}", address):
+        return address  # generalised before
+    match = POSTCODE_AREA.search(address)
+    return match.group(1) if match else target.area
+
+
+def _earlier_values(session: Session, target: Target) -> set[str]:
+    found = set()
+    events = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "target", AuditEvent.object_id == target.id
+        )  # fmt: skip
+    ).all()
+    for event in events:
+        for values in (event.before or {}, event.after or {}):
+            found |= {values[key] for key in ("name", "address")
+                      if isinstance(values.get(key), str)}  # fmt: skip
+    return found
 
 
 def _text_question_ids(study: Study) -> frozenset[str]:
@@ -235,31 +353,42 @@ def _anonymise_accounts(session: Session, study: Study) -> set[int]:
     return anonymised
 
 
-def _scrub(value: Any, keys: frozenset[str]) -> Any:
+def _scrub(value: Any, keys: frozenset[str], forgotten: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, dict):
         return {
-            key: (PURGED if key in keys and item not in (None, "", {}, []) else _scrub(item, keys))
+            key: (
+                PURGED
+                if key in keys and item not in (None, "", {}, [])
+                else _scrub(item, keys, forgotten)
+            )
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrub(item, keys) for item in value]
+        return [_scrub(item, keys, forgotten) for item in value]
+    if isinstance(value, str) and any(secret in value for secret in forgotten):
+        return PURGED
     return value
 
 
 def _scrub_audit(
-    session: Session, study: Study, text_ids: frozenset[str], accounts: set[int]
-) -> int:
+    session: Session, study: Study, text_ids: frozenset[str], accounts: set[int],
+    forgotten: set[str],
+) -> int:  # fmt: skip
     keys = FREE_TEXT_KEYS | text_ids
+    secrets = frozenset(forgotten)
     changed = 0
+    target_ids = list(session.exec(select(Target.id).where(Target.study_id == study.id)).all())
     events = session.exec(
         select(AuditEvent).where(
             (AuditEvent.study_id == study.id)
             | (col(AuditEvent.user_id).in_(accounts))
             | ((AuditEvent.object_type == "user") & col(AuditEvent.object_id).in_(accounts))
+            | ((AuditEvent.object_type == "target") & col(AuditEvent.object_id).in_(target_ids))
         )
     ).all()
     for event in events:
-        before, after = _scrub(event.before, keys), _scrub(event.after, keys)
+        before = _scrub(event.before, keys, secrets)
+        after = _scrub(event.after, keys, secrets)
         actor = f"purged-{event.user_id}" if event.user_id in accounts else event.actor
         if (before, after, actor) != (event.before, event.after, event.actor):
             event.before, event.after, event.actor = before, after, actor

@@ -106,8 +106,13 @@ def _check(session: Session, data: StudyInput, study: Study | None) -> None:
         problems.append(_("The planned gap must be 0 or more and the maximum interval at least 1."))
     if data.planned_gap_minutes > data.max_interval_minutes:
         problems.append(_("The planned gap is longer than the maximum interval."))
-    if data.publication_min_cell < 1:
-        problems.append(_("The publication minimum cell must be at least 1."))
+    if data.publication_min_cell < 5:
+        problems.append(
+            _(
+                "The publication minimum per line must be at least 5; the standard is 10, and "
+                "below 10 a release asks for the reason."
+            )
+        )
     if not data.target_types:
         data.target_types = list(DEFAULT_TARGET_TYPES.get(data.domain, ["other"]))
     unknown = sorted(set(data.target_sample_size) - set(data.target_types))
