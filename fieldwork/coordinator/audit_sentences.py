@@ -135,8 +135,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
     "incident.resolve": (N_("Incident resolved"), N_("%(who)s marked %(object)s as resolved.")),
     "release.create": (N_("Release drafted"), N_("%(who)s made %(object)s as a draft.")),
+    "release.approve": (
+        N_("Release approved"),
+        N_("%(who)s approved the texts of %(object)s."),
+    ),
     "release.publish": (N_("Release published"), N_("%(who)s published %(object)s.")),
-    "release.republish": (
+    "release.republish": (  # no longer recorded (a withdrawal is final); older events keep it
         N_("Release published again"),
         N_("%(who)s published %(object)s again."),
     ),
