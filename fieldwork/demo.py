@@ -39,6 +39,11 @@ from forms import Instrument, get_instrument, validate_answers
 
 TIMEZONE = "Europe/Amsterdam"
 NIGHT_ENDS_HOUR = 6  # as the app's NIGHT_ENDS_HOUR: at 01:00 "tonight" is still yesterday's evening
+# Whom a demo tester's "call" button rings: an invented number of The Hague's exchange (070).
+DEMO_EMERGENCY_CONTACT = {
+    "emergency_contact_name": "Coördinator van dienst",
+    "emergency_contact_phone": "+31 70 000 0000",
+}
 NIGHTLIFE_CODE = "DEMO-NL"
 HOUSING_CODE = "DEMO-WON"
 
@@ -403,6 +408,7 @@ class _Nightlife(_StudyBuilder):
             status="fieldwork",
             target_types=list(_ADMISSION_CONTROL),
             target_sample_size={kind: count * 3 for kind, count in counts.items()},
+            **DEMO_EMERGENCY_CONTACT,
         )
         self.session.add(study)
         self.session.flush()
@@ -629,6 +635,7 @@ class _Housing(_StudyBuilder):
             status="fieldwork",
             target_types=list(_LISTINGS),
             target_sample_size=dict(_LISTINGS),
+            **DEMO_EMERGENCY_CONTACT,
         )
         self.session.add(study)
         self.session.flush()

@@ -68,6 +68,8 @@ LABELS: dict[str, dict[str, str]] = {
     "conflict_reason": {
         "same_uuid_other_content": N_("same report id, different answers"),
         "second_report_for_team": N_("second report from the same team"),
+        "author_mismatch": N_("sent in another tester's session"),
+        "author_not_in_team": N_("author not in the team on the night"),
     },
     "incident_kind": {
         "threat": N_("Threatened or intimidated"),

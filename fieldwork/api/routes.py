@@ -1,8 +1,10 @@
-"""``POST /api/reports`` (the outbox's intake) and ``POST /api/device-status``, as JSON.
+"""``POST /api/reports`` (the outbox's intake), ``POST /api/incidents`` and
+``POST /api/device-status``, as JSON.
 
-Same rules as the HTML form: the answers go through :func:`submit_report`; CSRF is checked by
-Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message`` (or
-``errors``: field → messages) in the user's language.
+Same rules as the HTML forms: reports go through :func:`file_report`, incidents through
+:func:`record_incident`; CSRF is checked by Flask-WTF from the ``X-CSRFToken`` header. Every
+answer is JSON with a ``message`` (or ``errors``: field → messages) in the user's language.
+A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from fieldwork.i18n import translate_errors
 from fieldwork.models import User
 from fieldwork.services.monitoring import devices as device_service
 from fieldwork.services.reports import intake as report_service
-from fieldwork.services.schedule.assignments import assignment_for_user
 from forms import unknown_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -35,6 +36,8 @@ REPORT_KEYS = frozenset(
         "answers",
         "device_time",
         "elapsed_seconds",
+        "author",
+        "team",
     }
 )
 DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
@@ -93,6 +96,8 @@ class ReportBody:
     instrument_version: int | None
     device_time: datetime | None
     elapsed_seconds: int | None
+    author: int | None
+    team: str | None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -123,6 +128,12 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         errors["device_time"] = [
             _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
         ]
+    author = data.get("author")
+    if author is not None and _whole_number(author) is None:
+        errors["author"] = [_("Give the author as a user id (a whole number).")]
+    team = data.get("team")
+    if team is not None and (not isinstance(team, str) or not 0 < len(team) <= 16):
+        errors["team"] = [_("Give the team as its code (1 to 16 characters).")]
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
@@ -133,8 +144,14 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         instrument_version=instrument_version,
         device_time=device_time,
         elapsed_seconds=elapsed,
+        author=author,
+        team=team,
     )
     return body, {}
+
+
+def _not_found() -> tuple[Response, int]:
+    return _reply(404, error="not_found", message=_("This test does not exist or is not yours."))
 
 
 @bp.post("/reports")
@@ -147,12 +164,9 @@ def reports() -> tuple[Response, int]:
         return _reply(422, error="invalid", errors=errors)
 
     session = get_session()
-    assignment = assignment_for_user(session, current_user.id, body.test_id)
-    if assignment is None:
-        return _reply(
-            404, error="not_found", message=_("This test does not exist or is not yours.")
-        )
-    instrument = report_service.instrument_of(assignment)
+    instrument = report_service.instrument_for(session, user=_user(), test_id=body.test_id)
+    if instrument is None:
+        return _not_found()
     unknown = unknown_keys(instrument, body.answers)
     if unknown:
         return _reply(
@@ -164,10 +178,12 @@ def reports() -> tuple[Response, int]:
                 ]
             },
         )
-    result = report_service.submit_report(
+    result = report_service.file_report(
         session=session,
-        assignment=assignment,
         user=_user(),
+        test_id=body.test_id,
+        team_code=body.team,
+        author_id=body.author,
         submission=report_service.ReportSubmission(
             uuid=body.uuid,
             answers=body.answers,
@@ -177,7 +193,17 @@ def reports() -> tuple[Response, int]:
             elapsed_seconds=body.elapsed_seconds,
         ),
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
+        via="api",
     )
+    if result.status == "not_found":
+        return _not_found()
+    if result.status in report_service.FINAL_REFUSALS:
+        return _reply(
+            409,
+            error=result.status,
+            uuid=body.uuid,
+            message=report_service.refusal_message(result.status),
+        )
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
         return _reply(422, error="invalid", errors=translate_errors(result.errors))
@@ -185,6 +211,7 @@ def reports() -> tuple[Response, int]:
         return _reply(
             409,
             status="conflict",
+            error="conflict",
             uuid=body.uuid,
             report_url=report_url,
             message=_(

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -131,6 +132,25 @@ class TeamForm(CoordinatorForm):
 
 class MemberForm(CoordinatorForm):
     tester_id = SelectField(_l("Tester"), coerce=int, validate_choice=False)
+    on = DateField(
+        _l("Member from the night of"),
+        description=_l("The first night the tester goes out with this team."),
+        validators=[InputRequired()],
+    )
+
+
+class MoveMemberForm(CoordinatorForm):
+    tester_id = SelectField(_l("Tester (now in another team)"), coerce=int, validate_choice=False)
+    on = DateField(
+        _l("In this team from the night of"),
+        description=_l("Earlier nights stay with the old team, so their reports keep their team."),
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(_l("Reason for the move"), validators=[DataRequired(), Length(max=500)])
+
+
+class EndMembershipForm(CoordinatorForm):
+    on = DateField(_l("No longer in the team from the night of"), validators=[InputRequired()])
 
 
 class PairForm(CoordinatorForm):
@@ -197,7 +217,12 @@ class OverrideForm(CoordinatorForm):
     verdict = SelectField(
         _l("Verdict"),
         choices=options(
-            [("valid", _l("valid")), ("invalid", _l("invalid")), ("clear", _l("remove override"))]
+            [
+                ("", _l("— choose —")),
+                ("valid", _l("valid")),
+                ("invalid", _l("invalid")),
+                ("clear", _l("remove override")),
+            ]
         ),
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

@@ -79,6 +79,9 @@ def report(test_id: int) -> Page:
     assignment = _assignment_or_404(test_id)
     if assignment.report is not None and request.method == "GET":
         return _show_report(assignment)
+    if assignment.study.status == "closed":
+        flash(report_service.refusal_message("study_closed"), "error")
+        return redirect(url_for("tester.index"), 303)
     instrument = report_service.instrument_of(assignment)
     form = report_form(instrument, str(get_locale()))
     if request.method == "POST":
@@ -87,10 +90,12 @@ def report(test_id: int) -> Page:
             return render_template(
                 "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
             ), 422
-        result = report_service.submit_report(
+        result = report_service.file_report(
             session=get_session(),
-            assignment=assignment,
             user=_user(),
+            test_id=test_id,
+            team_code=request.form.get("team") or None,
+            author_id=None,
             submission=report_service.ReportSubmission(
                 uuid=form.report_uuid.data or "",
                 answers=form.answer_result.answers,
@@ -98,6 +103,13 @@ def report(test_id: int) -> Page:
             ),
             skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         )
+        if result.status in report_service.FINAL_REFUSALS:
+            form.form_errors.append(report_service.refusal_message(result.status))
+            return render_template(
+                "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
+            ), 409
+        if result.status == "not_found":
+            abort(404)
         if result.status == "invalid":
             for name, messages in result.errors.items():
                 field_errors(form, name).extend(translate_message(m) for m in messages)

@@ -79,6 +79,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.tester_edit": WRITERS,
     "coordinator.team_add_member": WRITERS,
     "coordinator.team_remove_member": WRITERS,
+    "coordinator.team_move_member": WRITERS,
     "coordinator.pair_new": WRITERS,
     "coordinator.target_edit": WRITERS,
     "coordinator.targets_import": WRITERS,
