@@ -130,7 +130,9 @@ def test_a_tester_in_another_team_is_refused_on_the_form_and_moved_with_a_date(
             (world.team_c, "None", night),
             (world.team_a, night, "None"),
         ]
-        event = session.exec(select(AuditEvent).where(AuditEvent.action == "team.move_member")).one()
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "team.move_member")
+        ).one()
         assert event.before == {"tester": "T-03", "team": "TM-C"}
         assert event.after == {"team": "TM-A", "on": night, "reason": "TM-C is one short"}
     # Tonight's tests: T-03 (t03) now sees TM-A's test and no longer TM-C's.

@@ -70,9 +70,7 @@ def test_matching_difference_makes_the_pair_invalid(app, world):
     assert verdict(app, world.study_id, world.test_p1)[1] == ["matching_failed"]
 
 
-def test_review_shows_a_single_report_at_once_and_judges_when_both_are_in(
-    app, client, auth, world
-):
+def test_review_shows_a_single_report_at_once_and_judges_when_both_are_in(app, client, auth, world):
     add_report(app, world.test_p1, "protected", reason_verbatim="")
     auth.login("coord")
     url = f"/coordinator/studies/{world.study_id}/review/{world.test_p1}"
@@ -302,9 +300,9 @@ def test_has_issues_never_defaults_to_approved_and_a_follow_up_keeps_the_state(
     with app.app_context():
         session = get_session()
         assert session.exec(select(PairReview)).one().state == "has_issues"
-        assert [m.body for m in review_service.messages_for_team(
-            session, world.test_p1, world.team_b
-        )] == ["Which door?", "And which time?"]
+        assert [
+            m.body for m in review_service.messages_for_team(session, world.test_p1, world.team_b)
+        ] == ["Which door?", "And which time?"]
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "review.state")).all()
         assert [e.after["state"] for e in events] == ["has_issues", "has_issues"]
         assert {r.status for r in session.exec(select(VisitReport))} == {
