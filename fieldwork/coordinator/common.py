@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -63,3 +63,32 @@ def back(endpoint: str, **values: Any) -> Response:
 
 def int_arg(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def confirmed() -> bool:
+    """True when the POST comes from a confirmation page (see :func:`confirmation`)."""
+    return request.form.get("confirmed") == "yes"
+
+
+def confirmation(
+    *,
+    study: Study | None,
+    title: str,
+    consequences: list[str],
+    action: str,
+    button: str,
+    back_url: str,
+    fields: dict[str, Any] | None = None,
+) -> str:
+    """The page that asks before an irreversible action: what will happen, then a button that
+    posts ``fields`` again to ``action`` with ``confirmed=yes``, and a way back. No JavaScript."""
+    return render_template(
+        "coordinator/confirm.html",
+        study=study,
+        title=title,
+        consequences=consequences,
+        action=action,
+        button=button,
+        back_url=back_url,
+        fields=fields or {},
+    )

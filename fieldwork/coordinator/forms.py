@@ -93,10 +93,31 @@ class StudyForm(CoordinatorForm):
         validators=[Optional(), NumberRange(0, 1)],
         places=None,
     )
+    emergency_contact_name = StringField(
+        _l("Emergency contact: name"),
+        description=_l(
+            "Whom testers call when something goes wrong, e.g. the coordinator on duty."
+        ),
+        validators=[Length(max=100)],
+    )
+    emergency_contact_phone = StringField(
+        _l("Emergency contact: phone number"),
+        description=_l("Shown next to 112 on every tester page, as a button that calls it."),
+        validators=[Length(max=32)],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
 
 
 class StatusForm(CoordinatorForm):
     status = SelectField(choices=options(["fieldwork", "closed"]))
+
+
+class ReopenForm(CoordinatorForm):
+    reason = TextAreaField(
+        _l("Why is the study reopened?"),
+        description=_l("Kept in the audit trail. Testers can send and amend reports again."),
+        validators=[DataRequired(), Length(min=10, max=1000)],
+    )
 
 
 class TargetForm(CoordinatorForm):

@@ -17,6 +17,8 @@ from fieldwork.coordinator.common import (
     WRITE_ROLES,
     back,
     can_write,
+    confirmation,
+    confirmed,
     done,
     refused,
     study_or_404,
@@ -124,10 +126,38 @@ def release_preview(study_id: int, release_id: int) -> str:
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/publish")
 @roles_required(*WRITE_ROLES)
-def release_publish(study_id: int, release_id: int) -> Response:
+def release_publish(study_id: int, release_id: int) -> str | Response:
+    """Publish, after a page that says what publishing does."""
     release = _release_or_404(study_id, release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        public = url_for("public.release", release_id=release.id, _external=True)
+        return confirmation(
+            study=study_or_404(study_id),
+            title=_("Publish release %(id)s?", id=release.id),
+            consequences=[
+                _(
+                    "Anyone can read, download and cite the release at %(url)s, without "
+                    "signing in; it appears on the public list of releases.",
+                    url=public,
+                ),
+                _(
+                    "Its content is frozen (checksum %(checksum)s): a mistake is corrected by a "
+                    "new release that replaces it, never by editing this one.",
+                    checksum=release.checksum[:12],
+                ),
+                _(
+                    "You can withdraw it later, but copies people made stay in the world and its "
+                    "page stays online, marked as withdrawn."
+                ),
+            ],
+            action=url_for("coordinator.release_publish", study_id=study_id, release_id=release_id),
+            button=_("Publish"),
+            back_url=url_for(
+                "coordinator.release_preview", study_id=study_id, release_id=release_id
+            ),
+        )
     try:
         releases.publish_release(session=get_session(), release=release, user=user())
     except Refused as error:
@@ -139,12 +169,34 @@ def release_publish(study_id: int, release_id: int) -> Response:
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/withdraw")
 @roles_required(*WRITE_ROLES)
-def release_withdraw(study_id: int, release_id: int) -> Response:
+def release_withdraw(study_id: int, release_id: int) -> str | Response:
+    """Withdraw, after a page that says what withdrawing does."""
     release = _release_or_404(study_id, release_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         refused(Refused(_("Say why the release is withdrawn (at least 10 characters).")))
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    if not confirmed():
+        return confirmation(
+            study=study_or_404(study_id),
+            title=_("Withdraw release %(id)s?", id=release.id),
+            consequences=[
+                _("The release leaves the public list of releases."),
+                _(
+                    "Its page stays online, marked as withdrawn, with your reason: %(reason)s",
+                    reason=form.reason.data,
+                ),
+                _("You can publish it again later; the withdrawal stays in the audit trail."),
+            ],
+            action=url_for(
+                "coordinator.release_withdraw", study_id=study_id, release_id=release_id
+            ),
+            fields={"reason": form.reason.data},
+            button=_("Withdraw"),
+            back_url=url_for(
+                "coordinator.release_preview", study_id=study_id, release_id=release_id
+            ),
+        )
     try:
         releases.withdraw_release(
             session=get_session(), release=release, user=user(), reason=form.reason.data or ""

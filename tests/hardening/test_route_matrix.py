@@ -38,6 +38,7 @@ TESTERS = access(LOGIN, OK, OK, 403, 403, 403)
 TESTERS_API = access(401, OK, OK, 403, 403, 403)
 READERS = access(LOGIN, 403, 403, OK, OK, OK)  # coordinator pages a researcher may read
 WRITERS = access(LOGIN, 403, 403, OK, 403, OK)  # changes, names and addresses
+ADMINS = access(LOGIN, 403, 403, 403, 403, OK)  # undoing what coordinators cannot undo
 
 EXPECTED: dict[str, dict[str, object]] = {
     "static": EVERYONE,
@@ -76,6 +77,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
     "coordinator.study_status": WRITERS,
+    "coordinator.study_reopen": ADMINS,
     "coordinator.tester_edit": WRITERS,
     "coordinator.team_add_member": WRITERS,
     "coordinator.team_remove_member": WRITERS,

@@ -154,12 +154,26 @@ def test_coordinator_creates_previews_publishes_and_withdraws(app, client, auth)
     assert client.get(f"/public/releases/{new_id}").status_code == 404
     token = csrf_from(html)
     assert client.post(f"{base}/{new_id}/publish", data={}).status_code == 400  # no CSRF token
-    assert client.post(f"{base}/{new_id}/publish", data={"csrf_token": token}).status_code == 303
+    asked = client.post(f"{base}/{new_id}/publish", data={"csrf_token": token})
+    assert (
+        asked.status_code == 200
+        and "Anyone can read, download and cite" in asked.get_data(as_text=True)
+        or "Iedereen kan" in asked.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert get_session().get(Release, new_id).status == "draft"  # asked, nothing changed
+    published = client.post(
+        f"{base}/{new_id}/publish", data={"csrf_token": token, "confirmed": "yes"}
+    )
+    assert published.status_code == 303
     old = client.get(f"/public/releases/{made.release_id}").get_data(as_text=True)
     assert f"/public/releases/{new_id}" in old  # the old one points to its correction
-    response = client.post(
-        f"{base}/{new_id}/withdraw", data={"csrf_token": token, "reason": "Tabel 2 bevat een fout."}
-    )
+    withdraw = {"csrf_token": token, "reason": "Tabel 2 bevat een fout."}
+    asked = client.post(f"{base}/{new_id}/withdraw", data=withdraw)
+    assert asked.status_code == 200 and "Tabel 2 bevat een fout." in asked.get_data(as_text=True)
+    with app.app_context():
+        assert get_session().get(Release, new_id).status == "published"
+    response = client.post(f"{base}/{new_id}/withdraw", data={**withdraw, "confirmed": "yes"})
     assert response.status_code == 303
     public = client.get(f"/public/releases/{new_id}").get_data(as_text=True)
     assert "ingetrokken" in public and "Tabel 2 bevat een fout." in public

@@ -441,6 +441,11 @@ def _keep_conflict(
     return conflict
 
 
+def report_count(session: Session, test_id: int) -> int:
+    """How many team reports of the test are stored (0, 1 or 2)."""
+    return len(session.exec(select(VisitReport.id).where(VisitReport.test_id == test_id)).all())
+
+
 def amendments_of(session: Session, report: VisitReport) -> list[Amendment]:
     return list(
         session.exec(
