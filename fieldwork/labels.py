@@ -71,6 +71,17 @@ LABELS: dict[str, dict[str, str]] = {
         "author_mismatch": N_("sent in another tester's session"),
         "author_not_in_team": N_("author not in the team on the night"),
     },
+    "import_result": {
+        "created": N_("stored"),
+        "same": N_("already in"),
+        "conflict": N_("kept as a conflict"),
+        "invalid": N_("answers not valid"),
+        "not_found": N_("no such test"),
+        "study_closed": N_("study closed"),
+        "author_mismatch": N_("another author"),
+        "author_not_in_team": N_("author not in the team"),
+        "foreign_report": N_("another team's report"),
+    },
     "incident_kind": {
         "threat": N_("Threatened or intimidated"),
         "violence": N_("Physical aggression"),

@@ -22,6 +22,7 @@ from fieldwork.db import get_session
 from fieldwork.i18n import translate_errors
 from fieldwork.models import User
 from fieldwork.services.monitoring import devices as device_service
+from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
 from forms import unknown_keys
 
@@ -41,6 +42,7 @@ REPORT_KEYS = frozenset(
     }
 )
 DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
+INCIDENT_KEYS = frozenset({"uuid", "kind", "description", "study_id", "test_id", "device_time"})
 
 
 def _reply(http_status: int, /, **body: Any) -> tuple[Response, int]:
@@ -231,6 +233,57 @@ def reports() -> tuple[Response, int]:
     )
 
 
+@bp.post("/incidents")
+def incidents() -> tuple[Response, int]:
+    """An incident from the phone (queued offline like a report): stored once per ``uuid``."""
+    data = _json_object()
+    if data is None:
+        return _malformed()
+    errors = _unknown_key_errors(data, INCIDENT_KEYS)
+    if not isinstance(data.get("uuid"), str):
+        errors["uuid"] = [_("Give the message id as a text (a UUID).")]
+    if not isinstance(data.get("kind"), str):
+        errors["kind"] = [_("Choose what happened.")]
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        errors["description"] = [_("Give the description as a text.")]
+    ids: dict[str, int | None] = {}
+    for key in ("study_id", "test_id"):
+        ids[key] = _whole_number(data.get(key))
+        if data.get(key) is not None and ids[key] is None:
+            errors[key] = [_("Give a whole number, or null.")]
+    device_time = _aware_datetime(data.get("device_time"))
+    if data.get("device_time") is not None and device_time is None:
+        errors["device_time"] = [
+            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
+        ]
+    if errors:
+        return _reply(422, error="invalid", errors=errors)
+    result = incident_service.record_incident(
+        session=get_session(),
+        user=_user(),
+        uuid=data["uuid"],
+        kind=data["kind"],
+        description=description,
+        study_id=ids["study_id"],
+        test_id=ids["test_id"],
+        device_time=device_time,
+        via="api",
+    )
+    if result.status == "invalid":
+        return _reply(422, error="invalid", errors=result.errors)
+    assert result.incident is not None
+    return _reply(
+        201 if result.status == "created" else 200,
+        status=result.status,
+        uuid=result.incident.uuid,
+        message=_(
+            "Your coordinator can see your message now. If you are in danger, call 112. "
+            "Stop the test if you do not feel safe."
+        ),
+    )
+
+
 @bp.post("/device-status")
 def device_status() -> tuple[Response, int]:
     data = _json_object()
@@ -242,17 +295,33 @@ def device_status() -> tuple[Response, int]:
         errors["device_id"] = [_("Give a device id of 1 to 64 characters.")]
     unsent = _whole_number(data.get("unsent_count"))
     if unsent is None or not 0 <= unsent <= device_service.MAX_UNSENT:
-        errors["unsent_count"] = [_("Give the number of unsent reports as a whole number.")]
+        errors["unsent_count"] = [
+            _(
+                "Give the number of unsent reports as a whole number from 0 to %(max)d.",
+                max=device_service.MAX_UNSENT,
+            )
+        ]
     if errors:
         return _reply(422, error="invalid", errors=errors)
     assert isinstance(device_id, str) and unsent is not None
-    device_service.record_device_status(
-        session=get_session(),
-        user=_user(),
-        device_id=device_id,
-        unsent_count=unsent,
-        user_agent=request.headers.get("User-Agent", ""),
-    )
+    try:
+        device_service.record_device_status(
+            session=get_session(),
+            user=_user(),
+            device_id=device_id,
+            unsent_count=unsent,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except device_service.UnknownDevice:
+        return _reply(
+            422,
+            error="invalid",
+            errors={
+                "device_id": [
+                    _("This phone is not known for your account. Sign out and sign in on it again.")
+                ]
+            },
+        )
     return _reply(200, status="ok")
 
 

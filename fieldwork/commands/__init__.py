@@ -1,6 +1,7 @@
 """The app's commands of the ``mysteryguest`` group, one module per area.
 
-``setup`` (init-db, create-user, demo), ``studies`` (import-targets), ``export`` (export),
+``setup`` (init-db, create-user, demo), ``studies`` (import-targets), ``reports``
+(import-unsent), ``export`` (export),
 ``releases`` (release), ``retention`` (backup, retention, purge, tester-export). The analysis
 commands (analyze, power, simulate) live in :mod:`analysis.cli` and need no app.
 """
@@ -12,13 +13,14 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every app command to ``app.cli``."""
-    from fieldwork.commands import export, releases, retention, setup, studies
+    from fieldwork.commands import export, releases, reports, retention, setup, studies
 
     for command in (
         setup.init_db,
         setup.create_user,
         setup.demo,
         studies.import_targets_command,
+        reports.import_unsent,
         export.export,
         releases.release,
         retention.backup,

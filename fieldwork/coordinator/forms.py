@@ -132,6 +132,14 @@ class ImportForm(CoordinatorForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
+class UnsentImportForm(CoordinatorForm):
+    file = FileField(
+        _l("File of unsent reports (.json)"),
+        description=_l("The file a tester saved with 'Export unsent reports' on their phone."),
+        validators=[FileRequired()],
+    )
+
+
 class ImportConfirmForm(CoordinatorForm):
     content = TextAreaField(validators=[DataRequired()])
 
@@ -247,3 +255,11 @@ class OverrideForm(CoordinatorForm):
         ),
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class HandleIncidentForm(CoordinatorForm):
+    note = TextAreaField(
+        _l("What was done"),
+        description=_l("E.g. 'Called the tester, team went home safely.' No names of people."),
+        validators=[DataRequired(), Length(min=3, max=1000)],
+    )

@@ -28,6 +28,7 @@ from fieldwork.db import get_session
 from fieldwork.labels import label
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
+from fieldwork.services.monitoring.incidents import open_incidents
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
     TRANSITIONS,
@@ -47,7 +48,12 @@ Page = str | Response | tuple[str, int]
 @bp.get("/")
 @roles_required(*READ_ROLES)
 def index() -> str:
-    return render_template("coordinator/index.html", rows=study_overview(get_session()))
+    session = get_session()
+    return render_template(
+        "coordinator/index.html",
+        rows=study_overview(session),
+        unattached=open_incidents(session, None),  # raised by a tester of no open study
+    )
 
 
 def _form(study: Study | None = None) -> StudyForm:

@@ -98,7 +98,14 @@ def fieldwork_state(app, world):
         study.planned_p10, study.planned_p01 = 0.15, 0.03
         session.add(study)
         t01 = session.exec(select(User).where(User.username == "t01")).one()
-        session.add(DeviceStatus(user_id=t01.id, device_id="phone-1", unsent_count=2))
+        session.add(
+            DeviceStatus(
+                user_id=t01.id,
+                device_id="phone-1",
+                unsent_count=2,
+                signed_in_at=datetime.now().astimezone(),
+            )
+        )
         session.add(
             Incident(
                 study_id=study.id,
@@ -170,7 +177,8 @@ def test_problems_incidents_first_late_reports_and_devices(app, client, auth, fi
     assert html.index("1 open incident") < html.index("tests planned")
     assert "Shouted at in the queue" in html and "t01" in html  # who raised it, to call them
     invalid = html.split("Incomplete and invalid pairs", 1)[1].split("</section>", 1)[0]
-    assert "interval_exceeded" in invalid and "incomplete" in invalid and "P-02" in invalid
+    assert "too long between the visits" in invalid and "incomplete" in invalid
+    assert "P-02" in invalid
     late = html.split("Reports late against the window", 1)[1].split("</section>", 1)[0]
     # Team B never reported; team A's report came in (now) after the window had ended.
     assert "<td>TM-B</td><td>02:00</td><td><strong>missing</strong>" in late
@@ -210,6 +218,7 @@ def test_devices_of_other_studies_are_left_out(app, client, auth, world):
                 user_id=outsider.id,
                 device_id="p",
                 unsent_count=5,
+                signed_in_at=datetime.now().astimezone(),
                 last_seen_at=datetime.now().astimezone(),
             )
         )

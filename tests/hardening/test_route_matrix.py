@@ -60,9 +60,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tester.incident": TESTERS,
     "api.reports": TESTERS_API,
     "api.device_status": TESTERS_API,
+    "api.incidents": TESTERS_API,
     "coordinator.index": READERS,
     "coordinator.study": READERS,
     "coordinator.monitoring": READERS,
+    "coordinator.incidents": READERS,
+    "coordinator.incidents_open": READERS,
+    "coordinator.incident_handle": WRITERS,
     "coordinator.testers": READERS,
     "coordinator.teams": {"GET": READERS, "POST": WRITERS},  # POST creates a team
     "coordinator.team": READERS,
@@ -85,6 +89,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.pair_new": WRITERS,
     "coordinator.target_edit": WRITERS,
     "coordinator.targets_import": WRITERS,
+    "coordinator.import_unsent": WRITERS,
     "coordinator.targets_template": WRITERS,
     "coordinator.schedule_new": WRITERS,
     "coordinator.test_edit": WRITERS,
@@ -155,6 +160,11 @@ def arguments(app, world) -> dict[str, object]:
                                         next_steps_en="The city discusses it."),
         )  # fmt: skip
         releases.publish_release(session=session, release=release, user=None)
+        from fieldwork.models import Incident
+
+        incident = Incident(study_id=world.study_id, kind="unwell", description="dizzy")
+        session.add(incident)
+        session.commit()
         return {
             "study_id": world.study_id,
             "release_study_id": closed.id,
@@ -163,6 +173,7 @@ def arguments(app, world) -> dict[str, object]:
             "tester_id": session.exec(select(Tester.id).where(Tester.code == "T-01")).one(),
             "target_id": session.exec(select(Target.id).where(Target.code == "V-001")).one(),
             "release_id": release.id,
+            "incident_id": incident.id,
             "code": "en",
             "filename": "app.css",
         }

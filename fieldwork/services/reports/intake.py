@@ -120,12 +120,14 @@ def file_report(
     via: str = "form",
     actor: User | None = None,
     dry_run: bool = False,
+    keep_refusals: bool = True,
 ) -> SubmitResult:
     """File ``submission`` by ``user`` (its author) for team ``team_code`` (None: the user's team
     in the test) of test ``test_id``; see the module docstring for the rules.
 
     ``via`` ("form", "api", "import") and ``actor`` (who imported it) go into the audit trail;
-    ``dry_run`` says what would happen and stores nothing.
+    ``dry_run`` says what would happen and stores nothing; without ``keep_refusals`` a report
+    refused for its author or team leaves no conflict row (an imported file proves nothing).
     """
     test = session.get(Test, test_id)
     study = session.get(Study, test.study_id) if test is not None else None
@@ -137,14 +139,14 @@ def file_report(
     if author_id is not None and author_id != user.id:
         return _refused(
             session, "author_mismatch", study, test, team_code, assignment, user, submission,
-            via=via, actor=actor, dry_run=dry_run,
+            via=via, actor=actor, dry_run=dry_run or not keep_refusals,
         )  # fmt: skip
     if assignment is None and team_code is None:
         return SubmitResult("not_found")  # none of the user's teams is in this test
     if assignment is None:
         return _refused(
             session, "author_not_in_team", study, test, team_code, None, user, submission,
-            via=via, actor=actor, dry_run=dry_run,
+            via=via, actor=actor, dry_run=dry_run or not keep_refusals,
         )  # fmt: skip
     result = submit_report(
         session=session,
