@@ -31,6 +31,7 @@ from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring.incidents import open_incidents
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
+    MIN_REOPEN_REASON,
     TRANSITIONS,
     StudyInput,
     change_status,
@@ -263,7 +264,14 @@ def study_reopen(study_id: int) -> Response:
     study = study_or_404(study_id)
     form = ReopenForm()
     if not form.validate_on_submit():
-        refused(Refused(_("Say why the study is reopened (10 to 1000 characters).")))
+        refused(
+            Refused(
+                _(
+                    "Say why the study is reopened (%(min)d to 1000 characters).",
+                    min=MIN_REOPEN_REASON,
+                )
+            )
+        )
         return back("coordinator.study", study_id=study.id)
     try:
         reopen_study(session=get_session(), study=study, reason=form.reason.data or "", user=user())

@@ -125,7 +125,7 @@ def test_they_still_agree_after_a_move_judged_on_the_night(demo: Session, tmp_pa
             report.submitted_by_id = first.user_id
             demo.add(report)
         demo.commit()
-        with pytest.raises(Refused, match="filed"):  # not from a night they reported for C1
+        with pytest.raises(Refused, match="sent reports"):  # not from a night they reported for C1
             move_member(
                 session=demo, study=study, tester=first, to_team=teams["C2"], on=moved_on,
                 reason="C2 is one short", user=coordinator,

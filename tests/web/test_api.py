@@ -174,6 +174,7 @@ def test_coordinators_do_not_send_reports(client, auth, world):
 
 def sign_in(client, username: str, device_id: str | None = None) -> str:
     """Sign in as the phone does (with its device id); the CSRF token of the tester page."""
+    client.get("/lang/en")  # the messages below are checked in English
     data = {"username": username, "password": PASSWORD}
     if device_id is not None:
         data["device_id"] = device_id

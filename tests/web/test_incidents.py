@@ -35,7 +35,7 @@ def test_every_tester_page_has_the_help_button_and_the_calls(app, client, auth, 
         assert 'class="button help-button"' in html
         calls = re.search(r'<nav class="safety-bar".*?</nav>', html, re.S).group(0)
         assert 'href="tel:112"' in calls and 'href="tel:+31701234567"' in calls
-        assert "Call Sanne" in calls
+        assert "Bel Sanne" in calls  # Dutch first
     assert "/tester/incident" in html
 
 
@@ -171,6 +171,7 @@ def test_a_handled_incident_leaves_the_open_list_with_its_note(app, client, auth
         mine = session.exec(select(Incident).where(Incident.kind == "unwell")).one().id
         other_id = other.id
     auth.login("coord")
+    client.get("/lang/en")
     base = f"/coordinator/studies/{world.study_id}"
     monitoring = client.get(base + "/monitoring").get_data(as_text=True)
     # The dashboard of one study shows only that study's incidents, in a region that refreshes.

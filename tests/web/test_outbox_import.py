@@ -170,6 +170,7 @@ def test_the_study_page_upload_dry_runs_then_imports_with_a_table(app, client, a
     data = {**good, "reports": good["reports"] + claims_other["reports"]}
     raw = json.dumps(data).encode()
     auth.login("coord")
+    client.set_cookie("lang", "en")
     url = f"/coordinator/studies/{world.study_id}/import-unsent"
     assert "Import unsent reports" in client.get(f"/coordinator/studies/{world.study_id}").get_data(
         as_text=True

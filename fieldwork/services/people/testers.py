@@ -450,8 +450,8 @@ def _end(session: Session, membership: TeamMember, team: Team, tester: Tester, o
     if filed:
         raise Refused(
             _(
-                "%(tester)s filed %(n)d report(s) for team %(team)s about tests on or after "
-                "%(date)s. Choose the night after their last test with %(team)s.",
+                "%(tester)s sent reports for team %(team)s about tests on or after %(date)s "
+                "(%(n)d). Choose a night after their last test with %(team)s.",
                 tester=tester.code,
                 n=filed,
                 team=team.code,
