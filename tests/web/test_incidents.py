@@ -103,7 +103,7 @@ def test_incident_without_a_test_goes_to_the_testers_only_study(app, client, aut
 
 
 def api_post(client, auth, body):
-    if not client.get("/tester/").status_code == 200:
+    if client.get("/tester/").status_code != 200:
         auth.login("t01")
     token = csrf_from(client.get("/tester/").get_data(as_text=True))
     return client.post("/api/incidents", json=body, headers={"X-CSRFToken": token})
