@@ -117,7 +117,7 @@ def _design(session: Session, study: Study) -> dict[str, Any]:
         team_ids.update((pair.protected_team_id, pair.control_team_id))
     sizes = session.exec(
         select(TeamMember.team_id, func.count())
-        .where(col(TeamMember.team_id).in_(team_ids or {-1}))
+        .where(col(TeamMember.team_id).in_(team_ids or {-1}), col(TeamMember.left_on).is_(None))
         .group_by(col(TeamMember.team_id))
     ).all()  # fmt: skip
     counts = [count for _, count in sizes]
