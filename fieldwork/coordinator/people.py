@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -30,7 +32,7 @@ from fieldwork.coordinator.forms import (
     options,
 )
 from fieldwork.db import get_session
-from fieldwork.models import Study, Tester
+from fieldwork.models import Study, Team, Tester
 from fieldwork.services.errors import Refused
 from fieldwork.services.people import pairs as pairing
 from fieldwork.services.people import testers as service
@@ -231,73 +233,68 @@ def _chosen_tester(study: Study, tester_id: int | None) -> Tester | None:
     )
 
 
-@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members")
-@roles_required(*WRITE_ROLES)
-def team_add_member(study_id: int, team_id: int) -> Page:
-    """Add a member; a refusal (a tester in another team, say) shows on the form, with 422."""
+def _change_membership(
+    study_id: int,
+    team_id: int,
+    form: MemberForm | MoveMemberForm,
+    change: Callable[[Study, Team, Tester], str],
+) -> Page:
+    """Validate the add or move form, apply ``change`` (which returns the success message); a
+    refusal (a tester in another team, say) shows on the form, with 422, and changes nothing."""
     study = study_or_404(study_id)
     profile = _profile_or_404(study, team_id)
-    form = MemberForm()
-    if not form.validate_on_submit():
+
+    def again() -> tuple[str, int]:
+        if isinstance(form, MoveMemberForm):
+            return _team_page(study, profile, move_form=form, status=422)
         return _team_page(study, profile, form=form, status=422)
+
+    if not form.validate_on_submit():
+        return again()
     tester = _chosen_tester(study, int_arg(str(form.tester_id.data)))
     if tester is None:
         form.tester_id.errors = [_("Choose a tester of this study.")]
-        return _team_page(study, profile, form=form, status=422)
+        return again()
     try:
-        service.add_member(
-            session=get_session(),
-            study=study,
-            team=profile.team,
-            tester=tester,
-            user=user(),
-            on=form.on.data,
-        )
+        message = change(study, profile.team, tester)
     except Refused as error:
         get_session().rollback()
         form.tester_id.errors = [str(error)]
-        return _team_page(study, profile, form=form, status=422)
-    return done(
-        _("%(tester)s added.", tester=tester.code),
-        "coordinator.team",
-        study_id=study.id,
-        team_id=team_id,
-    )
+        return again()
+    return done(message, "coordinator.team", study_id=study.id, team_id=team_id)
+
+
+@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members")
+@roles_required(*WRITE_ROLES)
+def team_add_member(study_id: int, team_id: int) -> Page:
+    """Add a member from a night on (refused when the tester is in another team of the study)."""
+    form = MemberForm()
+
+    def add(study: Study, team: Team, tester: Tester) -> str:
+        service.add_member(
+            session=get_session(), study=study, team=team, tester=tester, user=user(),
+            on=form.on.data,
+        )  # fmt: skip
+        return _("%(tester)s added.", tester=tester.code)
+
+    return _change_membership(study_id, team_id, form, add)
 
 
 @bp.post("/studies/<int:study_id>/teams/<int:team_id>/move")
 @roles_required(*WRITE_ROLES)
 def team_move_member(study_id: int, team_id: int) -> Page:
     """Move a tester from their team into this one, from a night on, with a reason (audited)."""
-    study = study_or_404(study_id)
-    profile = _profile_or_404(study, team_id)
     form = MoveMemberForm(prefix=MOVE_PREFIX)
-    if not form.validate_on_submit():
-        return _team_page(study, profile, move_form=form, status=422)
-    tester = _chosen_tester(study, int_arg(str(form.tester_id.data)))
-    if tester is None:
-        form.tester_id.errors = [_("Choose a tester of this study.")]
-        return _team_page(study, profile, move_form=form, status=422)
-    try:
+
+    def move(study: Study, team: Team, tester: Tester) -> str:
         service.move_member(
-            session=get_session(),
-            study=study,
-            tester=tester,
-            to_team=profile.team,
+            session=get_session(), study=study, tester=tester, to_team=team,
             on=form.on.data,  # type: ignore[arg-type]  (validated: required)
-            reason=form.reason.data or "",
-            user=user(),
-        )
-    except Refused as error:
-        get_session().rollback()
-        form.tester_id.errors = [str(error)]
-        return _team_page(study, profile, move_form=form, status=422)
-    return done(
-        _("%(tester)s moved to team %(team)s.", tester=tester.code, team=profile.team.code),
-        "coordinator.team",
-        study_id=study.id,
-        team_id=team_id,
-    )
+            reason=form.reason.data or "", user=user(),
+        )  # fmt: skip
+        return _("%(tester)s moved to team %(team)s.", tester=tester.code, team=team.code)
+
+    return _change_membership(study_id, team_id, form, move)
 
 
 @bp.post("/studies/<int:study_id>/teams/<int:team_id>/members/<int:tester_id>/remove")

@@ -33,6 +33,13 @@ TARGETS = (
 
 def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
     """Run ``steps(page)`` signed in as the coordinator, at 1366x900, in English."""
+    signed_in(url, "coord", steps, viewport={"width": 1366, "height": 900}, lang="en")
+
+
+def signed_in(
+    url: str, username: str, steps: Callable[[Any], None], *, viewport: dict[str, int], lang: str
+) -> None:
+    """Run ``steps(page)`` in Chromium signed in as ``username``, in ``lang`` (nl or en)."""
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     failure: list[BaseException] = []
 
@@ -43,13 +50,13 @@ def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
             with sync_playwright() as driver:
                 browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 context = browser.new_context(
-                    viewport={"width": 1366, "height": 900}, base_url=url, locale="en-GB"
+                    viewport=viewport, base_url=url, locale="en-GB" if lang == "en" else "nl-NL"
                 )
-                context.add_cookies([{"name": "lang", "value": "en", "url": url}])
+                context.add_cookies([{"name": "lang", "value": lang, "url": url}])
                 context.set_default_timeout(10_000)
                 page = context.new_page()
                 page.goto("/login")
-                page.fill("input[name=username]", "coord")
+                page.fill("input[name=username]", username)
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
                 steps(page)
@@ -57,7 +64,7 @@ def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
         except BaseException as error:  # handed to the test's thread below
             failure.append(error)
 
-    worker = threading.Thread(target=run, name="coordinator-browser")
+    worker = threading.Thread(target=run, name=f"browser-{username}")
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive(), "the browser did not finish in 120 s"

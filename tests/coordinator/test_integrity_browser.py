@@ -6,54 +6,27 @@ review of a single report, and the tester pages with the emergency calls."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import Incident, Study, User
-from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, live_server, require  # noqa: F401
+from tests.browser.conftest import AXE, live_server, require  # noqa: F401
 from tests.coordinator.conftest import add_report
-from tests.coordinator.test_browser import as_coordinator, axe_violations
-from tests.support import PASSWORD
+from tests.coordinator.test_browser import as_coordinator, axe_violations, signed_in
 
 
 def as_tester(url: str, username: str, steps: Callable[[Any], None]) -> None:
     """Run ``steps(page)`` signed in as ``username`` on a phone-sized Chromium, in Dutch."""
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    failure: list[BaseException] = []
 
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
+    def on_the_list(page: Any) -> None:
+        page.wait_for_url("**/tester/")
+        steps(page)
 
-        try:
-            with sync_playwright() as driver:
-                browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(
-                    viewport={"width": 412, "height": 915}, base_url=url, locale="nl-NL"
-                )
-                context.set_default_timeout(10_000)
-                page = context.new_page()
-                page.goto("/login")
-                page.fill("input[name=username]", username)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url("**/tester/")
-                steps(page)
-                browser.close()
-        except BaseException as error:  # handed to the test's thread below
-            failure.append(error)
-
-    worker = threading.Thread(target=run, name="tester-browser")
-    worker.start()
-    worker.join(timeout=120)
-    assert not worker.is_alive(), "the browser did not finish in 120 s"
-    if failure:
-        raise failure[0]
+    signed_in(url, username, on_the_list, viewport={"width": 412, "height": 915}, lang="nl")
 
 
 def set_emergency_contact(app: Any, study_id: int) -> None:
