@@ -97,8 +97,8 @@ def refusal_message(status: str) -> str:
             "also export it and give the file to your coordinator."
         ),
         "author_not_in_team": _(
-            "You were not in this team on the night of this test, so the report was not stored. "
-            "Your coordinator can see it. Export it and give the file to your coordinator."
+            "You were not in this team on the night of this test, so the report was not stored "
+            "under it. Export it and give the file to your coordinator."
         ),
         "foreign_report": _(
             "This report's id belongs to a report of another team, so nothing was stored. Export "

@@ -25,12 +25,7 @@ from sqlmodel import Session
 from fieldwork.i18n import _
 from fieldwork.models import Study, Target, Test, User
 from fieldwork.services import audit
-from fieldwork.services.reports.intake import (
-    FINAL_REFUSALS,
-    ReportSubmission,
-    file_report,
-    refusal_message,
-)
+from fieldwork.services.reports.intake import ReportSubmission, file_report
 
 OUTBOX_FORMAT = "mysteryguest-outbox"
 MAX_FILE_BYTES = 2_000_000
@@ -76,11 +71,21 @@ class ImportedReport:
 
     @property
     def message(self) -> str:
-        if self.status in FINAL_REFUSALS:
-            return refusal_message(self.status)
+        """What happened to the report, for the coordinator or operator who imports the file."""
         if self.errors:
             return " ".join(" ".join(messages) for messages in self.errors.values())
         return {
+            "study_closed": _("The study is closed: its reports can no longer come in."),
+            "author_mismatch": _(
+                "The file names two different authors for this report; nothing was stored."
+            ),
+            "author_not_in_team": _(
+                "The author was not in this team on the night of the test, or the team is not "
+                "in the test's pair; nothing was stored."
+            ),
+            "foreign_report": _(
+                "The report's id belongs to another team's report; nothing was stored."
+            ),
             "created": _("Stored."),
             "same": _("Already stored (the phone's answer was lost); stored once."),
             "conflict": _(
