@@ -39,6 +39,11 @@ from forms import Instrument, get_instrument, validate_answers
 
 TIMEZONE = "Europe/Amsterdam"
 NIGHT_ENDS_HOUR = 6  # as the app's NIGHT_ENDS_HOUR: at 01:00 "tonight" is still yesterday's evening
+# Whom a demo tester's "call" button rings: an invented number of The Hague's exchange (070).
+DEMO_EMERGENCY_CONTACT = {
+    "emergency_contact_name": "Coördinator van dienst",
+    "emergency_contact_phone": "+31 70 000 0000",
+}
 NIGHTLIFE_CODE = "DEMO-NL"
 HOUSING_CODE = "DEMO-WON"
 
@@ -406,6 +411,7 @@ class _Nightlife(_StudyBuilder):
             # The effect the study is planned to detect: the dashboard's power is for this.
             planned_p10=0.15,
             planned_p01=0.05,
+            **DEMO_EMERGENCY_CONTACT,
         )
         self.session.add(study)
         self.session.flush()
@@ -634,6 +640,7 @@ class _Housing(_StudyBuilder):
             target_sample_size=dict(_LISTINGS),
             planned_p10=0.20,
             planned_p01=0.08,
+            **DEMO_EMERGENCY_CONTACT,
         )
         self.session.add(study)
         self.session.flush()

@@ -91,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "target_sample_size": N_("target sample size"),
         "planned_p10": N_("planned p10"),
         "planned_p01": N_("planned p01"),
+        "emergency_contact_name": N_("emergency contact (name)"),
+        "emergency_contact_phone": N_("emergency contact (phone)"),
         "name": N_("name"),
         "address": N_("address"),
         "target_type": N_("type"),
@@ -110,6 +112,19 @@ LABELS: dict[str, dict[str, str]] = {
     "conflict_reason": {
         "same_uuid_other_content": N_("same report id, different answers"),
         "second_report_for_team": N_("second report from the same team"),
+        "author_mismatch": N_("sent in another tester's session"),
+        "author_not_in_team": N_("author not in the team on the night"),
+    },
+    "import_result": {
+        "created": N_("stored"),
+        "same": N_("already in"),
+        "conflict": N_("kept as a conflict"),
+        "invalid": N_("answers not valid"),
+        "not_found": N_("no such test"),
+        "study_closed": N_("study closed"),
+        "author_mismatch": N_("another author"),
+        "author_not_in_team": N_("author not in the team"),
+        "foreign_report": N_("another team's report"),
     },
     "incident_kind": {
         "threat": N_("Threatened or intimidated"),

@@ -23,6 +23,12 @@ STUDY_STATUSES = ("draft", "fieldwork", "closed")
 ORDER_RULES = ("randomised", "protected_first", "control_first")
 PURPOSES = ("monitoring", "enforcement")
 REPORT_STATUSES = ("received", "has_issues", "approved", "rejected")
+CONFLICT_REASONS = (
+    "same_uuid_other_content",
+    "second_report_for_team",
+    "author_mismatch",
+    "author_not_in_team",
+)
 INVALID_REASONS = (
     "incomplete",
     "interval_exceeded",
@@ -77,6 +83,9 @@ class Study(SQLModel, table=True):
     generalise_target_types: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # Whom a tester calls when something goes wrong (shown next to 112 on every tester page).
+    emergency_contact_name: str = Field(default="", max_length=100)
+    emergency_contact_phone: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -120,8 +129,24 @@ class Team(SQLModel, table=True):
 
 
 class TeamMember(SQLModel, table=True):
-    team_id: int = Field(foreign_key="team.id", primary_key=True)
-    tester_id: int = Field(foreign_key="tester.id", primary_key=True, index=True)
+    """A tester's membership of a team, with its history: a member on the nights from
+    ``joined_on`` (None: from the start) up to the night before ``left_on`` (None: still a member).
+
+    A tester is in at most one team of a study on any night (the services keep it so); a move
+    ends one membership and starts the next on the same night.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    tester_id: int = Field(foreign_key="tester.id", index=True)
+    joined_on: date | None = None
+    left_on: date | None = None
+    reason: str = Field(default="", max_length=500)  # why they joined (a move's reason)
+
+    def member_on(self, night: date) -> bool:
+        return (self.joined_on is None or self.joined_on <= night) and (
+            self.left_on is None or night < self.left_on
+        )
 
 
 class Pair(SQLModel, table=True):
@@ -186,8 +211,9 @@ class ReportConflict(SQLModel, table=True):
     uuid: str = Field(max_length=36, index=True)
     test_id: int = Field(foreign_key="test.id", index=True)
     team_id: int = Field(foreign_key="team.id")
-    existing_report_id: int = Field(foreign_key="visitreport.id")
-    reason: str = Field(max_length=32)  # same_uuid_other_content | second_report_for_team
+    # The stored report it clashed with; None when there is none (an author not in the team).
+    existing_report_id: int | None = Field(default=None, foreign_key="visitreport.id")
+    reason: str = Field(max_length=32)  # a code of CONFLICT_REASONS
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     device_time: datetime | None = None
     received_at: datetime = Field(default_factory=utcnow)
@@ -235,18 +261,26 @@ class ReviewMessage(SQLModel, table=True):
 
 
 class Incident(SQLModel, table=True):
+    """A tester's call for help: of a study and, where chosen, a test; open until handled."""
+
     id: int | None = Field(default=None, primary_key=True)
+    # The phone's idempotency key: the same incident sent twice is stored once.
+    uuid: str | None = Field(default=None, max_length=36, unique=True, index=True)
     study_id: int | None = Field(default=None, foreign_key="study.id", index=True)
     test_id: int | None = Field(default=None, foreign_key="test.id")
     reported_by_id: int | None = Field(default=None, foreign_key="user.id")
     kind: str = Field(max_length=32)
     description: str = Field(default="", max_length=2000)
+    device_time: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    resolved_at: datetime | None = None
+    resolved_at: datetime | None = None  # when a coordinator marked it handled
+    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    resolution_note: str = Field(default="", max_length=1000)
 
 
 class DeviceStatus(SQLModel, table=True):
-    """What a tester's device last said about its outbox (reports saved but not yet sent)."""
+    """A device a tester signed in from (``signed_in_at``) and what it last said about its
+    outbox (reports saved but not yet sent). Only devices known from a sign-in may report."""
 
     __table_args__ = (UniqueConstraint("user_id", "device_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -254,6 +288,7 @@ class DeviceStatus(SQLModel, table=True):
     device_id: str = Field(max_length=64)
     unsent_count: int = 0
     user_agent: str = Field(default="", max_length=200)
+    signed_in_at: datetime | None = None
     last_seen_at: datetime = Field(default_factory=utcnow)
 
 

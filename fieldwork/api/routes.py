@@ -1,8 +1,10 @@
-"""``POST /api/reports`` (the outbox's intake) and ``POST /api/device-status``, as JSON.
+"""``POST /api/reports`` (the outbox's intake), ``POST /api/incidents`` and
+``POST /api/device-status``, as JSON.
 
-Same rules as the HTML form: the answers go through :func:`submit_report`; CSRF is checked by
-Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message`` (or
-``errors``: field → messages) in the user's language.
+Same rules as the HTML forms: reports go through :func:`file_report`, incidents through
+:func:`record_incident`; CSRF is checked by Flask-WTF from the ``X-CSRFToken`` header. Every
+answer is JSON with a ``message`` (or ``errors``: field → messages) in the user's language.
+A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from fieldwork.db import get_session
 from fieldwork.i18n import translate_errors
 from fieldwork.models import User
 from fieldwork.services.monitoring import devices as device_service
+from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
-from fieldwork.services.schedule.assignments import assignment_for_user
 from forms import unknown_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -35,9 +37,12 @@ REPORT_KEYS = frozenset(
         "answers",
         "device_time",
         "elapsed_seconds",
+        "author",
+        "team",
     }
 )
 DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
+INCIDENT_KEYS = frozenset({"uuid", "kind", "description", "study_id", "test_id", "device_time"})
 
 
 def _reply(http_status: int, /, **body: Any) -> tuple[Response, int]:
@@ -93,6 +98,8 @@ class ReportBody:
     instrument_version: int | None
     device_time: datetime | None
     elapsed_seconds: int | None
+    author: int | None
+    team: str | None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -123,6 +130,12 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         errors["device_time"] = [
             _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
         ]
+    author = data.get("author")
+    if author is not None and _whole_number(author) is None:
+        errors["author"] = [_("Give the author as a user id (a whole number).")]
+    team = data.get("team")
+    if team is not None and (not isinstance(team, str) or not 0 < len(team) <= 16):
+        errors["team"] = [_("Give the team as its code (1 to 16 characters).")]
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
@@ -133,8 +146,14 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         instrument_version=instrument_version,
         device_time=device_time,
         elapsed_seconds=elapsed,
+        author=author,
+        team=team,
     )
     return body, {}
+
+
+def _not_found() -> tuple[Response, int]:
+    return _reply(404, error="not_found", message=_("This test does not exist or is not yours."))
 
 
 @bp.post("/reports")
@@ -147,12 +166,9 @@ def reports() -> tuple[Response, int]:
         return _reply(422, error="invalid", errors=errors)
 
     session = get_session()
-    assignment = assignment_for_user(session, current_user.id, body.test_id)
-    if assignment is None:
-        return _reply(
-            404, error="not_found", message=_("This test does not exist or is not yours.")
-        )
-    instrument = report_service.instrument_of(assignment)
+    instrument = report_service.test_instrument(session, user=_user(), test_id=body.test_id)
+    if instrument is None:
+        return _not_found()
     unknown = unknown_keys(instrument, body.answers)
     if unknown:
         return _reply(
@@ -164,10 +180,12 @@ def reports() -> tuple[Response, int]:
                 ]
             },
         )
-    result = report_service.submit_report(
+    result = report_service.file_report(
         session=session,
-        assignment=assignment,
         user=_user(),
+        test_id=body.test_id,
+        team_code=body.team,
+        author_id=body.author,
         submission=report_service.ReportSubmission(
             uuid=body.uuid,
             answers=body.answers,
@@ -177,7 +195,17 @@ def reports() -> tuple[Response, int]:
             elapsed_seconds=body.elapsed_seconds,
         ),
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
+        via="api",
     )
+    if result.status == "not_found":
+        return _not_found()
+    if result.status in report_service.FINAL_REFUSALS:
+        return _reply(
+            409,
+            error=result.status,
+            uuid=body.uuid,
+            message=report_service.refusal_message(result.status),
+        )
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
         return _reply(422, error="invalid", errors=translate_errors(result.errors))
@@ -185,6 +213,7 @@ def reports() -> tuple[Response, int]:
         return _reply(
             409,
             status="conflict",
+            error="conflict",
             uuid=body.uuid,
             report_url=report_url,
             message=_(
@@ -204,6 +233,57 @@ def reports() -> tuple[Response, int]:
     )
 
 
+@bp.post("/incidents")
+def incidents() -> tuple[Response, int]:
+    """An incident from the phone (queued offline like a report): stored once per ``uuid``."""
+    data = _json_object()
+    if data is None:
+        return _malformed()
+    errors = _unknown_key_errors(data, INCIDENT_KEYS)
+    if not isinstance(data.get("uuid"), str):
+        errors["uuid"] = [_("Give the message id as a text (a UUID).")]
+    if not isinstance(data.get("kind"), str):
+        errors["kind"] = [_("Choose what happened.")]
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        errors["description"] = [_("Give the description as a text.")]
+    ids: dict[str, int | None] = {}
+    for key in ("study_id", "test_id"):
+        ids[key] = _whole_number(data.get(key))
+        if data.get(key) is not None and ids[key] is None:
+            errors[key] = [_("Give a whole number, or null.")]
+    device_time = _aware_datetime(data.get("device_time"))
+    if data.get("device_time") is not None and device_time is None:
+        errors["device_time"] = [
+            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
+        ]
+    if errors:
+        return _reply(422, error="invalid", errors=errors)
+    result = incident_service.record_incident(
+        session=get_session(),
+        user=_user(),
+        uuid=data["uuid"],
+        kind=data["kind"],
+        description=description,
+        study_id=ids["study_id"],
+        test_id=ids["test_id"],
+        device_time=device_time,
+        via="api",
+    )
+    if result.status == "invalid":
+        return _reply(422, error="invalid", errors=result.errors)
+    assert result.incident is not None
+    return _reply(
+        201 if result.status == "created" else 200,
+        status=result.status,
+        uuid=result.incident.uuid,
+        message=_(
+            "Your coordinator can see your message now. If you are in danger, call 112. "
+            "Stop the test if you do not feel safe."
+        ),
+    )
+
+
 @bp.post("/device-status")
 def device_status() -> tuple[Response, int]:
     data = _json_object()
@@ -215,17 +295,33 @@ def device_status() -> tuple[Response, int]:
         errors["device_id"] = [_("Give a device id of 1 to 64 characters.")]
     unsent = _whole_number(data.get("unsent_count"))
     if unsent is None or not 0 <= unsent <= device_service.MAX_UNSENT:
-        errors["unsent_count"] = [_("Give the number of unsent reports as a whole number.")]
+        errors["unsent_count"] = [
+            _(
+                "Give the number of unsent reports as a whole number from 0 to %(max)d.",
+                max=device_service.MAX_UNSENT,
+            )
+        ]
     if errors:
         return _reply(422, error="invalid", errors=errors)
     assert isinstance(device_id, str) and unsent is not None
-    device_service.record_device_status(
-        session=get_session(),
-        user=_user(),
-        device_id=device_id,
-        unsent_count=unsent,
-        user_agent=request.headers.get("User-Agent", ""),
-    )
+    try:
+        device_service.record_device_status(
+            session=get_session(),
+            user=_user(),
+            device_id=device_id,
+            unsent_count=unsent,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except device_service.UnknownDevice:
+        return _reply(
+            422,
+            error="invalid",
+            errors={
+                "device_id": [
+                    _("This phone is not known for your account. Sign out and sign in on it again.")
+                ]
+            },
+        )
     return _reply(200, status="ok")
 
 

@@ -12,6 +12,8 @@ from werkzeug.wrappers import Response
 from fieldwork.auth.access import HOME_BY_ROLE, SignedInUser
 from fieldwork.auth.forms import LoginForm
 from fieldwork.db import get_session
+from fieldwork.models import User
+from fieldwork.services.monitoring.devices import remember_device
 from fieldwork.services.people.users import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -28,6 +30,7 @@ def login() -> str | Response | tuple[str, int]:
         )
         if user is not None:
             login_user(SignedInUser(user))
+            _remember_device(user)
             target = request.args.get("next", "")
             if not _is_local_path(target):
                 target = url_for(HOME_BY_ROLE[user.role])
@@ -42,6 +45,23 @@ def logout() -> Response:
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _remember_device(user: User) -> None:
+    """A tester's phone sends its device id with the sign-in; only known devices may later
+    report their outbox (a bad id is ignored: it never stops a sign-in)."""
+    device_id = request.form.get("device_id", "")
+    if user.role != "tester" or not device_id:
+        return
+    try:
+        remember_device(
+            session=get_session(),
+            user=user,
+            device_id=device_id,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except ValueError:
+        return
 
 
 def _is_local_path(target: str) -> bool:

@@ -2,11 +2,11 @@
 
 :data:`COMMANDS` is the one list of them (name → "module:attribute", in the order ``--help``
 shows them): ``setup`` (init-db, create-user, demo, lan-cert), ``studies`` (import-targets),
-``export`` (export), ``releases`` (release), ``retention`` (backup, retention, purge,
-tester-export). The console script lists them without building the app (so ``mysteryguest
---help`` works in any environment and touches no database); :func:`register` adds them to
-``app.cli``. The analysis commands (analyze, power, simulate) live in :mod:`analysis.cli` and
-need no app.
+``reports`` (import-unsent), ``export`` (export), ``releases`` (release), ``retention`` (backup,
+retention, purge, tester-export). The console script lists them without building the app (so
+``mysteryguest --help`` works in any environment and touches no database); :func:`register`
+adds them to ``app.cli``. The analysis commands (analyze, power, simulate) live in
+:mod:`analysis.cli` and need no app.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "demo": "fieldwork.commands.setup:demo",
     "lan-cert": "fieldwork.commands.lan:lan_cert",
     "import-targets": "fieldwork.commands.studies:import_targets_command",
+    "import-unsent": "fieldwork.commands.reports:import_unsent",
     "export": "fieldwork.commands.export:export",
     "release": "fieldwork.commands.releases:release",
     "backup": "fieldwork.commands.retention:backup",

@@ -77,9 +77,16 @@ def purge(study: str, yes: bool) -> None:
     from fieldwork.services.retention.purge import purge_study
 
     if not yes:
-        click.confirm(
-            f"Purge the personal data of study {study}? This cannot be undone", abort=True
+        click.echo(
+            f"Purging study {study} will, for good:\n"
+            "  - anonymise the accounts of its testers and unlink the testers from them;\n"
+            "  - remove the free text of its reports, amendments, messages, conflicts and "
+            "incidents;\n"
+            "  - redact that text and the account names in its audit events.\n"
+            "The coded outcomes, the reviews and the releases stay. There is no undo, and "
+            "a backup keeps the data only as long as the law allows."
         )
+        click.confirm(f"Purge the personal data of study {study}?", abort=True)
     try:
         summary = purge_study(
             session=get_session(), study_code=study, today=clock.now().astimezone(zone()).date()

@@ -60,6 +60,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("%(who)s changed the settings of %(object)s: %(changes)s."),
     ),
     "study.status": (N_("Study status changed"), N_("%(who)s set %(object)s to “%(status)s”.")),
+    "study.reopen": (N_("Study reopened"), N_("%(who)s reopened %(object)s: %(reason)s")),
     "study.retention": (
         N_("Retention date set"),
         N_("%(who)s set the retention date of %(object)s to %(retention_until)s."),
@@ -91,6 +92,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Tester taken out of a team"),
         N_("%(who)s took tester %(before_tester)s out of %(object)s."),
     ),
+    "team.move_member": (
+        N_("Tester moved to another team"),
+        N_(
+            "%(who)s moved %(object)s from team %(before_team)s to team %(team)s from the night "
+            "of %(on)s: %(reason)s"
+        ),
+    ),
     "pair.create": (
         N_("Pair created"),
         N_("%(who)s paired team %(protected_team)s with team %(control_team)s as %(object)s."),
@@ -116,6 +124,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "report.conflict": (
         N_("Conflicting report kept apart"),
         N_("%(who)s sent %(object)s, kept apart for review (%(reason)s)."),
+    ),
+    "report.import_unsent": (
+        N_("Unsent reports imported"),
+        N_("%(who)s imported a file of %(reports)s unsent reports for %(object)s (%(results)s)."),
     ),
     "report.amend": (
         N_("Report amended"),
@@ -157,12 +169,13 @@ LABELLED = {
     ("report.conflict", "reason"): "conflict_reason",
     ("review.state", "state"): "report_status",
     ("incident.report", "kind"): "incident_kind",
+    ("report.import_unsent", "results"): "import_result",  # {result code: count}
 }
 # Values that are moments (ISO 8601) or dates, shown in local time / the reader's language;
 # planned times as a clock time only (the sentence names the test's night already).
 CLOCK_TIMES = {"planned_protected", "planned_control"}
 MOMENTS = {"resolved_at"}
-DATES = {"retention_until", "nights", "today"}
+DATES = {"retention_until", "nights", "today", "on"}
 # Actions whose before/after are field changes, listed as "field: old → new".
 FIELD_CHANGES = {"study.update", "target.update", "tester.update"}
 LONG_VALUE = 80
@@ -227,6 +240,8 @@ def _value(action: str, key: str, value: Any) -> Any:
     kind = LABELLED.get((action, key))
     if kind is not None and isinstance(value, str):
         return _labelled(value, kind)
+    if kind is not None and isinstance(value, dict):  # counts by code
+        return ", ".join(f"{_labelled(code, kind)}: {_plain(n)}" for code, n in value.items())
     if key in CLOCK_TIMES | MOMENTS and isinstance(value, str):
         try:
             moment_ = datetime.fromisoformat(value)

@@ -11,6 +11,7 @@ def blueprint() -> Blueprint:
     """``bp`` with every coordinator and researcher page on it (laptop pages)."""
     from fieldwork.coordinator import (  # noqa: F401  (each module adds its views to bp)
         audit_pages,
+        incidents,
         monitoring,
         people,
         releases,
@@ -19,6 +20,7 @@ def blueprint() -> Blueprint:
         studies,
         targets,
         tonight,
+        unsent,
     )
 
     return bp

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
@@ -73,3 +74,37 @@ def date_arg(value: str | None) -> date | None:
         return date.fromisoformat(value.strip()) if value and value.strip() else None
     except ValueError:
         return None
+
+
+def confirmed() -> bool:
+    """True when the POST comes from a confirmation page (see :func:`confirmation`)."""
+    return request.form.get("confirmed") == "yes"
+
+
+def confirmation(
+    *,
+    study: Study | None,
+    title: str,
+    consequences: list[str],
+    action: str,
+    button: str,
+    back_url: str,
+    fields: dict[str, Any] | None = None,
+    consent: Field | None = None,
+) -> str:
+    """The page that asks before an irreversible action: what will happen, then a button that
+    posts ``fields`` again to ``action`` with ``confirmed=yes``, and a way back. No JavaScript.
+
+    ``consent`` is a checkbox the action itself requires (the release's "take it down for
+    good"): it is shown above the button, with its errors."""
+    return render_template(
+        "coordinator/confirm.html",
+        study=study,
+        title=title,
+        consequences=consequences,
+        action=action,
+        button=button,
+        back_url=back_url,
+        fields=fields or {},
+        consent=consent,
+    )

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -91,10 +92,31 @@ class StudyForm(CoordinatorForm):
         validators=[Optional(), NumberRange(0, 1)],
         places=None,
     )
+    emergency_contact_name = StringField(
+        _l("Emergency contact: name"),
+        description=_l(
+            "Whom testers call when something goes wrong, e.g. the coordinator on duty."
+        ),
+        validators=[Length(max=100)],
+    )
+    emergency_contact_phone = StringField(
+        _l("Emergency contact: phone number"),
+        description=_l("Shown next to 112 on every tester page, as a button that calls it."),
+        validators=[Length(max=32)],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
 
 
 class StatusForm(CoordinatorForm):
     status = SelectField(choices=options(lazy_choices("study_status", ("fieldwork", "closed"))))
+
+
+class ReopenForm(CoordinatorForm):
+    reason = TextAreaField(
+        _l("Why is the study reopened?"),
+        description=_l("Kept in the audit trail. Testers can send and amend reports again."),
+        validators=[DataRequired(), Length(min=10, max=1000)],
+    )
 
 
 class TargetForm(CoordinatorForm):
@@ -107,6 +129,14 @@ class TargetForm(CoordinatorForm):
 
 class ImportForm(CoordinatorForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class UnsentImportForm(CoordinatorForm):
+    file = FileField(
+        _l("File of unsent reports (.json)"),
+        description=_l("The file a tester saved with 'Export unsent reports' on their phone."),
+        validators=[FileRequired()],
+    )
 
 
 class ImportConfirmForm(CoordinatorForm):
@@ -132,6 +162,25 @@ class TeamForm(CoordinatorForm):
 
 class MemberForm(CoordinatorForm):
     tester_id = SelectField(_l("Tester"), coerce=int, validate_choice=False)
+    on = DateField(
+        _l("Member from the night of"),
+        description=_l("The first night the tester goes out with this team."),
+        validators=[InputRequired()],
+    )
+
+
+class MoveMemberForm(CoordinatorForm):
+    tester_id = SelectField(_l("Tester (now in another team)"), coerce=int, validate_choice=False)
+    on = DateField(
+        _l("In this team from the night of"),
+        description=_l("Earlier nights stay with the old team, so their reports keep their team."),
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(_l("Reason for the move"), validators=[DataRequired(), Length(max=500)])
+
+
+class EndMembershipForm(CoordinatorForm):
+    on = DateField(_l("No longer in the team from the night of"), validators=[InputRequired()])
 
 
 class PairForm(CoordinatorForm):
@@ -201,7 +250,20 @@ class OverrideForm(CoordinatorForm):
     verdict = SelectField(
         _l("Verdict"),
         choices=options(
-            [("valid", _l("valid")), ("invalid", _l("invalid")), ("clear", _l("remove override"))]
+            [
+                ("", _l("— choose —")),
+                ("valid", _l("valid")),
+                ("invalid", _l("invalid")),
+                ("clear", _l("remove override")),
+            ]
         ),
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class HandleIncidentForm(CoordinatorForm):
+    note = TextAreaField(
+        _l("What was done"),
+        description=_l("E.g. 'Called the tester, team went home safely.' No names of people."),
+        validators=[DataRequired(), Length(min=3, max=1000)],
+    )

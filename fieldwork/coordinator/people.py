@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -22,8 +24,9 @@ from fieldwork.coordinator.common import (
     user,
 )
 from fieldwork.coordinator.forms import (
-    ActionForm,
+    EndMembershipForm,
     MemberForm,
+    MoveMemberForm,
     PairForm,
     TeamForm,
     TesterForm,
@@ -31,10 +34,11 @@ from fieldwork.coordinator.forms import (
 )
 from fieldwork.db import get_session
 from fieldwork.labels import label
-from fieldwork.models import Study, Tester
+from fieldwork.models import Study, Team, Tester
 from fieldwork.services.errors import Refused
 from fieldwork.services.people import pairs as pairing
 from fieldwork.services.people import testers as service
+from fieldwork.timeutil import tonight
 
 Page = str | Response | tuple[str, int]
 
@@ -153,22 +157,67 @@ def _profile_or_404(study: Study, team_id: int) -> service.TeamProfile:
     return profile
 
 
+MOVE_PREFIX = "move"  # the move form shares the team page with the add form: distinct ids
+
+
+def _team_page(
+    study: Study,
+    profile: service.TeamProfile,
+    *,
+    form: MemberForm | None = None,
+    move_form: MoveMemberForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    session = get_session()
+    testers = [
+        t
+        for t in service.list_testers(session, study=study)
+        if t.group == profile.team.role and t.active
+    ]
+    current = service.current_teams(session, study=study)  # tester id -> team code
+    member_ids = {m.id for m in profile.members}
+    form = form or MemberForm()
+    move_form = move_form or MoveMemberForm(prefix=MOVE_PREFIX)
+    form.tester_id.choices = options(
+        [
+            (
+                t.id,
+                t.code
+                if t.id not in current
+                else _("%(code)s (in %(team)s)", code=t.code, team=current[t.id]),
+            )
+            for t in testers
+            if t.id not in member_ids
+        ]
+    )
+    move_form.tester_id.choices = options(
+        [
+            (t.id, f"{t.code} ({current[t.id]})")
+            for t in testers
+            if t.id in current and t.id not in member_ids
+        ]
+    )
+    night = tonight()
+    for night_field in (form.on, move_form.on):
+        if night_field.data is None and not night_field.errors:
+            night_field.data = night
+    return render_template(
+        "coordinator/team.html",
+        study=study,
+        profile=profile,
+        form=form,
+        move_form=move_form,
+        end_form=EndMembershipForm(formdata=None, on=night),
+        history=service.membership_history(session, team=profile.team),
+        current=current,
+    ), status
+
+
 @bp.get("/studies/<int:study_id>/teams/<int:team_id>")
 @roles_required(*READ_ROLES)
-def team(study_id: int, team_id: int) -> str:
+def team(study_id: int, team_id: int) -> Page:
     study = study_or_404(study_id)
-    profile = _profile_or_404(study, team_id)
-    form = MemberForm()
-    member_ids = {m.id for m in profile.members}
-    candidates = [
-        t
-        for t in service.list_testers(get_session(), study=study)
-        if t.group == profile.team.role and t.id not in member_ids and t.active
-    ]
-    form.tester_id.choices = options([(t.id, t.code) for t in candidates])
-    return render_template(
-        "coordinator/team.html", study=study, profile=profile, form=form, action=ActionForm()
-    )
+    return _team_page(study, _profile_or_404(study, team_id))
 
 
 def _tester_or_404(study: Study, tester_id: int | None) -> Tester:
@@ -180,29 +229,74 @@ def _tester_or_404(study: Study, tester_id: int | None) -> Tester:
     return tester
 
 
-@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members")
-@roles_required(*WRITE_ROLES)
-def team_add_member(study_id: int, team_id: int) -> Response:
+def _chosen_tester(study: Study, tester_id: int | None) -> Tester | None:
+    return (
+        service.get_tester(get_session(), study=study, tester_id=tester_id) if tester_id else None
+    )
+
+
+def _change_membership(
+    study_id: int,
+    team_id: int,
+    form: MemberForm | MoveMemberForm,
+    change: Callable[[Study, Team, Tester], str],
+) -> Page:
+    """Validate the add or move form, apply ``change`` (which returns the success message); a
+    refusal (a tester in another team, say) shows on the form, with 422, and changes nothing."""
     study = study_or_404(study_id)
     profile = _profile_or_404(study, team_id)
-    form = MemberForm()
+
+    def again() -> tuple[str, int]:
+        if isinstance(form, MoveMemberForm):
+            return _team_page(study, profile, move_form=form, status=422)
+        return _team_page(study, profile, form=form, status=422)
+
     if not form.validate_on_submit():
-        invalid_form()
-        return back("coordinator.team", study_id=study.id, team_id=team_id)
-    tester = _tester_or_404(study, int_arg(str(form.tester_id.data)))
+        return again()
+    tester = _chosen_tester(study, int_arg(str(form.tester_id.data)))
+    if tester is None:
+        form.tester_id.errors = [_("Choose a tester of this study.")]
+        return again()
     try:
-        service.add_member(
-            session=get_session(), study=study, team=profile.team, tester=tester, user=user()
-        )
+        message = change(study, profile.team, tester)
     except Refused as error:
-        refused(error)
-        return back("coordinator.team", study_id=study.id, team_id=team_id)
-    return done(
-        _("%(tester)s added.", tester=tester.code),
-        "coordinator.team",
-        study_id=study.id,
-        team_id=team_id,
-    )
+        get_session().rollback()
+        form.tester_id.errors = [str(error)]
+        return again()
+    return done(message, "coordinator.team", study_id=study.id, team_id=team_id)
+
+
+@bp.post("/studies/<int:study_id>/teams/<int:team_id>/members")
+@roles_required(*WRITE_ROLES)
+def team_add_member(study_id: int, team_id: int) -> Page:
+    """Add a member from a night on (refused when the tester is in another team of the study)."""
+    form = MemberForm()
+
+    def add(study: Study, team: Team, tester: Tester) -> str:
+        service.add_member(
+            session=get_session(), study=study, team=team, tester=tester, user=user(),
+            on=form.on.data,
+        )  # fmt: skip
+        return _("%(tester)s added.", tester=tester.code)
+
+    return _change_membership(study_id, team_id, form, add)
+
+
+@bp.post("/studies/<int:study_id>/teams/<int:team_id>/move")
+@roles_required(*WRITE_ROLES)
+def team_move_member(study_id: int, team_id: int) -> Page:
+    """Move a tester from their team into this one, from a night on, with a reason (audited)."""
+    form = MoveMemberForm(prefix=MOVE_PREFIX)
+
+    def move(study: Study, team: Team, tester: Tester) -> str:
+        service.move_member(
+            session=get_session(), study=study, tester=tester, to_team=team,
+            on=form.on.data,  # type: ignore[arg-type]  (validated: required)
+            reason=form.reason.data or "", user=user(),
+        )  # fmt: skip
+        return _("%(tester)s moved to team %(team)s.", tester=tester.code, team=team.code)
+
+    return _change_membership(study_id, team_id, form, move)
 
 
 @bp.post("/studies/<int:study_id>/teams/<int:team_id>/members/<int:tester_id>/remove")
@@ -210,19 +304,26 @@ def team_add_member(study_id: int, team_id: int) -> Response:
 def team_remove_member(study_id: int, team_id: int, tester_id: int) -> Response:
     study = study_or_404(study_id)
     profile = _profile_or_404(study, team_id)
-    if not ActionForm().validate_on_submit():
+    form = EndMembershipForm()
+    if not form.validate_on_submit() or form.on.data is None:
         invalid_form()
         return back("coordinator.team", study_id=study.id, team_id=team_id)
     tester = _tester_or_404(study, tester_id)
     try:
         service.remove_member(
-            session=get_session(), study=study, team=profile.team, tester=tester, user=user()
+            session=get_session(),
+            study=study,
+            team=profile.team,
+            tester=tester,
+            user=user(),
+            on=form.on.data,
         )
     except Refused as error:
+        get_session().rollback()
         refused(error)
         return back("coordinator.team", study_id=study.id, team_id=team_id)
     return done(
-        _("%(tester)s removed.", tester=tester.code),
+        _("%(tester)s leaves team %(team)s.", tester=tester.code, team=profile.team.code),
         "coordinator.team",
         study_id=study.id,
         team_id=team_id,

@@ -20,6 +20,8 @@ from fieldwork.coordinator.common import (
     WRITE_ROLES,
     back,
     can_write,
+    confirmation,
+    confirmed,
     done,
     refused,
     study_or_404,
@@ -170,19 +172,86 @@ def release_approve(study_id: int, release_id: int) -> Response:
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/publish")
 @roles_required(*WRITE_ROLES)
-def release_publish(study_id: int, release_id: int) -> Response:
+def release_publish(study_id: int, release_id: int) -> str | Response:
+    """Publish an approved draft, after a page that says what publishing does. A release that
+    cannot be published (not approved, say) is refused at once, without asking."""
+    release = _release_or_404(study_id, release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    if not confirmed():
+        try:
+            releases.check_publishable(session, release)
+        except Refused as error:
+            refused(error)
+            return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+        return _confirm_publishing(study_id, release)
     return _act(study_id, release_id, releases.publish_release,
                 lambda id_: _("Release %(id)s is public.", id=id_))  # fmt: skip
 
 
+def _confirm_publishing(study_id: int, release: Release) -> str:
+    session = get_session()
+    consequences = [
+        _(
+            "Its texts were written by %(author)s and approved by %(approver)s.",
+            author=releases.username_of(session, release.created_by_id) or "–",
+            approver=releases.username_of(session, release.approved_by_id) or "–",
+        ),
+        _(
+            "Anyone can read, download and cite the release at %(url)s, without "
+            "signing in; it appears on the public list of releases.",
+            url=url_for("public.release", release_id=release.id, _external=True),
+        ),
+        _(
+            "Its content is frozen (checksum %(checksum)s): a mistake is corrected by a "
+            "new release that replaces it, never by editing this one.",
+            checksum=release.checksum[:12],
+        ),
+    ]
+    if release.replaces_id is not None:
+        consequences.append(
+            _(
+                "Release %(old)s stays online, marked as replaced by this one.",
+                old=release.replaces_id,
+            )
+        )
+    consequences.append(
+        _(
+            "It can be withdrawn later, but only for good: its page then shows only the date "
+            "and the reason, and copies people made stay in the world."
+        )
+    )
+    return confirmation(
+        study=study_or_404(study_id),
+        title=_("Publish release %(id)s?", id=release.id),
+        consequences=consequences,
+        action=url_for("coordinator.release_publish", study_id=study_id, release_id=release.id),
+        button=_("Publish"),
+        back_url=url_for("coordinator.release_preview", study_id=study_id, release_id=release.id),
+    )
+
+
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/withdraw")
 @roles_required(*WRITE_ROLES)
-def release_withdraw(study_id: int, release_id: int) -> Response:
+def release_withdraw(study_id: int, release_id: int) -> str | Response | tuple[str, int]:
+    """Withdraw for good: the preview's form gives the reason, then a page says what withdrawing
+    does and asks for the box "yes, take it down for good" (the service's confirmation)."""
     release = _release_or_404(study_id, release_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         refused(Refused(_("Say why the release is withdrawn (at least 10 characters).")))
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+    if not form.confirm.data:
+        try:
+            releases.check_transition(release, "withdrawn")  # not asked when it cannot be done
+        except Refused as error:
+            refused(error)
+            return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
+        if not confirmed():
+            return _confirm_withdrawal(study_id, release, form)
+        form.confirm.errors = [_("Tick the box to take the release down for good.")]
+        return _confirm_withdrawal(study_id, release, form), 422
     try:
         releases.withdraw_release(
             session=get_session(), release=release, user=user(), reason=form.reason.data or "",
@@ -194,3 +263,27 @@ def release_withdraw(study_id: int, release_id: int) -> Response:
         return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
     return done(_("Release %(id)s is withdrawn.", id=release.id), "coordinator.release_preview",
                 study_id=study_id, release_id=release_id)  # fmt: skip
+
+
+def _confirm_withdrawal(study_id: int, release: Release, form: WithdrawForm) -> str:
+    return confirmation(
+        study=study_or_404(study_id),
+        title=_("Withdraw release %(id)s for good?", id=release.id),
+        consequences=[
+            _("The release leaves the public list of releases."),
+            _(
+                "Its page, PDF and CSV answer only with the date and your reason: %(reason)s",
+                reason=form.reason.data,
+            ),
+            _(
+                "This cannot be undone: a withdrawn release is never published again. Its "
+                "content stays in the database for the audit trail; a correction is a new "
+                "release."
+            ),
+        ],
+        action=url_for("coordinator.release_withdraw", study_id=study_id, release_id=release.id),
+        fields={"reason": form.reason.data},
+        consent=form.confirm,
+        button=_("Withdraw for good"),
+        back_url=url_for("coordinator.release_preview", study_id=study_id, release_id=release.id),
+    )

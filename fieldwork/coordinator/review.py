@@ -21,7 +21,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import OverrideForm, ReviewStateForm, options
 from fieldwork.db import get_session
-from fieldwork.labels import choices
+from fieldwork.labels import choices, label
 from fieldwork.models import INVALID_REASONS, Study, utcnow
 from fieldwork.services.errors import Refused
 from fieldwork.services.reports import review as service
@@ -38,7 +38,7 @@ def reviews(study_id: int) -> str:
         state=request.args.get("state", ""),
         validity=request.args.get("validity", ""),
         reason=request.args.get("reason", ""),
-        ready=request.args.get("ready", "yes"),
+        ready=request.args.get("ready", "reports"),
     )
     statuses = service.study_statuses(get_session(), study=study, timezone=timezone())
     rows = service.filter_statuses(statuses, filters, utcnow())
@@ -49,6 +49,8 @@ def reviews(study_id: int) -> str:
         filters=filters,
         states=service.STATES,
         reasons=INVALID_REASONS,
+        waiting=service.WAITING,
+        answered=service.ANSWERED,
     )
 
 
@@ -59,6 +61,18 @@ def _status_or_404(study: Study, test_id: int) -> service.TestStatus:
     return status
 
 
+def state_choices(current: str) -> list[tuple[str, str]]:
+    """The review's possible next states, after an empty first choice: nothing is chosen (and
+    so nothing approved) unless the coordinator chooses it."""
+    pairs = [("", _("— choose —"))]
+    for state in service.NEXT_STATES[current]:
+        if state == "has_issues" and current == "has_issues":
+            pairs.append((state, _("still has issues: send another message")))
+        else:
+            pairs.append((state, label(state, "report_status")))
+    return pairs
+
+
 @bp.get("/studies/<int:study_id>/review/<int:test_id>")
 @roles_required(*READ_ROLES)
 def review(study_id: int, test_id: int) -> str:
@@ -66,16 +80,17 @@ def review(study_id: int, test_id: int) -> str:
     status = _status_or_404(study, test_id)
     session = get_session()
     state_form = ReviewStateForm()
-    state_form.state.choices = options(choices("report_status", service.NEXT_STATES[status.state]))
+    state_form.state.choices = options(state_choices(status.state))
     return render_template(
         "coordinator/review.html",
         study=study,
         status=status,
         ready=status.reviewable(utcnow()),
+        window_over=status.window_over(utcnow()),
         instrument=get_instrument(study.instrument_id, study.instrument_version),
         conflicts=service.conflicts_of(session, test_id=test_id),
-        messages=service.messages_of(session, test_id=test_id),
-        amended=service.amended_since_message(session, status),
+        messages=status.messages,
+        amended=service.amended_since_message(status),
         state_form=state_form,
         override_form=OverrideForm(),
     )
@@ -87,7 +102,7 @@ def review_state(study_id: int, test_id: int) -> Response:
     study = study_or_404(study_id)
     status = _status_or_404(study, test_id)
     form = ReviewStateForm()
-    form.state.choices = options(choices("report_status", service.STATES))
+    form.state.choices = options([("", ""), *choices("report_status", service.STATES)])
     if not form.validate_on_submit():
         invalid_form()
         return back("coordinator.review", study_id=study.id, test_id=test_id)
@@ -117,10 +132,10 @@ def review_override(study_id: int, test_id: int) -> Response:
     study = study_or_404(study_id)
     status = _status_or_404(study, test_id)
     form = OverrideForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not form.verdict.data:
         refused(Refused(_("Choose a verdict and write why.")))
         return back("coordinator.review", study_id=study.id, test_id=test_id)
-    valid = {"valid": True, "invalid": False, "clear": None}[form.verdict.data or "clear"]
+    valid = {"valid": True, "invalid": False, "clear": None}[form.verdict.data]
     try:
         service.override(
             session=get_session(),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
@@ -12,6 +13,8 @@ from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
     back,
+    confirmation,
+    confirmed,
     date_arg,
     done,
     refused,
@@ -25,6 +28,7 @@ from fieldwork.models import Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.people.pairs import list_pairs
 from fieldwork.services.people.testers import TeamProfile, list_teams, team_profile
+from fieldwork.services.reports.intake import report_count
 from fieldwork.services.schedule import edit as service
 from fieldwork.services.schedule import view as schedule_view
 from fieldwork.services.studies.targets import TargetFilter, list_targets
@@ -215,13 +219,34 @@ def test_edit(study_id: int, test_id: int) -> Page:
 
 @bp.post("/studies/<int:study_id>/tests/<int:test_id>/cancel")
 @roles_required(*WRITE_ROLES)
-def test_cancel(study_id: int, test_id: int) -> Response:
+def test_cancel(study_id: int, test_id: int) -> str | Response:
     study = study_or_404(study_id)
     row = _scheduled_or_404(study, test_id)
     form = CancelForm()
     if not form.validate_on_submit():
         refused(Refused(_("Give a reason for cancelling.")))
         return back("coordinator.test_edit", study_id=study.id, test_id=test_id)
+    reports = report_count(get_session(), test_id)
+    if reports and not confirmed():
+        return confirmation(
+            study=study,
+            title=_("Cancel test %(id)s with its reports?", id=test_id),
+            consequences=[
+                ngettext(
+                    "%(num)d report of this test is in. It stays stored, but the test leaves "
+                    "the schedule, the review, monitoring, the export and the analysis.",
+                    "%(num)d reports of this test are in. They stay stored, but the test leaves "
+                    "the schedule, the review, monitoring, the export and the analysis.",
+                    reports,
+                ),
+                _("A cancelled test cannot be planned again; draw a new test instead."),
+                _("Your reason is kept in the audit trail: %(reason)s", reason=form.reason.data),
+            ],
+            action=url_for("coordinator.test_cancel", study_id=study.id, test_id=test_id),
+            fields={"reason": form.reason.data},
+            button=_("Cancel the test"),
+            back_url=url_for("coordinator.test_edit", study_id=study.id, test_id=test_id),
+        )
     try:
         service.cancel_test(
             session=get_session(),

@@ -6,7 +6,7 @@ import secrets
 from decimal import Decimal
 
 from flask import Response as FlaskResponse
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
@@ -18,25 +18,31 @@ from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
     back,
+    confirmation,
+    confirmed,
     done,
     invalid_form,
     refused,
     study_or_404,
     user,
 )
-from fieldwork.coordinator.forms import StatusForm, StudyForm, options
+from fieldwork.coordinator.forms import ReopenForm, StatusForm, StudyForm, options
 from fieldwork.db import get_session
 from fieldwork.labels import label
 from fieldwork.models import DEFAULT_TARGET_TYPES, Study
 from fieldwork.services.errors import Refused
+from fieldwork.services.monitoring.incidents import open_incidents
 from fieldwork.services.monitoring.tonight import in_fieldwork_hours
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
+    MIN_REOPEN_REASON,
     TRANSITIONS,
     StudyInput,
     change_status,
+    closing_summary,
     create_study,
     locked_fields,
+    reopen_study,
     update_study,
 )
 from fieldwork.timeutil import tonight
@@ -48,7 +54,8 @@ Page = str | Response | tuple[str, int]
 @bp.get("/")
 @roles_required(*READ_ROLES)
 def index() -> str:
-    """The studies; a study in the middle of its fieldwork night opens on "tonight"."""
+    """The studies (a study in the middle of its fieldwork night opens on "tonight"), and the
+    open incidents raised by a tester of no open study."""
     session = get_session()
     rows = study_overview(session)
     night, now = tonight(), clock.now()
@@ -58,7 +65,12 @@ def index() -> str:
         else "coordinator.study"
         for row in rows
     }
-    return render_template("coordinator/index.html", rows=rows, landing=landing)
+    return render_template(
+        "coordinator/index.html",
+        rows=rows,
+        landing=landing,
+        unattached=open_incidents(session, None),
+    )
 
 
 def _form(study: Study | None = None) -> StudyForm:
@@ -80,6 +92,8 @@ def _form(study: Study | None = None) -> StudyForm:
             "max_interval_minutes",
             "seed",
             "publication_min_cell",
+            "emergency_contact_name",
+            "emergency_contact_phone",
         ):
             getattr(form, name).data = getattr(study, name)
         form.instrument.data = f"{study.instrument_id}:{study.instrument_version}"
@@ -136,6 +150,8 @@ def _input(form: StudyForm) -> StudyInput:
         target_sample_size=sizes,
         planned_p10=None if form.planned_p10.data is None else float(form.planned_p10.data),
         planned_p01=None if form.planned_p01.data is None else float(form.planned_p01.data),
+        emergency_contact_name=form.emergency_contact_name.data or "",
+        emergency_contact_phone=form.emergency_contact_phone.data or "",
     )
 
 
@@ -172,6 +188,7 @@ def study(study_id: int) -> str:
         study=study,
         next_statuses=TRANSITIONS[study.status],
         status_form=StatusForm(),
+        reopen_form=ReopenForm(),
     )
 
 
@@ -198,12 +215,16 @@ def study_edit(study_id: int) -> Page:
 
 @bp.post("/studies/<int:study_id>/status")
 @roles_required(*WRITE_ROLES)
-def study_status(study_id: int) -> Response:
+def study_status(study_id: int) -> str | Response:
+    """Move the study on; closing asks first, on a page that says what closing ends."""
     study = study_or_404(study_id)
     form = StatusForm()
     if not form.validate_on_submit():
         invalid_form()
         return back("coordinator.study", study_id=study.id)
+    closing = form.status.data == "closed" and "closed" in TRANSITIONS[study.status]
+    if closing and not confirmed():
+        return _confirm_closing(study)
     try:
         change_status(
             session=get_session(), study=study, status=form.status.data or "", user=user()
@@ -217,6 +238,68 @@ def study_status(study_id: int) -> Response:
             code=study.code,
             status=label(study.status, "study_status"),
         ),
+        "coordinator.study",
+        study_id=study.id,
+    )
+
+
+def _confirm_closing(study: Study) -> str:
+    summary = closing_summary(get_session(), study)
+    return confirmation(
+        study=study,
+        title=_("Close study %(code)s?", code=study.code),
+        consequences=[
+            _(
+                "All %(reports)d reports of the study are locked for good: no tester can send, "
+                "amend or correct a report any more, and the review stops.",
+                reports=summary.reports,
+            ),
+            _(
+                "Of %(planned)d planned tests, %(both)d have both reports, %(one)d one report "
+                "and %(none)d none. Missing reports can no longer come in; testers can export "
+                "unsent reports from their phones and give them to you.",
+                planned=summary.planned,
+                both=summary.both_in,
+                one=summary.one_in,
+                none=summary.none_in,
+            ),
+            _("The study's tests leave the testers' lists."),
+            _(
+                "Only an administrator can reopen the study, with a reason that is kept in the "
+                "audit trail."
+            ),
+        ],
+        action=url_for("coordinator.study_status", study_id=study.id),
+        fields={"status": "closed"},
+        button=_("Close the study"),
+        back_url=url_for("coordinator.study", study_id=study.id),
+    )
+
+
+@bp.post("/studies/<int:study_id>/reopen")
+@roles_required("admin")
+def study_reopen(study_id: int) -> Response:
+    """An administrator reopens a closed study, with a reason (audited)."""
+    study = study_or_404(study_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        refused(
+            Refused(
+                _(
+                    "Say why the study is reopened (%(min)d to 1000 characters).",
+                    min=MIN_REOPEN_REASON,
+                )
+            )
+        )
+        return back("coordinator.study", study_id=study.id)
+    try:
+        reopen_study(session=get_session(), study=study, reason=form.reason.data or "", user=user())
+    except Refused as error:
+        get_session().rollback()
+        refused(error)
+        return back("coordinator.study", study_id=study.id)
+    return done(
+        _("Study %(code)s is open for fieldwork again.", code=study.code),
         "coordinator.study",
         study_id=study.id,
     )

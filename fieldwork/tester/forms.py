@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from fieldwork.labels import LABELS
@@ -67,6 +67,14 @@ def answers_to_formdata(instrument: Instrument, answers: dict[str, Any]) -> dict
 
 
 class IncidentForm(FlaskForm):
+    # The incident's idempotency key: a second submit of the same page stores nothing new.
+    uuid = HiddenField()
+    study_id = SelectField(_l("Which study?"), coerce=int, validate_choice=False)
+    test_id = SelectField(
+        _l("Which test is it about? (optional)"),
+        validate_choice=False,
+        description=_l("Leave it at 'none' when it is not about one of your tests."),
+    )
     kind = RadioField(
         _l("What happened?"),
         choices=[

@@ -7,6 +7,7 @@ signed-in user; a test of another team is answered with 404.
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -36,7 +37,7 @@ from fieldwork.tester.forms import (
     field_errors,
     report_form,
 )
-from fieldwork.timeutil import tonight
+from fieldwork.timeutil import tonight, zone
 
 bp = Blueprint("tester", __name__, url_prefix="/tester")
 
@@ -79,6 +80,9 @@ def report(test_id: int) -> Page:
     assignment = _assignment_or_404(test_id)
     if assignment.report is not None and request.method == "GET":
         return _show_report(assignment)
+    if assignment.study.status == "closed":
+        flash(report_service.refusal_message("study_closed"), "error")
+        return redirect(url_for("tester.index"), 303)
     instrument = report_service.instrument_of(assignment)
     form = report_form(instrument, str(get_locale()))
     if request.method == "POST":
@@ -87,10 +91,12 @@ def report(test_id: int) -> Page:
             return render_template(
                 "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
             ), 422
-        result = report_service.submit_report(
+        result = report_service.file_report(
             session=get_session(),
-            assignment=assignment,
             user=_user(),
+            test_id=test_id,
+            team_code=request.form.get("team") or None,
+            author_id=None,
             submission=report_service.ReportSubmission(
                 uuid=form.report_uuid.data or "",
                 answers=form.answer_result.answers,
@@ -98,6 +104,13 @@ def report(test_id: int) -> Page:
             ),
             skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         )
+        if result.status in report_service.FINAL_REFUSALS:
+            form.form_errors.append(report_service.refusal_message(result.status))
+            return render_template(
+                "tester/report_form.html", assignment=assignment, form=form, instrument=instrument
+            ), 409
+        if result.status == "not_found":
+            abort(404)
         if result.status == "invalid":
             for name, messages in result.errors.items():
                 field_errors(form, name).extend(translate(m) for m in messages)
@@ -176,30 +189,56 @@ def amend(test_id: int) -> Page:
 @bp.route("/incident", methods=["GET", "POST"])
 @roles_required("tester")
 def incident() -> Page:
-    """Help / incident: recorded at once (against the test when the page was opened from one)."""
+    """Help / incident: recorded at once, once (the page's hidden UUID), in the tester's study
+    and, where chosen, against one of their tests (preselected when opened from a test)."""
+    session = get_session()
     test_id = request.args.get("test", type=int)
     assignment = _assignment_or_404(test_id) if test_id is not None else None
     form = IncidentForm()
+    studies = incident_service.tester_studies(session, _user())
+    form.study_id.choices = [(study.id, study.title) for study in studies]
+    tests = [a for a in assignments_for_user(session, current_user.id) if a.test.night == tonight()]
+    if assignment is not None and assignment not in tests:
+        tests.insert(0, assignment)
+    form.test_id.choices = [("", _("none"))] + [
+        (str(a.test.id), f"{a.target.name}, {a.planned_time.astimezone(zone()):%H:%M}")
+        for a in tests
+    ]
+    if not form.is_submitted():
+        form.uuid.data = str(uuid4())
+        form.test_id.data = str(assignment.test.id) if assignment else ""
+        form.study_id.data = assignment.study.id if assignment else None
     if form.validate_on_submit():
-        incident_service.record_incident(
-            session=get_session(),
+        result = incident_service.record_incident(
+            session=session,
             user=_user(),
-            kind=form.kind.data,
+            uuid=form.uuid.data or None,
+            kind=form.kind.data or "",
             description=form.description.data or "",
-            assignment=assignment,
+            study_id=form.study_id.data if len(studies) > 1 else None,
+            # The select, else the test the page was opened from (?test=).
+            test_id=_int_or_none(form.test_id.data)
+            if "test_id" in request.form
+            else (assignment.test.id if assignment else None),
         )
-        flash(
-            _(
-                "Your coordinator can see your message now. If you are in danger, call 112. "
-                "Stop the test if you do not feel safe."
-            ),
-            "success",
-        )
-        if assignment is not None:
-            return redirect(url_for("tester.report", test_id=assignment.test.id), 303)
-        return redirect(url_for("tester.index"), 303)
+        if result.status != "invalid":
+            flash(
+                _(
+                    "Your coordinator can see your message now. If you are in danger, call 112. "
+                    "Stop the test if you do not feel safe."
+                ),
+                "success",
+            )
+            sent = result.incident
+            if sent is not None and sent.test_id is not None:
+                return redirect(url_for("tester.report", test_id=sent.test_id), 303)
+            return redirect(url_for("tester.index"), 303)
+        for name, messages in result.errors.items():
+            field_errors(form, name).extend(messages)
     status = 422 if request.method == "POST" else 200
-    return render_template("tester/incident.html", form=form, assignment=assignment), status
+    return render_template(
+        "tester/incident.html", form=form, assignment=assignment, several_studies=len(studies) > 1
+    ), status
 
 
 def _translate_field_errors(form: FlaskForm) -> None:
@@ -214,3 +253,11 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@bp.context_processor
+def _safety() -> dict[str, Any]:
+    """Every tester page shows 112 and the emergency contact of the tester's studies."""
+    if not current_user.is_authenticated or current_user.role != "tester":
+        return {}
+    return {"emergency_contacts": incident_service.emergency_contacts(get_session(), _user())}

@@ -139,7 +139,7 @@ def test_a_closed_study_takes_no_reports_and_no_amendments(ctx):
     assignment.study.status = "closed"
     session.commit()
     refused = submit(ctx, {**ANSWERS, "wait_minutes": 9})
-    assert refused.status == "invalid" and "closed" in refused.errors["study"][0]
+    assert refused.status == "study_closed" and refused.report is None
     amended = reports.amend_report(
         session=session,
         assignment=assignment,

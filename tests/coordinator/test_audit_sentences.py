@@ -170,6 +170,38 @@ def test_events_read_as_sentences_with_links(app, client, auth, world):
     assert "soort: café → bar" in found["target.update"]
 
 
+def test_the_integrity_events_read_with_labels_and_dates(app, world):
+    """A move, an import of unsent reports and a reopened study: the result codes of the import
+    are shown by their labels, the night of the move as a date, in both languages."""
+    events = [
+        AuditEvent(id=1, action="team.move_member", actor="anna", object_type="tester",
+                   at=datetime(2026, 6, 1, tzinfo=UTC),
+                   before={"tester": "T-01", "team": "TM-A"},
+                   after={"team": "TM-B", "on": "2026-06-05", "reason": "TM-B is one short"}),
+        AuditEvent(id=2, action="report.import_unsent", actor="anna", object_type="study",
+                   object_id=world.study_id, at=datetime(2026, 6, 1, tzinfo=UTC),
+                   after={"reports": 3, "results": {"created": 2, "author_mismatch": 1},
+                          "uuids": []}),
+        AuditEvent(id=3, action="study.reopen", actor="adm", object_type="study",
+                   object_id=world.study_id, at=datetime(2026, 6, 1, tzinfo=UTC),
+                   before={"status": "closed"},
+                   after={"status": "fieldwork", "reason": "Two nights were missed"}),
+    ]  # fmt: skip
+    with app.test_request_context("/coordinator/audit"), app.app_context():
+        session = get_session()
+        with force_locale("en"):
+            moved, imported, reopened = (str(line.sentence) for line in describe(session, events))
+        with force_locale("nl"):
+            dutch = [str(line.sentence) for line in describe(session, events)]
+    assert "from team TM-A to team TM-B from the night of June 5, 2026: TM-B is one short" in moved
+    assert "3 unsent reports" in imported and "stored: 2" in imported
+    assert "author_mismatch" not in imported and "created" not in imported
+    assert reopened.startswith('<span translate="no">adm</span> reopened')  # a name is data
+    assert reopened.endswith(": Two nights were missed")
+    assert "5 juni 2026" in dutch[0] and "opgeslagen: 2" in dutch[1]
+    assert "author_mismatch" not in dutch[1]
+
+
 def test_times_are_local_and_dates_filter_local_days(app, client, auth, world):
     # 22:30 UTC on 1 June 2026 is 00:30 on 2 June in The Hague (summer time).
     with app.app_context(), clock.frozen(datetime(2026, 6, 1, 22, 30, tzinfo=UTC)):

@@ -36,8 +36,19 @@ def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
     as_user(url, "coord", steps)
 
 
-def as_user(url: str, username: str, steps: Callable[[Any], None], lang: str = "en") -> None:
-    """Run ``steps(page)`` signed in as ``username``, at 1366x900, in ``lang``."""
+LAPTOP = {"width": 1366, "height": 900}
+
+
+def as_user(
+    url: str,
+    username: str,
+    steps: Callable[[Any], None],
+    lang: str = "en",
+    *,
+    viewport: dict[str, int] = LAPTOP,
+) -> None:
+    """Run ``steps(page)`` in Chromium signed in as ``username``, in ``lang`` (nl or en), at
+    ``viewport`` (a laptop's 1366x900 unless given)."""
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     failure: list[BaseException] = []
 
@@ -48,8 +59,8 @@ def as_user(url: str, username: str, steps: Callable[[Any], None], lang: str = "
             with sync_playwright() as driver:
                 browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 context = browser.new_context(
-                    viewport={"width": 1366, "height": 900}, base_url=url, locale="en-GB",
-                    accept_downloads=True,
+                    viewport=viewport, base_url=url,
+                    locale="en-GB" if lang == "en" else "nl-NL", accept_downloads=True,
                 )  # fmt: skip
                 context.add_cookies([{"name": "lang", "value": lang, "url": url}])
                 context.set_default_timeout(10_000)
@@ -63,7 +74,7 @@ def as_user(url: str, username: str, steps: Callable[[Any], None], lang: str = "
         except BaseException as error:  # handed to the test's thread below
             failure.append(error)
 
-    worker = threading.Thread(target=run, name="coordinator-browser")
+    worker = threading.Thread(target=run, name=f"browser-{username}")
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive(), "the browser did not finish in 120 s"

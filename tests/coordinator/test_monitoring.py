@@ -98,7 +98,14 @@ def fieldwork_state(app, world):
         study.planned_p10, study.planned_p01 = 0.15, 0.03
         session.add(study)
         t01 = session.exec(select(User).where(User.username == "t01")).one()
-        session.add(DeviceStatus(user_id=t01.id, device_id="phone-1", unsent_count=2))
+        session.add(
+            DeviceStatus(
+                user_id=t01.id,
+                device_id="phone-1",
+                unsent_count=2,
+                signed_in_at=datetime.now().astimezone(),
+            )
+        )
         session.add(
             Incident(
                 study_id=study.id,
@@ -233,6 +240,7 @@ def test_devices_of_other_studies_are_left_out(app, client, auth, world):
                 user_id=outsider.id,
                 device_id="p",
                 unsent_count=5,
+                signed_in_at=datetime.now().astimezone(),
                 last_seen_at=datetime.now().astimezone(),
             )
         )

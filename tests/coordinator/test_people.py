@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import select
 
 from fieldwork.db import get_session
@@ -57,24 +59,87 @@ def test_teams_and_members(app, client, auth, world):
     response = post(client, base, {"code": "TM-E", "role": "protected"})
     assert response.status_code == 303
     assert post(client, base, {"code": "TM-E", "role": "protected"}).status_code == 422
+    make_account(app, "t09")
     with app.app_context():
         session = get_session()
         team_id = session.exec(select(Team.id).where(Team.code == "TM-E")).one()
         control = session.exec(select(Tester.id).where(Tester.code == "T-02")).one()
-        protected = session.exec(select(Tester.id).where(Tester.code == "T-03")).one()
-    post(client, f"{base}/{team_id}/members", {"tester_id": control})  # wrong group: refused
-    post(client, f"{base}/{team_id}/members", {"tester_id": protected})
+        newcomer = Tester(
+            study_id=world.study_id, code="T-09", group="protected", gender="m", age_band="21-24"
+        )
+        session.add(newcomer)
+        session.commit()
+        protected = newcomer.id
+    night = tonight_of(app)
+    add = f"{base}/{team_id}/members"
+    refused = post(client, add, {"tester_id": control, "on": night})  # wrong group
+    assert refused.status_code == 422 and "control group" in refused.get_data(as_text=True)
+    assert post(client, add, {"tester_id": protected, "on": night}).status_code == 303
     with app.app_context():
         members = get_session().exec(
             select(TeamMember.tester_id).where(TeamMember.team_id == team_id)
         )
         assert list(members) == [protected]
-    post(client, f"{base}/{team_id}/members/{protected}/remove")
+    post(client, f"{base}/{team_id}/members/{protected}/remove", {"on": night})
     with app.app_context():
         session = get_session()
-        assert session.exec(select(TeamMember).where(TeamMember.team_id == team_id)).first() is None
+        ended = session.exec(select(TeamMember).where(TeamMember.team_id == team_id)).one()
+        assert (ended.joined_on, ended.left_on) == (date.fromisoformat(night),) * 2
         actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))]
         assert actions[-3:] == ["team.create", "team.add_member", "team.remove_member"]
+    page = client.get(f"{base}/{team_id}").get_data(as_text=True)
+    assert "Membership history" in page and "T-09" in page
+
+
+def tonight_of(app) -> str:
+    from fieldwork.timeutil import tonight
+
+    with app.test_request_context():
+        return tonight().isoformat()
+
+
+def test_a_tester_in_another_team_is_refused_on_the_form_and_moved_with_a_date(
+    app, client, auth, world
+):
+    """T-03 is in TM-C. Adding them to TM-A as well is refused on the form (422, not 404) and
+    changes nothing; a move with a night and a reason ends TM-C and starts TM-A (audited)."""
+    auth.login("coord")
+    with app.app_context():
+        t03 = get_session().exec(select(Tester.id).where(Tester.code == "T-03")).one()
+    team_a = f"/coordinator/studies/{world.study_id}/teams/{world.team_a}"
+    night = tonight_of(app)
+    response = post(client, team_a + "/members", {"tester_id": t03, "on": night})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "T-03 is in team TM-C of this study" in html and "move them instead" in html
+    assert 'aria-invalid="true"' in html
+    with app.app_context():
+        rows = get_session().exec(select(TeamMember).where(TeamMember.tester_id == t03)).all()
+        assert [(m.team_id, m.left_on) for m in rows] == [(world.team_c, None)]
+
+    move = {"move-tester_id": t03, "move-on": night, "move-reason": ""}
+    assert post(client, team_a + "/move", move).status_code == 422  # a reason is required
+    response = post(client, team_a + "/move", {**move, "move-reason": "TM-C is one short"})
+    assert response.status_code == 303
+    with app.app_context():
+        session = get_session()
+        rows = session.exec(
+            select(TeamMember).where(TeamMember.tester_id == t03).order_by(TeamMember.id)
+        ).all()
+        assert [(m.team_id, str(m.joined_on), str(m.left_on)) for m in rows] == [
+            (world.team_c, "None", night),
+            (world.team_a, night, "None"),
+        ]
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "team.move_member")
+        ).one()
+        assert event.before == {"tester": "T-03", "team": "TM-C"}
+        assert event.after == {"team": "TM-A", "on": night, "reason": "TM-C is one short"}
+    # Tonight's tests: T-03 (t03) now sees TM-A's test and no longer TM-C's.
+    auth.logout()
+    auth.login("t03")
+    tests = client.get("/tester/").get_data(as_text=True)
+    assert "Club Nachtuil" in tests and "Cafe De Kroeg" not in tests.split("Upcoming")[0]
 
 
 def test_pairing_warns_on_every_difference_and_needs_consent(app, client, auth, world):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -68,12 +70,18 @@ def test_matching_difference_makes_the_pair_invalid(app, world):
     assert verdict(app, world.study_id, world.test_p1)[1] == ["matching_failed"]
 
 
-def test_review_page_waits_until_both_reports_or_the_window_is_over(app, client, auth, world):
+def test_review_shows_a_single_report_at_once_and_judges_when_both_are_in(app, client, auth, world):
     add_report(app, world.test_p1, "protected", reason_verbatim="")
     auth.login("coord")
     url = f"/coordinator/studies/{world.study_id}/review/{world.test_p1}"
+    listed = client.get(f"/coordinator/studies/{world.study_id}/review").get_data(as_text=True)
+    assert "V-001" in listed and "1/2" in listed and "V-002" not in listed
     html = client.get(url).get_data(as_text=True)
-    assert "Not ready for review" in html and "What time did your group" not in html
+    assert "Not ready for review" in html
+    # The report that is in is shown; the partner's slot waits; no verdict, no review forms yet.
+    assert html.count("What time did your group reach the door?") == 1
+    assert "Waiting for this team's report" in html and "No report." not in html
+    assert "Save state" not in html and "Verdict:" not in html
     response = post(client, url + "/override", {"verdict": "valid", "reason": "looked at it"})
     assert response.status_code == 303
     with app.app_context():
@@ -259,3 +267,50 @@ def test_a_tampered_state_changes_nothing(app, client, auth, world):
     )
     with app.app_context():
         assert get_session().exec(select(PairReview)).first() is None
+
+
+def test_has_issues_never_defaults_to_approved_and_a_follow_up_keeps_the_state(
+    app, client, auth, world
+):
+    add_report(app, world.test_p1, "protected", arrival_time="23:00")
+    add_report(app, world.test_p1, "control", arrival_time="23:05")
+    auth.login("coord")
+    base = f"/coordinator/studies/{world.study_id}/review/{world.test_p1}"
+    post(client, base + "/state", {"state": "has_issues", "message_control": "Which door?"})
+    html = client.get(base).get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="state".*?</select>', html, re.S).group(0)
+    options = re.findall(r'<option([^>]*)value="([^"]*)"', select_html)
+    assert [value for _attrs, value in options] == ["", "has_issues", "approved", "rejected"]
+    assert not re.search(r'<option[^>]*selected[^>]*value="approved"', select_html)
+    assert not re.search(r'value="approved"[^>]*selected', select_html)
+    assert "Waiting for an amendment from team(s) TM-B" in html
+    waiting = client.get(f"/coordinator/studies/{world.study_id}/review?state=waiting")
+    assert "V-001" in waiting.get_data(as_text=True) and "waiting for TM-B" in waiting.get_data(
+        as_text=True
+    )
+
+    # A coordinator who only writes a follow-up and leaves the state unchosen changes nothing.
+    post(client, base + "/state", {"state": "", "message_control": "And which time?"})
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(PairReview)).one().state == "has_issues"
+        assert len(review_service.messages_for_team(session, world.test_p1, world.team_b)) == 1
+    # Asked again on purpose: the state stays "has issues", the message is sent and audited.
+    post(client, base + "/state", {"state": "has_issues", "message_control": "And which time?"})
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(PairReview)).one().state == "has_issues"
+        assert [
+            m.body for m in review_service.messages_for_team(session, world.test_p1, world.team_b)
+        ] == ["Which door?", "And which time?"]
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "review.state")).all()
+        assert [e.after["state"] for e in events] == ["has_issues", "has_issues"]
+        assert {r.status for r in session.exec(select(VisitReport))} == {
+            "has_issues",
+            "received",
+        }
+    # The override form has no default verdict either.
+    response = post(client, base + "/override", {"verdict": "", "reason": "long enough reason"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert get_session().exec(select(PairReview)).one().override_valid is None

@@ -358,3 +358,23 @@ def test_saved_tests_are_exactly_the_previewed_ones(app, world):
             for t in saved
         ]
         assert sorted(stored) == sorted(planned) and len(stored) == 12
+
+
+def test_cancelling_a_test_with_reports_asks_first(app, client, auth, world):
+    from tests.coordinator.conftest import add_report
+
+    add_report(app, world.test_p1, "protected")
+    auth.login("coord")
+    url = f"/coordinator/studies/{world.study_id}/tests/{world.test_p1}/cancel"
+    asked = post(client, url, {"reason": "Venue closed tonight"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f"Cancel test {world.test_p1} with its reports?" in html
+    assert "1 report of this test is in" in html and "Venue closed tonight" in html
+    assert 'name="reason" value="Venue closed tonight"' in html
+    with app.app_context():
+        assert get_session().get(Test, world.test_p1).status == "planned"
+    assert (
+        post(client, url, {"reason": "Venue closed tonight", "confirmed": "yes"}).status_code == 303
+    )
+    with app.app_context():
+        assert get_session().get(Test, world.test_p1).status == "cancelled"

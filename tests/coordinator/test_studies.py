@@ -97,7 +97,15 @@ def test_fieldwork_then_closed_locks_every_report(app, client, auth, world):
         report.locked = False  # as if something had unlocked it
         session.add(report)
         session.commit()
-    post(client, f"/coordinator/studies/{world.study_id}/status", {"status": "closed"})
+    # Closing asks first, saying what it ends; nothing changes until it is confirmed.
+    url = f"/coordinator/studies/{world.study_id}/status"
+    asked = post(client, url, {"status": "closed"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Close study S1?" in html
+    assert "Of 3 planned tests, 0 have both reports, 1 one report and 2 none." in html
+    assert 'name="confirmed" value="yes"' in html and "administrator can reopen" in html
+    assert study(app, "S1").status == "fieldwork"
+    post(client, url, {"status": "closed", "confirmed": "yes"})
     assert study(app, "S1").status == "closed"
     with app.app_context():
         session = get_session()
@@ -112,7 +120,9 @@ def test_fieldwork_then_closed_locks_every_report(app, client, auth, world):
 
 def test_a_closed_study_refuses_changes(app, client, auth, ids):
     auth.login("coord")
-    post(client, f"/coordinator/studies/{ids.study}/status", {"status": "closed"})
+    post(
+        client, f"/coordinator/studies/{ids.study}/status", {"status": "closed", "confirmed": "yes"}
+    )
     response = post(
         client,
         f"/coordinator/studies/{ids.study}/targets/{ids.target}/edit",
@@ -141,7 +151,11 @@ def test_study_pages_show_the_settings(client, auth, world):
 
 def test_a_closed_study_cannot_be_edited(app, client, auth, world):
     auth.login("coord")
-    post(client, f"/coordinator/studies/{world.study_id}/status", {"status": "closed"})
+    post(
+        client,
+        f"/coordinator/studies/{world.study_id}/status",
+        {"status": "closed", "confirmed": "yes"},
+    )
     data = {
         **NEW,
         "code": "S1",
@@ -153,3 +167,54 @@ def test_a_closed_study_cannot_be_edited(app, client, auth, world):
     response = post(client, f"/coordinator/studies/{world.study_id}/edit", data)
     assert response.status_code == 422 and "is closed" in response.get_data(as_text=True)
     assert study(app, "S1").title == "Test study"
+
+
+def test_an_admin_reopens_a_closed_study_with_a_reason(app, client, auth, world):
+    auth.login("coord")
+    url = f"/coordinator/studies/{world.study_id}"
+    post(client, url + "/status", {"status": "closed", "confirmed": "yes"})
+    assert "Reopen" not in client.get(url).get_data(as_text=True)
+    assert post(client, url + "/reopen", {"reason": "Closed by mistake"}).status_code == 403
+    auth.logout()
+    auth.login("adm")
+    assert "Reopen the study" in client.get(url).get_data(as_text=True)
+    post(client, url + "/reopen", {"reason": "short"})
+    assert study(app, "S1").status == "closed"
+    response = post(client, url + "/reopen", {"reason": "Closed by mistake before the last night"})
+    assert response.status_code == 303 and study(app, "S1").status == "fieldwork"
+    with app.app_context():
+        event = (
+            get_session().exec(select(AuditEvent).where(AuditEvent.action == "study.reopen")).one()
+        )
+        assert event.actor == "adm"
+        assert event.after == {
+            "status": "fieldwork",
+            "reason": "Closed by mistake before the last night",
+        }
+
+
+def test_the_emergency_contact_is_set_on_the_study_form_and_checked(app, client, auth, world):
+    auth.login("coord")
+    base = f"/coordinator/studies/{world.study_id}"
+    data = {
+        **NEW,
+        "code": "S1",
+        "seed": "7",
+        "target_types": "club, bar, cafe, other",
+        "target_sample_size": "",
+        "title": "Test study",
+        "emergency_contact_name": "Sanne (coordinator)",
+        "emergency_contact_phone": "call me",
+    }
+    response = post(client, base + "/edit", data)
+    assert response.status_code == 422
+    assert "digits only" in response.get_data(as_text=True)
+    assert study(app, "S1").emergency_contact_phone == ""
+    response = post(client, base + "/edit", {**data, "emergency_contact_phone": "+31 6 1234 5678"})
+    assert response.status_code == 303
+    saved = study(app, "S1")
+    assert (saved.emergency_contact_name, saved.emergency_contact_phone) == (
+        "Sanne (coordinator)",
+        "+31 6 1234 5678",
+    )
+    assert 'href="tel:+31612345678"' in client.get(base).get_data(as_text=True)

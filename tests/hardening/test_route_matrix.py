@@ -38,6 +38,7 @@ TESTERS = access(LOGIN, OK, OK, 403, 403, 403)
 TESTERS_API = access(401, OK, OK, 403, 403, 403)
 READERS = access(LOGIN, 403, 403, OK, OK, OK)  # coordinator pages a researcher may read
 WRITERS = access(LOGIN, 403, 403, OK, 403, OK)  # changes, names and addresses
+ADMINS = access(LOGIN, 403, 403, 403, 403, OK)  # undoing what coordinators cannot undo
 
 EXPECTED: dict[str, dict[str, object]] = {
     "static": EVERYONE,
@@ -59,11 +60,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tester.incident": TESTERS,
     "api.reports": TESTERS_API,
     "api.device_status": TESTERS_API,
+    "api.incidents": TESTERS_API,
     "coordinator.index": READERS,
     "coordinator.study": READERS,
     "coordinator.tonight": READERS,
     "coordinator.study_export": READERS,  # the export bundle: codes only
     "coordinator.monitoring": READERS,
+    "coordinator.incidents": READERS,
+    "coordinator.incidents_open": READERS,
+    "coordinator.incident_handle": WRITERS,
     "coordinator.testers": READERS,
     "coordinator.teams": {"GET": READERS, "POST": WRITERS},  # POST creates a team
     "coordinator.team": READERS,
@@ -79,12 +84,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
     "coordinator.study_status": WRITERS,
+    "coordinator.study_reopen": ADMINS,
     "coordinator.tester_edit": WRITERS,
     "coordinator.team_add_member": WRITERS,
     "coordinator.team_remove_member": WRITERS,
+    "coordinator.team_move_member": WRITERS,
     "coordinator.pair_new": WRITERS,
     "coordinator.target_edit": WRITERS,
     "coordinator.targets_import": WRITERS,
+    "coordinator.import_unsent": WRITERS,
     "coordinator.targets_template": WRITERS,
     "coordinator.schedule_new": WRITERS,
     "coordinator.test_edit": WRITERS,
@@ -162,6 +170,11 @@ def arguments(app, world) -> dict[str, object]:
         )  # fmt: skip
         releases.approve_release(session=session, release=release, user=adm)
         releases.publish_release(session=session, release=release, user=coord)
+        from fieldwork.models import Incident
+
+        incident = Incident(study_id=world.study_id, kind="unwell", description="dizzy")
+        session.add(incident)
+        session.commit()
         return {
             "study_id": world.study_id,
             "release_study_id": closed.id,
@@ -170,6 +183,7 @@ def arguments(app, world) -> dict[str, object]:
             "tester_id": session.exec(select(Tester.id).where(Tester.code == "T-01")).one(),
             "target_id": session.exec(select(Target.id).where(Target.code == "V-001")).one(),
             "release_id": release.id,
+            "incident_id": incident.id,
             "code": "en",
             "filename": "app.css",
         }

@@ -60,10 +60,11 @@ def subject(app):
         intake.amend_report(session=session, assignment=assignment, report=report, user=mate,
                             answers={**report.answers, "notes": PHONE_NOTE},
                             reason=f"Vergeten: {PHONE_NOTE}")  # fmt: skip
-        record_incident(session=session, user=me, kind="unwell", description=OWN_INCIDENT,
-                        assignment=assignment_for_user(session, me.id, with_report.id))  # fmt: skip
-        record_incident(session=session, user=mate, kind="threat", description=TEAMMATE_INCIDENT,
-                        assignment=assignment)  # fmt: skip
+        for who, kind, text in ((me, "unwell", OWN_INCIDENT),
+                                (mate, "threat", TEAMMATE_INCIDENT)):  # fmt: skip
+            result = record_incident(session=session, user=who, uuid=None, kind=kind,
+                                     description=text, test_id=with_report.id)  # fmt: skip
+            assert result.incident is not None, result.errors
         coordinator = user_named(session, "coordinator")
         status = review.status_of(session, study=study, test_id=with_report.id,
                                   timezone="Europe/Amsterdam")  # fmt: skip

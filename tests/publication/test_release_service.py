@@ -212,9 +212,11 @@ def test_coordinator_creates_admin_approves_coordinator_publishes_then_withdraws
         new_id = new.id
     assert client.get(f"/public/releases/{new_id}").status_code == 404
     token = csrf_from(html)
-    assert client.post(f"{base}/{new_id}/publish", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"{base}/{new_id}/publish", data={}).status_code == 400  # no CSRF token
+    refused = client.post(f"{base}/{new_id}/publish", data={"csrf_token": token})
+    assert refused.status_code == 303  # not approved: refused at once, not asked
     with app.app_context():
-        assert get_session().get(Release, new_id).status == "draft"  # refused: not approved
+        assert get_session().get(Release, new_id).status == "draft"
     admin = signed_in(app, "admin")
     html = admin.get(f"{base}/{new_id}").get_data(as_text=True)
     assert f"{base}/{new_id}/approve" in html
@@ -222,15 +224,31 @@ def test_coordinator_creates_admin_approves_coordinator_publishes_then_withdraws
     assert admin.post(f"{base}/{new_id}/approve", data={}).status_code == 400  # no CSRF token
     assert admin.post(f"{base}/{new_id}/approve", data={"csrf_token": token}).status_code == 303
     token = csrf_from(client.get(f"{base}/{new_id}").get_data(as_text=True))
-    assert client.post(f"{base}/{new_id}/publish", data={"csrf_token": token}).status_code == 303
+    asked = client.post(f"{base}/{new_id}/publish", data={"csrf_token": token})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Anyone can read, download and cite" in page or "Iedereen kan" in page
+    assert "admin" in page  # who approved it
+    with app.app_context():
+        assert get_session().get(Release, new_id).status == "draft"  # asked, nothing changed
+    published = client.post(
+        f"{base}/{new_id}/publish", data={"csrf_token": token, "confirmed": "yes"}
+    )
+    assert published.status_code == 303
     with app.app_context():
         assert get_session().get(Release, new_id).status == "published"
     old = client.get(f"/public/releases/{made.release_id}").get_data(as_text=True)
     assert f"/public/releases/{new_id}" in old  # the old one points to its correction
-    unconfirmed = {"csrf_token": token, "reason": "Tabel 2 bevat een fout."}
-    client.post(f"{base}/{new_id}/withdraw", data=unconfirmed)
+    withdraw = {"csrf_token": token, "reason": "Tabel 2 bevat een fout."}
+    asked = client.post(f"{base}/{new_id}/withdraw", data=withdraw)
+    assert asked.status_code == 200 and "Tabel 2 bevat een fout." in asked.get_data(as_text=True)
+    assert 'name="confirm"' in asked.get_data(as_text=True)  # the box is on the page that asks
+    unticked = client.post(f"{base}/{new_id}/withdraw", data={**withdraw, "confirmed": "yes"})
+    assert unticked.status_code == 422  # the page was seen, but the box was not ticked
     assert client.get(f"/public/releases/{new_id}").status_code == 200  # not without confirming
-    response = client.post(f"{base}/{new_id}/withdraw", data={**unconfirmed, "confirm": "y"})
+    response = client.post(
+        f"{base}/{new_id}/withdraw", data={**withdraw, "confirmed": "yes", "confirm": "y"}
+    )
     assert response.status_code == 303
     assert client.get(f"/public/releases/{new_id}").status_code == 410
 

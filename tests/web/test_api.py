@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from fieldwork.db import get_session
 from fieldwork.models import DeviceStatus, ReportConflict, VisitReport
-from tests.support import csrf_from
+from tests.support import PASSWORD, csrf_from
 
 ANSWERS = {
     "arrival_time": "23:02",
@@ -172,23 +172,68 @@ def test_coordinators_do_not_send_reports(client, auth, world):
     assert response.status_code == 403 and response.json["error"] == "forbidden"
 
 
-def test_device_status_is_recorded_for_the_coordinator(app, api):
+def sign_in(client, username: str, device_id: str | None = None) -> str:
+    """Sign in as the phone does (with its device id); the CSRF token of the tester page."""
+    client.get("/lang/en")  # the messages below are checked in English
+    data = {"username": username, "password": PASSWORD}
+    if device_id is not None:
+        data["device_id"] = device_id
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={**data, "csrf_token": token})
+    assert response.status_code == 302
+    return csrf_from(client.get("/tester/").get_data(as_text=True))
+
+
+def device_post(client, token, body):
+    return client.post("/api/device-status", json=body, headers={"X-CSRFToken": token})
+
+
+def test_device_status_is_recorded_for_the_coordinator(app, client, world):
+    token = sign_in(client, "t01", device_id="phone-1")
     assert (
-        api({"device_id": "phone-1", "unsent_count": 2}, path="/api/device-status").status_code
-        == 200
+        device_post(client, token, {"device_id": "phone-1", "unsent_count": 2}).status_code == 200
     )
     assert (
-        api({"device_id": "phone-1", "unsent_count": 3}, path="/api/device-status").status_code
-        == 200
+        device_post(client, token, {"device_id": "phone-1", "unsent_count": 3}).status_code == 200
     )
-    bad = api({"device_id": "", "unsent_count": -1, "x": 1}, path="/api/device-status")
+    bad = device_post(client, token, {"device_id": "", "unsent_count": -1, "x": 1})
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"device_id", "unsent_count", "x"}
     with app.app_context():
         from fieldwork.services.monitoring.devices import devices_with_unsent
 
         rows = devices_with_unsent(get_session())
         assert [(row.username, row.unsent_count) for row in rows] == [("t01", 3)]
-    assert count(app, DeviceStatus) == 1
+
+
+def test_only_devices_known_from_a_sign_in_report_with_sane_numbers(app, client, world):
+    """20 made-up phones of one tester used to show up on the dashboard; now a device counts only
+    after a sign-in on it, at most 3 per tester are kept, and 0 to 200 unsent reports."""
+    token = sign_in(client, "t01", device_id="phone-1")
+    made_up = [
+        device_post(client, token, {"device_id": f"fake-{n}", "unsent_count": 5}) for n in range(20)
+    ]
+    assert {r.status_code for r in made_up} == {422}
+    assert "Sign out and sign in" in made_up[0].json["errors"]["device_id"][0]
+    too_many = device_post(client, token, {"device_id": "phone-1", "unsent_count": 201})
+    assert too_many.status_code == 422 and "0 to 200" in too_many.json["errors"]["unsent_count"][0]
+    for phone in ("phone-2", "phone-3", "phone-4"):
+        client.post("/logout", data={"csrf_token": token})
+        token = sign_in(client, "t01", device_id=phone)
+    with app.app_context():
+        kept = get_session().exec(select(DeviceStatus.device_id).order_by(DeviceStatus.device_id))
+        assert list(kept) == ["phone-2", "phone-3", "phone-4"]  # the oldest, phone-1, is gone
+    assert (
+        device_post(client, token, {"device_id": "phone-1", "unsent_count": 1}).status_code == 422
+    )
+    assert (
+        device_post(client, token, {"device_id": "phone-4", "unsent_count": 1}).status_code == 200
+    )
+    with app.app_context():
+        from fieldwork.services.monitoring.devices import devices_with_unsent
+
+        assert [(d.username, d.status.device_id) for d in devices_with_unsent(get_session())] == [
+            ("t01", "phone-4")
+        ]
 
 
 def test_service_worker_is_served_from_the_root(client):
@@ -256,3 +301,103 @@ def test_streamed_responses_are_left_alone(app):
     response = app.test_client().get("/stream-test", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in response.headers
     assert response.get_data(as_text=True) == "a" * 600 + "b" * 600
+
+
+# --- the author owns the report (contract items 2 and 3) ------------------------------------------
+
+
+def user_id(app, username: str) -> int:
+    from fieldwork.models import User
+
+    with app.app_context():
+        return get_session().exec(select(User.id).where(User.username == username)).one()
+
+
+def conflicts(app) -> list[tuple[str, int, int | None]]:
+    with app.app_context():
+        return [
+            (c.reason, c.team_id, c.existing_report_id)
+            for c in get_session().exec(select(ReportConflict).order_by(ReportConflict.id))
+        ]
+
+
+def test_a_report_of_another_author_is_refused_and_kept_as_a_conflict(app, client, auth, world):
+    """The shared phone: t01 (team A) queued a report; t02 of the partner team B signed in on the
+    same phone. Sent in t02's session it is refused, nothing is stored for either team; sent again
+    in t01's session it is stored once, under team A, submitted by t01."""
+    body = report(world, author=user_id(app, "t01"), team="TM-A")
+    token = sign_in(client, "t02")
+    refused = client.post("/api/reports", json=body, headers={"X-CSRFToken": token})
+    assert refused.status_code == 409 and refused.json["error"] == "author_mismatch"
+    assert "someone else" in refused.json["message"]
+    assert count(app, VisitReport) == 0
+    assert conflicts(app) == [("author_mismatch", world.team_a, None)]
+    again = client.post("/api/reports", json=body, headers={"X-CSRFToken": token})
+    assert again.status_code == 409 and len(conflicts(app)) == 1  # a retry keeps one row
+
+    client.post("/logout", data={"csrf_token": token})
+    token = sign_in(client, "t01")
+    stored = client.post("/api/reports", json=body, headers={"X-CSRFToken": token})
+    assert stored.status_code == 201, stored.json
+    with app.app_context():
+        report_row = get_session().exec(select(VisitReport)).one()
+        assert (report_row.team_id, report_row.submitted_by_id) == (
+            world.team_a,
+            user_id(app, "t01"),
+        )
+
+
+def test_a_team_the_author_is_not_in_is_refused(app, api, world):
+    partner = api(report(world, author=user_id(app, "t01"), team="TM-B"))
+    assert partner.status_code == 409 and partner.json["error"] == "author_not_in_team"
+    assert partner.json["message"]
+    made_up = api(report(world, team="TM-Z"))
+    assert made_up.status_code == 409 and made_up.json["error"] == "author_not_in_team"
+    outside = api(report(world, test_id=world.test_p2, team="TM-C"))  # a team not in t01's test
+    assert outside.status_code == 409 and outside.json["error"] == "author_not_in_team"
+    assert count(app, VisitReport) == 0
+    # Kept for the coordinator where the test and the team are real; never as a report.
+    assert conflicts(app) == [
+        ("author_not_in_team", world.team_b, None),
+        ("author_not_in_team", world.team_c, None),
+    ]
+    bad = api(report(world, author="t01", team=7))
+    assert bad.status_code == 422 and set(bad.json["errors"]) == {"author", "team"}
+    own = api(report(world, author=user_id(app, "t01"), team="TM-A"))
+    assert own.status_code == 201
+
+
+def test_a_uuid_of_another_teams_report_is_refused_without_a_trace_on_it(app, client, world):
+    token = sign_in(client, "t01")
+    body = report(world, team="TM-A")
+    assert client.post("/api/reports", json=body, headers={"X-CSRFToken": token}).status_code == 201
+    client.post("/logout", data={"csrf_token": token})
+    token = sign_in(client, "t02")
+    stolen = {**body, "team": "TM-B", "answers": {**ANSWERS, "admitted": "yes"}}
+    stolen["answers"].pop("refusal_reasons")
+    response = client.post("/api/reports", json=stolen, headers={"X-CSRFToken": token})
+    assert response.status_code == 409 and response.json["error"] == "foreign_report"
+    assert count(app, VisitReport) == 1 and conflicts(app) == []
+
+
+def test_a_closed_study_answers_study_closed_in_the_testers_language(app, client, world):
+    from fieldwork.models import Study
+
+    token = sign_in(client, "t01")
+    client.get("/lang/nl")
+    assert "Club Nachtuil" in client.get("/tester/").get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        study = session.get(Study, world.study_id)
+        study.status = "closed"
+        session.add(study)
+        session.commit()
+    response = client.post("/api/reports", json=report(world), headers={"X-CSRFToken": token})
+    assert response.status_code == 409 and response.json["error"] == "study_closed"
+    assert "afgesloten" in response.json["message"] and "coördinator" in response.json["message"]
+    assert count(app, VisitReport) == 0 and conflicts(app) == []
+    # The study's tests have left the tester's list; the form says why instead of showing.
+    listed = client.get("/tester/").get_data(as_text=True)
+    assert "Club Nachtuil" not in listed and "Cafe De Kroeg" not in listed
+    form = client.get(f"/tester/tests/{world.test_p1}/report", follow_redirects=True)
+    assert "afgesloten" in form.get_data(as_text=True)

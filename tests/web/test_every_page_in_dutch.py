@@ -41,7 +41,17 @@ from fieldwork import clock, create_app
 from fieldwork.db import ENGINE_KEY, get_session
 from fieldwork.labels import LABELS
 from fieldwork.migrate import upgrade
-from fieldwork.models import Pair, Release, Study, Team, TeamMember, Test, Tester, User
+from fieldwork.models import (
+    Incident,
+    Pair,
+    Release,
+    Study,
+    Team,
+    TeamMember,
+    Test,
+    Tester,
+    User,
+)
 from forms import available_instruments, get_instrument
 from tests.support import csrf_from
 
@@ -147,13 +157,15 @@ def _build(session: Session) -> Site:
         picked[study.id] = [s.test.id for s in ids]
         if study is nightlife:
             tester = user.username
-            tonight = [s for s in statuses if s.test.night == TODAY]
+            tonight = [s for s in statuses if s.test.night == TODAY
+                       and team.id in {t.id for t in s.teams.values()}]  # fmt: skip
             for kind, status in zip(("threat", "unwell"), (tonight[0], None), strict=True):
-                record_incident(
-                    session=session, user=user, kind=kind, description="Portier werd boos.",
-                    assignment=assignment_for_user(session, user.id, status.test.id)
-                    if status else None,
+                result = record_incident(
+                    session=session, user=user, uuid=None, kind=kind,
+                    description="Portier werd boos.", study_id=study.id,
+                    test_id=status.test.id if status else None,
                 )  # fmt: skip
+                assert result.incident is not None, result.errors
     # The housing study ends: a release withdrawn, its correction public, another in draft.
     housing.status = "closed"
     session.commit()
@@ -171,6 +183,7 @@ def _build(session: Session) -> Site:
     releases.publish_release(session=session, release=correction, user=coordinator)
     releases.create_release(session=session, study=housing, user=coordinator, texts=texts,
                             replaces=correction)  # fmt: skip
+    incident_id = session.exec(select(Incident.id)).first()
     site = Site(app=None, tester=tester)  # type: ignore[arg-type]
     release_ids = {
         study.id: [r.id for r in session.exec(select(Release).where(Release.study_id == study.id))]
@@ -186,7 +199,8 @@ def _build(session: Session) -> Site:
                 site.args.append(
                     {"study_id": study.id, "test_id": test_id, "team_id": team.id,
                      "tester_id": member.tester_id, "target_id": target_id, "pair_id": pair.id,
-                     "release_id": release_id, "code": "nl", "filename": "app.css"}
+                     "release_id": release_id, "incident_id": incident_id, "code": "nl",
+                     "filename": "app.css"}
                 )  # fmt: skip
     return site
 

@@ -20,7 +20,6 @@ from analysis.bundle import write_bundle
 from fieldwork.models import (
     Amendment,
     Pair,
-    PairReview,
     Study,
     Target,
     Team,
@@ -32,7 +31,7 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
-from fieldwork.services.reports.validity import evaluate_pair
+from fieldwork.services.reports.validity import judge_tests
 from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
 from forms import Instrument
 
@@ -164,12 +163,6 @@ def _collect(session: Session, study: Study, instrument: Instrument) -> list[_Ro
         for tester in session.exec(select(Tester).where(Tester.study_id == study.id))
         if tester.user_id is not None
     }
-    reviews = {
-        review.test_id: review
-        for review in session.exec(
-            select(PairReview).where(col(PairReview.test_id).in_(test_ids or [-1]))
-        )
-    }
     by_test: dict[int, dict[str, _Report]] = {}
     for report in reports:
         by_test.setdefault(report.test_id, {})[report.role] = _Report(
@@ -180,21 +173,15 @@ def _collect(session: Session, study: Study, instrument: Instrument) -> list[_Ro
             amended=report.id in amendments,
         )
     now = utcnow()
+    # Validity has one definition, shared with the review pages, monitoring and the release.
+    judged = judge_tests(session, study=study, tests=[(test, pair) for test, _, pair in tests],
+                         instrument=instrument)  # fmt: skip
     rows = []
     for test, target, pair in tests:
         slots = by_test.get(test.id, {})
-        verdict = evaluate_pair(
-            study=study,
-            test=test,
-            protected_answers=slots["protected"].answers if "protected" in slots else None,
-            control_answers=slots["control"].answers if "control" in slots else None,
-            instrument=instrument,
-        )
+        verdict = judged[test.id].judgement
+        assert verdict is not None
         valid, reasons = verdict.valid, list(verdict.reasons)
-        review = reviews.get(test.id)
-        if review is not None and review.override_valid is not None:
-            valid = review.override_valid
-            reasons = [] if valid else (reasons or ["other"])
         rows.append(
             _Row(
                 test=test,

@@ -146,7 +146,7 @@ def _design(session: Session, study: Study) -> dict[str, Any]:
         sham_pairs += bool(pair.sham) and _has_tests(session, pair)
     sizes = session.exec(
         select(TeamMember.team_id, func.count())
-        .where(col(TeamMember.team_id).in_(team_ids or {-1}))
+        .where(col(TeamMember.team_id).in_(team_ids or {-1}), col(TeamMember.left_on).is_(None))
         .group_by(col(TeamMember.team_id))
     ).all()  # fmt: skip
     counts = [count for _, count in sizes]
@@ -291,8 +291,8 @@ def approve_release(*, session: Session, release: Release, user: User) -> Releas
     return release
 
 
-def _transition(session: Session, release: Release, status: str, user: User | None,
-                extra: dict[str, Any] | None = None) -> None:  # fmt: skip
+def check_transition(release: Release, status: str) -> None:
+    """Raise :class:`Refused` when ``release`` cannot get ``status`` now; changes nothing."""
     if status not in TRANSITIONS.get(release.status, ()):
         raise Refused(
             _(
@@ -304,6 +304,11 @@ def _transition(session: Session, release: Release, status: str, user: User | No
         )
     if checksum_of(release.content) != release.checksum:
         raise Refused(_("Release %(id)s does not match its checksum.", id=release.id))
+
+
+def _transition(session: Session, release: Release, status: str, user: User | None,
+                extra: dict[str, Any] | None = None) -> None:  # fmt: skip
+    check_transition(release, status)
     before = {"status": release.status}
     release.status = status
     action = {"published": "release.publish", "withdrawn": "release.withdraw"}[status]
@@ -313,8 +318,10 @@ def _transition(session: Session, release: Release, status: str, user: User | No
     )  # fmt: skip
 
 
-def publish_release(*, session: Session, release: Release, user: User) -> Release:
-    """Make an approved draft public (after checking it against the releases public by now)."""
+def check_publishable(session: Session, release: Release) -> None:
+    """Raise :class:`Refused` when ``release`` cannot be published now (not an approved draft,
+    or it would isolate pairs next to the releases public by now); changes nothing. The view
+    asks this before its confirmation page, so it never asks about what would be refused."""
     if release.status == "draft" and release.approved_by_id is None:
         raise Refused(
             _(
@@ -323,9 +330,14 @@ def publish_release(*, session: Session, release: Release, user: User) -> Releas
                 id=release.id,
             )
         )
-    if release.status == "draft":
-        minimum = int(release.content.get("rules", {}).get("min_pairs") or STANDARD_MIN_PAIRS)
-        _refuse_isolating(session, release.line_tests, minimum, exclude=release.id)
+    check_transition(release, "published")
+    minimum = int(release.content.get("rules", {}).get("min_pairs") or STANDARD_MIN_PAIRS)
+    _refuse_isolating(session, release.line_tests, minimum, exclude=release.id)
+
+
+def publish_release(*, session: Session, release: Release, user: User) -> Release:
+    """Make an approved draft public (after checking it against the releases public by now)."""
+    check_publishable(session, release)
     _transition(session, release, "published", user, {
         "author": username_of(session, release.created_by_id),
         "approved_by": username_of(session, release.approved_by_id),

@@ -1,6 +1,16 @@
 """Intake of visit reports: validated, idempotent by UUID, locked, corrected only by amendments.
 
-One function serves the HTML form and the JSON API, so both apply the same rules:
+:func:`file_report` serves the HTML form, the JSON API and the import of unsent reports, so all
+three apply the same rules. First, who files it for whom (the author owns the report):
+
+- the test's study is closed → "study_closed", nothing stored;
+- the author the phone names is not the signed-in user → "author_mismatch";
+- the user was not a member of the named team on the test's night, or the team is not in the
+  test's pair → "author_not_in_team";
+  both kept as a :class:`ReportConflict` where the test and the team are real, never as a report;
+- the report's UUID belongs to another team's report → "foreign_report", nothing stored.
+
+Then, against what is stored (:func:`submit_report`):
 
 - same UUID, same content → the stored report ("same");
 - same UUID, other content, or a second different report for the same team and test →
@@ -21,9 +31,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from fieldwork.i18n import N_, _, error_message
-from fieldwork.models import Amendment, ReportConflict, User, VisitReport, utcnow
+from fieldwork.models import (
+    Amendment,
+    ReportConflict,
+    Study,
+    Team,
+    Test,
+    Tester,
+    User,
+    VisitReport,
+    utcnow,
+)
 from fieldwork.services import audit
-from fieldwork.services.schedule.assignments import Assignment
+from fieldwork.services.schedule.assignments import Assignment, assignment_for_user
 from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
 from forms import Instrument, get_instrument, validate_answers
 
@@ -40,12 +60,158 @@ class ReportSubmission:
     elapsed_seconds: int | None = None
 
 
+Status = Literal[
+    "created",
+    "same",
+    "conflict",
+    "invalid",
+    "not_found",
+    "study_closed",
+    "author_mismatch",
+    "author_not_in_team",
+    "foreign_report",
+]
+# Answers the phone must not send again: it keeps the item for export and shows the message.
+FINAL_REFUSALS = ("study_closed", "author_mismatch", "author_not_in_team", "foreign_report")
+
+
 @dataclass
 class SubmitResult:
-    status: Literal["created", "same", "conflict", "invalid"]
+    status: Status
     report: VisitReport | None = None
     conflict: ReportConflict | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    assignment: Assignment | None = None
+    dry_run: bool = False
+
+
+def refusal_message(status: str) -> str:
+    """What the tester reads when the server refuses a report for good (see FINAL_REFUSALS)."""
+    messages = {
+        "study_closed": _(
+            "This study is closed, so your report was not stored. Export it with 'Export unsent "
+            "reports' and give the file to your coordinator."
+        ),
+        "author_mismatch": _(
+            "This report was written by someone else who used this phone, so it was not stored "
+            "under your name. It stays on this phone until its author signs in again; you can "
+            "also export it and give the file to your coordinator."
+        ),
+        "author_not_in_team": _(
+            "You were not in this team on the night of this test, so the report was not stored "
+            "under it. Export it and give the file to your coordinator."
+        ),
+        "foreign_report": _(
+            "This report's id belongs to a report of another team, so nothing was stored. Export "
+            "the report and give the file to your coordinator."
+        ),
+    }
+    return messages[status]
+
+
+def file_report(
+    *,
+    session: Session,
+    user: User,
+    test_id: int,
+    team_code: str | None,
+    author_id: int | None,
+    submission: ReportSubmission,
+    skew_threshold_seconds: int = 300,
+    via: str = "form",
+    actor: User | None = None,
+    dry_run: bool = False,
+    keep_refusals: bool = True,
+) -> SubmitResult:
+    """File ``submission`` by ``user`` (its author) for team ``team_code`` (None: the user's team
+    in the test) of test ``test_id``; see the module docstring for the rules.
+
+    ``via`` ("form", "api", "import") and ``actor`` (who imported it) go into the audit trail;
+    ``dry_run`` says what would happen and stores nothing; without ``keep_refusals`` a report
+    refused for its author or team leaves no conflict row (an imported file proves nothing).
+    """
+    test = session.get(Test, test_id)
+    study = session.get(Study, test.study_id) if test is not None else None
+    if test is None or study is None or _tester_in(session, study, user) is None:
+        return SubmitResult("not_found")
+    if study.status == "closed":
+        return SubmitResult("study_closed")
+    assignment = assignment_for_user(session, user.id or 0, test_id, team_code=team_code)
+    if author_id is not None and author_id != user.id:
+        return _refused(
+            session, "author_mismatch", study, test, team_code, assignment, user, submission,
+            via=via, actor=actor, dry_run=dry_run or not keep_refusals,
+        )  # fmt: skip
+    if assignment is None and team_code is None:
+        return SubmitResult("not_found")  # none of the user's teams is in this test
+    if assignment is None:
+        return _refused(
+            session, "author_not_in_team", study, test, team_code, None, user, submission,
+            via=via, actor=actor, dry_run=dry_run or not keep_refusals,
+        )  # fmt: skip
+    result = submit_report(
+        session=session,
+        assignment=assignment,
+        user=user,
+        submission=submission,
+        skew_threshold_seconds=skew_threshold_seconds,
+        via=via,
+        actor=actor,
+        dry_run=dry_run,
+    )
+    result.assignment = assignment
+    return result
+
+
+def test_instrument(session: Session, *, user: User, test_id: int) -> Instrument | None:
+    """The questionnaire of test ``test_id`` when the user is a tester of its study, else None
+    (the test does not exist or is none of theirs)."""
+    test = session.get(Test, test_id)
+    study = session.get(Study, test.study_id) if test is not None else None
+    if study is None or _tester_in(session, study, user) is None:
+        return None
+    return get_instrument(study.instrument_id, study.instrument_version)
+
+
+def _tester_in(session: Session, study: Study, user: User) -> Tester | None:
+    return session.exec(
+        select(Tester).where(Tester.study_id == study.id, Tester.user_id == user.id)
+    ).first()
+
+
+def _refused(
+    session: Session,
+    reason: Literal["author_mismatch", "author_not_in_team"],
+    study: Study,
+    test: Test,
+    team_code: str | None,
+    assignment: Assignment | None,
+    user: User,
+    submission: ReportSubmission,
+    *,
+    via: str,
+    actor: User | None,
+    dry_run: bool,
+) -> SubmitResult:
+    """Refuse a report filed under the wrong author or team; keep it as a conflict row when the
+    test and the team are real (the team named, else the user's team in the test)."""
+    team: Team | None = assignment.team if assignment is not None else None
+    if team_code is not None:
+        team = session.exec(
+            select(Team).where(Team.study_id == study.id, Team.code == team_code)
+        ).first()
+    if team is None or dry_run:
+        return SubmitResult(reason, dry_run=dry_run)
+    answers = dict(submission.answers) if isinstance(submission.answers, Mapping) else {}
+    stored = session.exec(
+        select(VisitReport).where(VisitReport.test_id == test.id, VisitReport.team_id == team.id)
+    ).first()
+    conflict = _keep_conflict(
+        session, study=study, test_id=test.id or 0, team_id=team.id or 0, user=user,
+        submission=submission, answers=answers, existing=stored, reason=reason, via=via,
+        actor=actor,
+    )  # fmt: skip
+    return SubmitResult(reason, report=None, conflict=conflict)
 
 
 def instrument_of(assignment: Assignment) -> Instrument:
@@ -59,23 +225,32 @@ def submit_report(
     user: User,
     submission: ReportSubmission,
     skew_threshold_seconds: int = 300,
+    via: str = "form",
+    actor: User | None = None,
+    dry_run: bool = False,
 ) -> SubmitResult:
-    """Validate and store one team's report of one test; see the module docstring for the rules."""
+    """Validate and store one team's report of one test, as ``user`` of ``assignment`` (found
+    from their membership); see the module docstring for the rules."""
+    if assignment.study.status == "closed":
+        return SubmitResult("study_closed", dry_run=dry_run)
     errors = _metadata_errors(assignment, submission)
     if errors:
-        return SubmitResult("invalid", errors=errors)
+        return SubmitResult("invalid", errors=errors, dry_run=dry_run)
     try:
-        instrument = instrument_for(session, assignment.study, first_report=True)
+        instrument = instrument_for(session, assignment.study, first_report=not dry_run)
     except InstrumentChanged as changed:
-        return SubmitResult("invalid", errors=_changed_errors(changed))
+        return SubmitResult("invalid", errors=_changed_errors(changed), dry_run=dry_run)
     checked = validate_answers(instrument, submission.answers)
     if not checked.ok:
-        return SubmitResult("invalid", errors=checked.errors)
+        return SubmitResult("invalid", errors=checked.errors, dry_run=dry_run)
     answers = checked.answers
 
-    settled = _settle_against_stored(session, assignment, user, submission, answers)
+    context = _Context(via=via, actor=actor, dry_run=dry_run)
+    settled = _settle_against_stored(session, assignment, user, submission, answers, context)
     if settled is not None:
         return settled
+    if dry_run:
+        return SubmitResult("created", dry_run=True)
 
     received_at = utcnow()
     skew = (
@@ -104,18 +279,24 @@ def submit_report(
     except IntegrityError:
         # Another request stored this UUID or this team's report first: answer as if we came second.
         session.rollback()
-        settled = _settle_against_stored(session, assignment, user, submission, answers)
+        settled = _settle_against_stored(session, assignment, user, submission, answers, context)
         if settled is not None:
             return settled
         raise
     audit.record(
         session,
         action="report.submit",
-        user=user,
+        user=actor or user,
         study_id=assignment.study.id,
         object_type="visitreport",
         object_id=report.id,
-        after={"uuid": report.uuid, "test_id": report.test_id, "team": assignment.team.code},
+        after={
+            "uuid": report.uuid,
+            "test_id": report.test_id,
+            "team": assignment.team.code,
+            "via": via,
+            **({"author": user.username} if actor is not None else {}),
+        },
     )
     session.commit()
     return SubmitResult("created", report=report)
@@ -139,10 +320,15 @@ def _changed_errors(changed: InstrumentChanged) -> dict[str, list[str]]:
     }
 
 
+@dataclass(frozen=True)
+class _Context:
+    via: str = "form"
+    actor: User | None = None
+    dry_run: bool = False
+
+
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if assignment.study.status == "closed":
-        errors["study"] = [_(STUDY_CLOSED)]
     try:
         uuidlib.UUID(str(submission.uuid))
     except ValueError:
@@ -180,16 +366,20 @@ def _settle_against_stored(
     user: User,
     submission: ReportSubmission,
     answers: dict[str, Any],
+    context: _Context,
 ) -> SubmitResult | None:
     """The result when a stored report already answers this submission, else None."""
     by_uuid = session.exec(select(VisitReport).where(VisitReport.uuid == submission.uuid)).first()
     if by_uuid is not None:
-        same_slot = by_uuid.test_id == assignment.test.id and by_uuid.team_id == assignment.team.id
-        if same_slot and by_uuid.answers == answers:
-            return SubmitResult("same", report=by_uuid)
+        if by_uuid.team_id != assignment.team.id:
+            # Another team's report: say nothing about it and keep nothing on its test.
+            return SubmitResult("foreign_report", dry_run=context.dry_run)
+        if by_uuid.test_id == assignment.test.id and by_uuid.answers == answers:
+            return SubmitResult("same", report=by_uuid, dry_run=context.dry_run)
         return _conflict(
-            session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content"
-        )
+            session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content",
+            context,
+        )  # fmt: skip
     stored = session.exec(
         select(VisitReport).where(
             VisitReport.test_id == assignment.test.id, VisitReport.team_id == assignment.team.id
@@ -198,9 +388,9 @@ def _settle_against_stored(
     if stored is None:
         return None
     if stored.answers == answers:
-        return SubmitResult("same", report=stored)
+        return SubmitResult("same", report=stored, dry_run=context.dry_run)
     return _conflict(
-        session, assignment, user, submission, answers, stored, "second_report_for_team"
+        session, assignment, user, submission, answers, stored, "second_report_for_team", context
     )
 
 
@@ -212,21 +402,49 @@ def _conflict(
     answers: dict[str, Any],
     existing: VisitReport,
     reason: str,
+    context: _Context,
 ) -> SubmitResult:
+    if context.dry_run:
+        return SubmitResult("conflict", report=existing, dry_run=True)
+    conflict = _keep_conflict(
+        session, study=assignment.study, test_id=assignment.test.id or 0,
+        team_id=assignment.team.id or 0, user=user, submission=submission, answers=answers,
+        existing=existing, reason=reason, via=context.via, actor=context.actor,
+    )  # fmt: skip
+    return SubmitResult("conflict", report=existing, conflict=conflict)
+
+
+def _keep_conflict(
+    session: Session,
+    *,
+    study: Study,
+    test_id: int,
+    team_id: int,
+    user: User,
+    submission: ReportSubmission,
+    answers: dict[str, Any],
+    existing: VisitReport | None,
+    reason: str,
+    via: str,
+    actor: User | None,
+) -> ReportConflict:
+    """Store the submission as a conflict for the coordinator (once: a retry finds it again)."""
     already = session.exec(
         select(ReportConflict).where(
             ReportConflict.uuid == submission.uuid,
-            ReportConflict.existing_report_id == existing.id,
+            ReportConflict.test_id == test_id,
+            ReportConflict.team_id == team_id,
+            ReportConflict.reason == reason,
         )
     ).all()
     for conflict in already:
-        if conflict.answers == answers:
-            return SubmitResult("conflict", report=existing, conflict=conflict)
+        if conflict.answers == answers and conflict.submitted_by_id == user.id:
+            return conflict
     conflict = ReportConflict(
-        uuid=submission.uuid,
-        test_id=assignment.test.id,
-        team_id=assignment.team.id,
-        existing_report_id=existing.id,
+        uuid=str(submission.uuid)[:36],
+        test_id=test_id,
+        team_id=team_id,
+        existing_report_id=existing.id if existing is not None else None,
         reason=reason,
         answers=answers,
         device_time=submission.device_time,
@@ -237,14 +455,26 @@ def _conflict(
     audit.record(
         session,
         action="report.conflict",
-        user=user,
-        study_id=assignment.study.id,
+        user=actor or user,
+        study_id=study.id,
         object_type="reportconflict",
         object_id=conflict.id,
-        after={"uuid": submission.uuid, "existing_report_id": existing.id, "reason": reason},
+        after={
+            "uuid": conflict.uuid,
+            "test_id": test_id,
+            "existing_report_id": conflict.existing_report_id,
+            "reason": reason,
+            "via": via,
+            **({"author": user.username} if actor is not None else {}),
+        },
     )
     session.commit()
-    return SubmitResult("conflict", report=existing, conflict=conflict)
+    return conflict
+
+
+def report_count(session: Session, test_id: int) -> int:
+    """How many team reports of the test are stored (0, 1 or 2)."""
+    return len(session.exec(select(VisitReport.id).where(VisitReport.test_id == test_id)).all())
 
 
 def amendments_of(session: Session, report: VisitReport) -> list[Amendment]:

@@ -1,9 +1,9 @@
 """Pair review: the rule engine's verdict, the coordinator's override, review states and messages.
 
-The verdict is computed live from the two reports' effective answers (amendments applied) by
-:func:`fieldwork.services.reports.validity.evaluate_pair`, plus the pair's matching check
-(``matching_failed``). The :class:`PairReview` row keeps what the coordinator decided (state,
-override) and a snapshot of the verdict at that moment. Messages go to one team each
+The verdict is computed live by :func:`fieldwork.services.reports.validity.judge_tests` (the one
+definition of a valid pair, which the export and the release use too). The :class:`PairReview`
+row keeps what the coordinator decided (state, override) and a snapshot of the verdict at that
+moment. Messages go to one team each
 (:class:`ReviewMessage`), so a team never reads what was said about its partner's report.
 """
 
@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 from fieldwork.i18n import _
 from fieldwork.labels import label
 from fieldwork.models import (
-    INVALID_REASONS,
     Amendment,
     Pair,
     PairReview,
@@ -34,20 +33,21 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.people.pairs import matching_check
-from fieldwork.services.people.testers import list_teams
 from fieldwork.services.reports.intake import effective_answers
-from fieldwork.services.reports.validity import Verdict, evaluate_pair
+from fieldwork.services.reports.validity import Judgement, Verdict, judge_tests
 from fieldwork.services.studies.setup import ensure_open
-from forms import get_instrument
 
 STATES = ("received", "has_issues", "approved", "rejected")
+# A review moves "has issues" → message → the team's amendment → decision. "has_issues" again is
+# a follow-up message without a decision; nothing is approved by default (the form has no default).
 NEXT_STATES = {
     "received": ("has_issues", "approved", "rejected"),
-    "has_issues": ("approved", "rejected"),
+    "has_issues": ("has_issues", "approved", "rejected"),
     "approved": ("has_issues",),
     "rejected": ("has_issues",),
 }
+# Extra filters of the review list besides the states: waiting on a team, answered by amendment.
+WAITING, ANSWERED = "waiting", "answered"
 MIN_REASON = 10
 
 
@@ -63,9 +63,9 @@ class TestStatus:
     teams: dict[str, Team]  # slot -> team
     reports: dict[str, VisitReport] = field(default_factory=dict)  # slot -> report
     amendments: dict[int, list[Amendment]] = field(default_factory=dict)  # report id -> list
-    verdict: Verdict | None = None
-    matching_warnings: list[str] = field(default_factory=list)
+    judgement: Judgement | None = None
     review: PairReview | None = None
+    messages: list[ReviewMessage] = field(default_factory=list)  # to either team, oldest first
 
     @property
     def complete(self) -> bool:
@@ -78,19 +78,27 @@ class TestStatus:
         return self.complete or self.window_over(now)
 
     @property
+    def verdict(self) -> Verdict | None:
+        """The rules' verdict alone (matching on the night included), before any override."""
+        return self.judgement.computed if self.judgement else None
+
+    @property
+    def matching_warnings(self) -> list[str]:
+        return self.judgement.matching_warnings if self.judgement else []
+
+    @property
     def reasons(self) -> list[str]:
-        return self.verdict.reasons if self.verdict else ["incomplete"]
+        """Why the test does not count as a valid pair ([] when it does)."""
+        return self.judgement.reasons if self.judgement else ["incomplete"]
 
     @property
     def computed_valid(self) -> bool:
-        return self.verdict is not None and self.verdict.valid
+        return self.judgement is not None and self.judgement.computed_valid
 
     @property
     def valid(self) -> bool:
         """The verdict that counts: the coordinator's override where there is one."""
-        if self.review is not None and self.review.override_valid is not None:
-            return self.review.override_valid
-        return self.computed_valid
+        return self.judgement is not None and self.judgement.valid
 
     @property
     def state(self) -> str:
@@ -101,6 +109,34 @@ class TestStatus:
         if report is None:
             return None
         return effective_answers(report, self.amendments.get(report.id or 0, []))
+
+    @property
+    def waiting_on(self) -> list[Team]:
+        """Teams asked about their report ('has issues') that have not amended it since."""
+        if self.state != "has_issues":
+            return []
+        last: dict[int, datetime] = {}
+        for message in self.messages:
+            if message.state == "has_issues":
+                last[message.team_id] = message.created_at
+        waiting = []
+        for slot, team in self.teams.items():
+            asked = last.get(team.id or 0)
+            if asked is None:
+                continue
+            report = self.reports.get(slot)
+            amended = report is not None and any(
+                amendment.created_at > asked
+                for amendment in self.amendments.get(report.id or 0, [])
+            )
+            if not amended:
+                waiting.append(team)
+        return waiting
+
+    @property
+    def answered(self) -> bool:
+        """'Has issues', and every team that was asked has amended since: ready for a decision."""
+        return self.state == "has_issues" and not self.waiting_on
 
 
 def study_statuses(
@@ -116,61 +152,35 @@ def study_statuses(
     if test_ids is not None:
         statement = statement.where(col(Test.id).in_(test_ids or [-1]))
     rows = session.exec(statement.order_by(col(Test.night), col(Test.id))).all()
-    profiles = {profile.team.id: profile for profile in list_teams(session, study=study)}
-    ids = [test.id for test, _pair, _target in rows] or [-1]
-    reports: dict[int, dict[str, VisitReport]] = defaultdict(dict)
-    for report in session.exec(select(VisitReport).where(col(VisitReport.test_id).in_(ids))):
-        reports[report.test_id][report.role] = report
-    report_ids = [r.id for by_slot in reports.values() for r in by_slot.values()] or [-1]
-    amendments: dict[int, list[Amendment]] = defaultdict(list)
-    for amendment in session.exec(
-        select(Amendment)
-        .where(col(Amendment.report_id).in_(report_ids))
-        .order_by(col(Amendment.id))
+    judged = judge_tests(
+        session,
+        study=study,
+        tests=[(test, pair) for test, pair, _target in rows],
+        timezone=timezone,
+    )
+    messages: dict[int, list[ReviewMessage]] = defaultdict(list)
+    for message in session.exec(
+        select(ReviewMessage)
+        .where(col(ReviewMessage.test_id).in_([test.id for test, _pair, _target in rows] or [-1]))
+        .order_by(col(ReviewMessage.id))
     ):
-        amendments[amendment.report_id].append(amendment)
-    reviews = {
-        review.test_id: review
-        for review in session.exec(select(PairReview).where(col(PairReview.test_id).in_(ids)))
-    }
-    instrument = get_instrument(study.instrument_id, study.instrument_version)
+        messages[message.test_id].append(message)
     statuses = []
     for test, pair, target in rows:
-        status = TestStatus(
-            test=test,
-            pair=pair,
-            target=target,
-            teams={
-                "protected": profiles[pair.protected_team_id].team,
-                "control": profiles[pair.control_team_id].team,
-            },
-            reports=reports.get(test.id or 0, {}),
-            review=reviews.get(test.id or 0),
-        )
-        status.amendments = {
-            r.id or 0: amendments.get(r.id or 0, []) for r in status.reports.values()
-        }
-        status.matching_warnings = matching_check(
-            profiles[pair.protected_team_id], profiles[pair.control_team_id]
-        ).warnings
-        verdict = evaluate_pair(
-            study=study,
-            test=test,
-            protected_answers=status.answers("protected"),
-            control_answers=status.answers("control"),
-            instrument=instrument,
-            timezone=timezone,
-        )
-        if status.matching_warnings:
-            reasons = set(verdict.reasons) | {"matching_failed"}
-            verdict = Verdict(
-                valid=False,
-                reasons=[r for r in INVALID_REASONS if r in reasons],
-                interval_minutes=verdict.interval_minutes,
-                order_followed=verdict.order_followed,
+        item = judged[test.id or 0]
+        statuses.append(
+            TestStatus(
+                test=test,
+                pair=pair,
+                target=target,
+                teams={slot: profile.team for slot, profile in item.teams.items()},
+                reports=item.reports,
+                amendments=item.amendments,
+                judgement=item.judgement,
+                review=item.review,
+                messages=messages.get(test.id or 0, []),
             )
-        status.verdict = verdict
-        statuses.append(status)
+        )
     return statuses
 
 
@@ -185,16 +195,6 @@ def conflicts_of(session: Session, *, test_id: int) -> list[ReportConflict]:
             select(ReportConflict)
             .where(ReportConflict.test_id == test_id)
             .order_by(col(ReportConflict.id))
-        )
-    )
-
-
-def messages_of(session: Session, *, test_id: int) -> list[ReviewMessage]:
-    return list(
-        session.exec(
-            select(ReviewMessage)
-            .where(ReviewMessage.test_id == test_id)
-            .order_by(col(ReviewMessage.id))
         )
     )
 
@@ -253,6 +253,8 @@ def change_state(
 ) -> PairReview:
     """Move the review on; ``messages`` maps a team id to what that team is told (may be empty)."""
     _check_reviewable(study, status)
+    if not state:
+        raise Refused(_("Choose the new state of the review."))
     if state not in NEXT_STATES.get(status.state, ()):
         raise Refused(
             _(
@@ -348,10 +350,12 @@ def override(
 
 @dataclass(frozen=True)
 class ReviewFilter:
-    state: str = ""  # "" or a review state
+    state: str = ""  # "" | a review state | WAITING | ANSWERED
     validity: str = ""  # "" | "valid" | "invalid"
     reason: str = ""  # an invalid reason
-    ready: str = "yes"  # "yes": only tests that can be reviewed now; "": all
+    # "reports": tests with a report in or ready for review (a single report shows as soon as it
+    # arrives); "yes": only tests that can be reviewed now; "": all planned
+    ready: str = "reports"
 
 
 def filter_statuses(
@@ -361,7 +365,15 @@ def filter_statuses(
     for status in statuses:
         if filters.ready == "yes" and not status.reviewable(now):
             continue
-        if filters.state and status.state != filters.state:
+        if filters.ready == "reports" and not (status.reports or status.reviewable(now)):
+            continue
+        if filters.state == WAITING:
+            if not status.waiting_on:
+                continue
+        elif filters.state == ANSWERED:
+            if not status.answered:
+                continue
+        elif filters.state and status.state != filters.state:
             continue
         if filters.validity == "valid" and not status.valid:
             continue
@@ -373,10 +385,10 @@ def filter_statuses(
     return kept
 
 
-def amended_since_message(session: Session, status: TestStatus) -> bool:
+def amended_since_message(status: TestStatus) -> bool:
     """True when a report was amended after the last message to its team."""
     last: dict[int, datetime] = {}
-    for message in messages_of(session, test_id=status.test.id or 0):
+    for message in status.messages:
         last[message.team_id] = message.created_at
     for slot, report in status.reports.items():
         sent = last.get(status.teams[slot].id or 0)

@@ -1,4 +1,12 @@
-"""The rule engine that judges a test from its two reports (reference/domain.md §2.4).
+"""Whether a test is a valid pair, and why not: the one definition (reference/domain.md §2.4).
+
+:func:`judge` decides, and every consumer asks it through :func:`judge_tests`: the review pages,
+monitoring, the export bundle (hence the analysis) and the release. It combines
+
+- the rule engine, :func:`evaluate_pair`, on the two reports' effective answers;
+- ``matching_failed``: the matching check of the two teams *as they were on the test's night*
+  (team membership has a history, so a later move does not rewrite an earlier night);
+- the coordinator's override (valid, or invalid with reason ``other`` when no rule applies).
 
 A pair is invalid for each rule it breaks, with the reason codes of ``models.INVALID_REASONS``:
 
@@ -15,16 +23,32 @@ after midnight, i.e. on the next calendar day. A ``datetime`` answer is read as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fieldwork.models import INVALID_REASONS, Study, Test
-from forms import Instrument
+from flask import current_app, has_app_context
+from sqlmodel import Session, col, select
+
+from fieldwork.models import (
+    INVALID_REASONS,
+    Amendment,
+    Pair,
+    PairReview,
+    Study,
+    Test,
+    VisitReport,
+)
+from fieldwork.services.people.pairs import matching_check
+from fieldwork.services.people.testers import TeamProfile, teams_on_nights
+from fieldwork.services.reports.intake import effective_answers
+from forms import Instrument, get_instrument
 
 NOON = time(12, 0)
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,156 @@ def evaluate_pair(
         interval_minutes=interval_minutes,
         order_followed=order_followed,
     )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Whether a test counts as a valid pair: what every consumer uses."""
+
+    valid: bool  # the verdict that counts: the override where there is one, else the rules
+    reasons: list[str]  # why it does not count ([] when valid), in INVALID_REASONS order
+    computed: Verdict  # the rules alone, matching on the night included
+    matching_warnings: list[str]  # the teams' differences on the test's night
+    override_valid: bool | None = None
+
+    @property
+    def computed_valid(self) -> bool:
+        return self.computed.valid
+
+    @property
+    def interval_minutes(self) -> float | None:
+        return self.computed.interval_minutes
+
+    @property
+    def order_followed(self) -> bool | None:
+        return self.computed.order_followed
+
+
+def judge(
+    *,
+    study: Study,
+    test: Test,
+    protected_answers: Mapping[str, Any] | None,
+    control_answers: Mapping[str, Any] | None,
+    instrument: Instrument,
+    matching_warnings: Sequence[str],
+    override_valid: bool | None = None,
+    timezone: str = "Europe/Amsterdam",
+) -> Judgement:
+    """The one decision whether a test is a valid pair (pure; :func:`judge_tests` feeds it)."""
+    verdict = evaluate_pair(
+        study=study,
+        test=test,
+        protected_answers=protected_answers,
+        control_answers=control_answers,
+        instrument=instrument,
+        timezone=timezone,
+    )
+    if matching_warnings:
+        reasons = set(verdict.reasons) | {"matching_failed"}
+        verdict = Verdict(
+            valid=False,
+            reasons=[reason for reason in INVALID_REASONS if reason in reasons],
+            interval_minutes=verdict.interval_minutes,
+            order_followed=verdict.order_followed,
+        )
+    valid, reasons = verdict.valid, list(verdict.reasons)
+    if override_valid is not None:
+        valid = override_valid
+        reasons = [] if valid else (reasons or ["other"])
+    return Judgement(
+        valid=valid,
+        reasons=reasons,
+        computed=verdict,
+        matching_warnings=list(matching_warnings),
+        override_valid=override_valid,
+    )
+
+
+@dataclass
+class JudgedTest:
+    """A test with what its judgement was made from: reports by slot, amendments, the review and
+    the two teams as they were on the night."""
+
+    test: Test
+    pair: Pair
+    teams: dict[str, TeamProfile]  # slot -> the team on the test's night
+    reports: dict[str, VisitReport] = field(default_factory=dict)  # slot -> report
+    amendments: dict[int, list[Amendment]] = field(default_factory=dict)  # report id -> list
+    review: PairReview | None = None
+    judgement: Judgement | None = None
+
+    def answers(self, slot: str) -> dict[str, Any] | None:
+        """The slot's effective answers (amendments applied), None when it has no report."""
+        report = self.reports.get(slot)
+        if report is None:
+            return None
+        return effective_answers(report, self.amendments.get(report.id or 0, []))
+
+
+def judge_tests(
+    session: Session,
+    *,
+    study: Study,
+    tests: Sequence[tuple[Test, Pair]],
+    timezone: str | None = None,
+    instrument: Instrument | None = None,
+) -> dict[int, JudgedTest]:
+    """Judge ``tests`` (with their pairs) of ``study``, by test id, in a few queries.
+
+    ``timezone`` defaults to the app's (``TIMEZONE``), so every caller reads arrival times alike.
+    ``instrument`` is the study's version (the export passes the one it checked against its
+    frozen fingerprint).
+    """
+    if timezone is None:
+        timezone = current_app.config["TIMEZONE"] if has_app_context() else DEFAULT_TIMEZONE
+    ids = [test.id for test, _pair in tests] or [-1]
+    reports: dict[int, dict[str, VisitReport]] = defaultdict(dict)
+    for report in session.exec(select(VisitReport).where(col(VisitReport.test_id).in_(ids))):
+        reports[report.test_id][report.role] = report
+    report_ids = [r.id for by_slot in reports.values() for r in by_slot.values()] or [-1]
+    amendments: dict[int, list[Amendment]] = defaultdict(list)
+    for amendment in session.exec(
+        select(Amendment)
+        .where(col(Amendment.report_id).in_(report_ids))
+        .order_by(col(Amendment.id))
+    ):
+        amendments[amendment.report_id].append(amendment)
+    reviews = {
+        review.test_id: review
+        for review in session.exec(select(PairReview).where(col(PairReview.test_id).in_(ids)))
+    }
+    teams = teams_on_nights(session, study=study, nights={test.night for test, _pair in tests})
+    if instrument is None:
+        instrument = get_instrument(study.instrument_id, study.instrument_version)
+    judged: dict[int, JudgedTest] = {}
+    for test, pair in tests:
+        on_night = teams[test.night]
+        item = JudgedTest(
+            test=test,
+            pair=pair,
+            teams={
+                "protected": on_night[pair.protected_team_id],
+                "control": on_night[pair.control_team_id],
+            },
+            reports=reports.get(test.id or 0, {}),
+            review=reviews.get(test.id or 0),
+        )
+        item.amendments = {r.id or 0: amendments.get(r.id or 0, []) for r in item.reports.values()}
+        item.judgement = judge(
+            study=study,
+            test=test,
+            protected_answers=item.answers("protected"),
+            control_answers=item.answers("control"),
+            instrument=instrument,
+            matching_warnings=matching_check(
+                item.teams["protected"], item.teams["control"]
+            ).warnings,
+            override_valid=item.review.override_valid if item.review is not None else None,
+            timezone=timezone,
+        )
+        judged[test.id or 0] = item
+    return judged
 
 
 def _arrival(value: Any, question_type: str, test: Test, zone: ZoneInfo) -> datetime | None:

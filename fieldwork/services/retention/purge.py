@@ -66,6 +66,7 @@ FREE_TEXT_KEYS = frozenset(
         "body",
         "override_reason",
         "cancel_reason",
+        "resolution_note",
         "username",
     }
 )
@@ -181,6 +182,7 @@ def purge_study(
         texts += 1
     for incident in session.exec(select(Incident).where(Incident.study_id == study.id)).all():
         incident.description = PURGED if incident.description else ""
+        incident.resolution_note = PURGED if incident.resolution_note else ""
         incident.reported_by_id = None
         session.add(incident)
         texts += 1

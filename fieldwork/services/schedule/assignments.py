@@ -1,7 +1,9 @@
 """What a tester may see: their own teams' tests, their own planned time, never the partner's.
 
 Every lookup starts from the signed-in user, so a test of another team is simply not found
-(the views answer 404, not 403, to avoid confirming that it exists).
+(the views answer 404, not 403, to avoid confirming that it exists). A tester sees a team's test
+only when they were a member of the team on the test's night (memberships have a history), so a
+tester who moves sees the new team's tests from the move on and never its earlier reports.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, and_, col, or_, select
 
 from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, VisitReport
 
@@ -31,60 +34,74 @@ class Assignment:
         return self.report is not None
 
 
-def teams_of_user(session: Session, user_id: int) -> list[Team]:
-    statement = (
-        select(Team)
-        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
-        .join(Tester, col(Tester.id) == col(TeamMember.tester_id))
-        .where(Tester.user_id == user_id, col(Tester.active).is_(True))
+def on_the_night() -> ColumnElement[bool]:
+    """SQL: the membership (TeamMember) runs on the test's night (Test)."""
+    return and_(
+        or_(col(TeamMember.joined_on).is_(None), col(TeamMember.joined_on) <= col(Test.night)),
+        or_(col(TeamMember.left_on).is_(None), col(TeamMember.left_on) > col(Test.night)),
     )
-    return list(session.exec(statement).all())
 
 
 def assignments_for_user(
-    session: Session, user_id: int, *, test_id: int | None = None
+    session: Session, user_id: int, *, test_id: int | None = None, include_closed: bool = False
 ) -> list[Assignment]:
-    """The user's teams' planned tests (one entry per team and test), ordered by planned time."""
-    teams = {team.id: team for team in teams_of_user(session, user_id)}
-    if not teams:
-        return []
-    team_ids = list(teams)
+    """The planned tests of the teams the user was a member of on each test's night (one entry per
+    team and test), ordered by planned time. Tests of closed studies are left out unless
+    ``include_closed``: they are no longer the tester's to do."""
     statement = (
-        select(Test, Pair, Study, Target)
+        select(Test, Pair, Study, Target, Team)
         .join(Pair, col(Pair.id) == col(Test.pair_id))
+        .join(
+            Team,
+            or_(
+                col(Team.id) == col(Pair.protected_team_id),
+                col(Team.id) == col(Pair.control_team_id),
+            ),
+        )
+        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+        .join(Tester, col(Tester.id) == col(TeamMember.tester_id))
         .join(Study, col(Study.id) == col(Test.study_id))
         .join(Target, col(Target.id) == col(Test.target_id))
         .where(
             Test.status == "planned",
-            or_(col(Pair.protected_team_id).in_(team_ids), col(Pair.control_team_id).in_(team_ids)),
+            Tester.user_id == user_id,
+            col(Tester.active).is_(True),
+            on_the_night(),
         )
     )
+    if not include_closed:
+        statement = statement.where(Study.status != "closed")
     if test_id is not None:
         statement = statement.where(Test.id == test_id)
     rows = session.exec(statement).all()
+    team_ids = {team.id for *_, team in rows}
     reports = {
         (report.test_id, report.team_id): report
         for report in session.exec(
             select(VisitReport).where(
-                col(VisitReport.team_id).in_(team_ids),
+                col(VisitReport.team_id).in_(team_ids or [-1]),
                 col(VisitReport.test_id).in_([test.id for test, *_ in rows] or [-1]),
             )
         ).all()
     }
     result = []
-    for test, pair, study, target in rows:
+    seen: set[tuple[int | None, int | None]] = set()
+    for test, pair, study, target, team in rows:
+        if (test.id, team.id) in seen:
+            continue
+        seen.add((test.id, team.id))
         for slot, team_id in (
             ("protected", pair.protected_team_id),
             ("control", pair.control_team_id),
         ):
-            if team_id in teams:
+            if team_id == team.id:
                 planned = test.planned_protected if slot == "protected" else test.planned_control
                 result.append(
                     Assignment(
                         test=test,
                         study=study,
                         target=target,
-                        team=teams[team_id],
+                        team=team,
                         slot=slot,
                         planned_time=planned,
                         report=reports.get((test.id, team_id)),
@@ -94,9 +111,14 @@ def assignments_for_user(
     return result
 
 
-def assignment_for_user(session: Session, user_id: int, test_id: int) -> Assignment | None:
-    """The user's assignment for one test, or None when it is not theirs (or does not exist)."""
-    found = assignments_for_user(session, user_id, test_id=test_id)
+def assignment_for_user(
+    session: Session, user_id: int, test_id: int, *, team_code: str | None = None
+) -> Assignment | None:
+    """The user's assignment for one test (of a closed study too), or None when it is not theirs
+    (or does not exist). With ``team_code``, only as a member of that team."""
+    found = assignments_for_user(session, user_id, test_id=test_id, include_closed=True)
+    if team_code is not None:
+        found = [assignment for assignment in found if assignment.team.code == team_code]
     return found[0] if found else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,6 +48,11 @@ class StudyInput:
     target_sample_size: dict[str, int] = field(default_factory=dict)
     planned_p10: float | None = None
     planned_p01: float | None = None
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
 
 
 def get_study(session: Session, study_id: int) -> Study | None:
@@ -125,6 +131,19 @@ def _check(session: Session, data: StudyInput, study: Study | None) -> None:
         )
     if any(size < 0 for size in data.target_sample_size.values()):
         problems.append(_("Sample sizes must be 0 or more."))
+    data.emergency_contact_name = data.emergency_contact_name.strip()
+    data.emergency_contact_phone = " ".join(data.emergency_contact_phone.split())
+    if len(data.emergency_contact_name) > 100:
+        problems.append(_("The emergency contact's name is at most 100 characters."))
+    if data.emergency_contact_phone and not PHONE_RE.match(data.emergency_contact_phone):
+        problems.append(
+            _(
+                "Write the emergency phone number with digits only, spaces or dashes allowed, "
+                "e.g. +31 70 123 4567."
+            )
+        )
+    if bool(data.emergency_contact_name) != bool(data.emergency_contact_phone):
+        problems.append(_("Give the emergency contact's name and phone number, or neither."))
     shares = [p for p in (data.planned_p10, data.planned_p01) if p is not None]
     if any(not 0 <= p <= 1 for p in shares) or sum(shares) > 1:
         problems.append(
@@ -219,6 +238,70 @@ def change_status(*, session: Session, study: Study, status: str, user: User) ->
         object_id=study.id,
         before={"status": before},
         after={"status": status, **({"reports_locked": locked} if status == "closed" else {})},
+    )
+    session.commit()
+    return study
+
+
+@dataclass(frozen=True)
+class ClosingSummary:
+    """What closing a study ends: its planned tests by how many reports are in."""
+
+    planned: int
+    both_in: int
+    one_in: int
+    none_in: int
+    reports: int
+
+
+def closing_summary(session: Session, study: Study) -> ClosingSummary:
+    test_ids = list(
+        session.exec(select(Test.id).where(Test.study_id == study.id, Test.status == "planned"))
+    )
+    counts = dict(
+        session.exec(
+            select(VisitReport.test_id, func.count())
+            .where(col(VisitReport.test_id).in_(test_ids or [-1]))
+            .group_by(col(VisitReport.test_id))
+        ).all()
+    )
+    return ClosingSummary(
+        planned=len(test_ids),
+        both_in=sum(1 for t in test_ids if counts.get(t, 0) >= 2),
+        one_in=sum(1 for t in test_ids if counts.get(t, 0) == 1),
+        none_in=sum(1 for t in test_ids if counts.get(t, 0) == 0),
+        reports=sum(counts.values()),
+    )
+
+
+MIN_REOPEN_REASON = 10
+
+
+def reopen_study(*, session: Session, study: Study, reason: str, user: User) -> Study:
+    """Back from closed to fieldwork, by an administrator, with a written reason (audited)."""
+    if user.role != "admin":
+        raise Refused(_("Only an administrator can reopen a closed study."))
+    if study.status != "closed":
+        raise Refused(_("Study %(code)s is not closed.", code=study.code))
+    reason = reason.strip()
+    if not MIN_REOPEN_REASON <= len(reason) <= 1000:
+        raise Refused(
+            _(
+                "Say why the study is reopened (%(min)d to 1000 characters).",
+                min=MIN_REOPEN_REASON,
+            )
+        )
+    study.status = "fieldwork"
+    session.add(study)
+    audit.record(
+        session,
+        action="study.reopen",
+        user=user,
+        study_id=study.id,
+        object_type="study",
+        object_id=study.id,
+        before={"status": "closed"},
+        after={"status": "fieldwork", "reason": reason},
     )
     session.commit()
     return study
