@@ -9,6 +9,7 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -33,6 +34,7 @@ from fieldwork.models import Release
 from fieldwork.public.routes import page_context
 from fieldwork.services.errors import Refused
 from fieldwork.services.releases import lifecycle as releases
+from fieldwork.templating import username
 
 
 class ReleaseForm(FlaskForm):
@@ -193,11 +195,13 @@ def release_publish(study_id: int, release_id: int) -> str | Response:
 def _confirm_publishing(study_id: int, release: Release) -> str:
     session = get_session()
     consequences = [
-        _(
-            "Its texts were written by %(author)s and approved by %(approver)s.",
-            author=releases.username_of(session, release.created_by_id) or "–",
-            approver=releases.username_of(session, release.approved_by_id) or "–",
-        ),
+        Markup(
+            _(
+                "Its texts were written by %(author)s and approved by %(approver)s.",
+                author=username(releases.username_of(session, release.created_by_id) or "–"),
+                approver=username(releases.username_of(session, release.approved_by_id) or "–"),
+            )
+        ),  # the names escaped and marked as data; the rest of the sentence is the catalogue's
         _(
             "Anyone can read, download and cite the release at %(url)s, without "
             "signing in; it appears on the public list of releases.",

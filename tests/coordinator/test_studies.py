@@ -76,7 +76,10 @@ def test_edit_keeps_the_design_fixed_once_tests_are_drawn(app, client, auth, wor
     assert post(client, url, data).status_code == 303
     assert study(app, "S1").title == "Renamed"
     response = post(client, url, {**data, "seed": "8"})
-    assert response.status_code == 422 and "seed" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "fixed now (tests were drawn or the study is closed): randomisation seed." in (
+        response.get_data(as_text=True)
+    )  # the field by its label, not its code
     assert study(app, "S1").seed == 7
 
 

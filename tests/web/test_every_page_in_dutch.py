@@ -181,8 +181,10 @@ def _build(session: Session) -> Site:
                                          texts=texts, replaces=first)  # fmt: skip
     releases.approve_release(session=session, release=correction, user=admin)
     releases.publish_release(session=session, release=correction, user=coordinator)
-    releases.create_release(session=session, study=housing, user=coordinator, texts=texts,
-                            replaces=correction)  # fmt: skip
+    second = releases.create_release(session=session, study=housing, user=coordinator,
+                                     texts=texts, replaces=correction)  # fmt: skip
+    # Approved, so the crawl's POST to "publish" reads the page that asks first.
+    releases.approve_release(session=session, release=second, user=admin)
     incident_id = session.exec(select(Incident.id)).first()
     site = Site(app=None, tester=tester)  # type: ignore[arg-type]
     release_ids = {
@@ -625,6 +627,27 @@ def test_the_crawl_reads_every_page(site: Site, crawled: Crawl):
     }
     assert sorted(gets - crawled.answered) == []
     assert crawled.pages > 500
+
+
+def test_the_pages_that_ask_first_read_as_dutch(site: Site, checker: Checker):
+    """Closing a study and cancelling a test with its reports ask first, on a page that says what
+    will happen (publishing asks too: the crawl's POST to the approved draft reads that page)."""
+    client, token = _client(site, "coordinator")
+    args = site.args[0]  # the nightlife study, a test with both reports in
+    study = f"/coordinator/studies/{args['study_id']}"
+    with clock.frozen(NOW):
+        pages = [
+            client.post(f"{study}/status", data={"csrf_token": token, "status": "closed"}),
+            client.post(f"{study}/tests/{args['test_id']}/cancel",
+                        data={"csrf_token": token, "reason": "De zaak is vanavond dicht."}),
+        ]  # fmt: skip
+    problems = {}
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'name="confirmed" value="yes"' in html
+        for text in _read(html):
+            problems.update({problem: text for problem in checker.problems(text)})
+    assert problems == {}
 
 
 @pytest.mark.parametrize(

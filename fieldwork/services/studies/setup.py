@@ -184,7 +184,7 @@ def update_study(*, session: Session, study: Study, data: StudyInput, user: User
         raise Refused(
             _(
                 "These fields are fixed now (tests were drawn or the study is closed): %(fields)s.",
-                fields=", ".join(changed_locked),
+                fields=", ".join(label(name, "field") for name in changed_locked),
             )
         )
     _check(session, data, study)
