@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -108,3 +111,17 @@ def confirmation(
         fields=fields or {},
         consent=consent,
     )
+
+
+def versioned_static(filename: str) -> str:
+    """The URL of a static file with its content hash (``?v=``): a changed script gets a new URL,
+    so a browser that cached the old one fetches it again."""
+    return url_for("static", filename=filename, v=_version(filename))
+
+
+@cache
+def _version(filename: str) -> str:
+    assert current_app.static_folder is not None
+    return hashlib.sha256((Path(current_app.static_folder) / filename).read_bytes()).hexdigest()[
+        :12
+    ]

@@ -18,6 +18,7 @@ from fieldwork.coordinator.common import (
 )
 from fieldwork.coordinator.forms import HandleIncidentForm
 from fieldwork.db import get_session
+from fieldwork.i18n import error_message
 from fieldwork.models import Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring import incidents as service
@@ -47,7 +48,7 @@ def incidents(study_id: int) -> Page:
 @bp.get("/studies/<int:study_id>/incidents/open")
 @roles_required(*READ_ROLES)
 def incidents_open(study_id: int) -> str:
-    """The open incidents alone, for the monitoring page's refresh (static/monitor.js)."""
+    """The open incidents alone, for the monitoring page's refresh (static/live.js)."""
     study = study_or_404(study_id)
     return render_template(
         "partials/incidents.html",
@@ -72,7 +73,7 @@ def incident_handle(study_id: int, incident_id: int) -> Page:
             )
         except Refused as error:
             session.rollback()
-            form.note.errors = [str(error)]
+            form.note.errors = [error_message(error)]
         else:
             return done(
                 _("Incident marked as handled."), "coordinator.incidents", study_id=study.id

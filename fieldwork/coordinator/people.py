@@ -33,6 +33,7 @@ from fieldwork.coordinator.forms import (
     options,
 )
 from fieldwork.db import get_session
+from fieldwork.i18n import error_message
 from fieldwork.labels import label
 from fieldwork.models import Study, Team, Tester
 from fieldwork.services.errors import Refused
@@ -261,7 +262,7 @@ def _change_membership(
         message = change(study, profile.team, tester)
     except Refused as error:
         get_session().rollback()
-        form.tester_id.errors = [str(error)]
+        form.tester_id.errors = [error_message(error)]
         return again()
     return done(message, "coordinator.team", study_id=study.id, team_id=team_id)
 

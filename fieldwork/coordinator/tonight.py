@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
-
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 
 from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import READ_ROLES, date_arg, study_or_404
+from fieldwork.coordinator.common import READ_ROLES, date_arg, study_or_404, versioned_static
 from fieldwork.db import get_session
 from fieldwork.services.monitoring.tonight import tonight as night_of_study
 from fieldwork.timeutil import tonight as tonights_date
@@ -32,14 +28,5 @@ def tonight(study_id: int) -> str:
         data=data,
         is_tonight=night == tonights_date(),
         refresh=current_app.config.get("TONIGHT_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS),
-        script=url_for("static", filename="live.js", v=_version("live.js")),
+        script=versioned_static("live.js"),
     )
-
-
-@cache
-def _version(filename: str) -> str:
-    """The file's own content hash: a changed script gets a new URL (static files are cached)."""
-    assert current_app.static_folder is not None
-    return hashlib.sha256((Path(current_app.static_folder) / filename).read_bytes()).hexdigest()[
-        :12
-    ]

@@ -14,6 +14,7 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import WRITE_ROLES, study_or_404, user
 from fieldwork.coordinator.forms import ImportConfirmForm, UnsentImportForm
 from fieldwork.db import get_session
+from fieldwork.i18n import error_message
 from fieldwork.models import Study
 from fieldwork.services.reports.outbox_import import (
     ImportedReport,
@@ -54,7 +55,7 @@ def import_unsent(study_id: int) -> Page:
         try:
             data = read_outbox((confirm.content.data or "").encode("utf-8"))
         except OutboxFileError as error:
-            form.file.errors = [str(error)]
+            form.file.errors = [error_message(error)]
             return _page(study, form, status=422)
         outcomes = import_unsent_reports(
             session=session, data=data, study=study, actor=user(),
@@ -65,7 +66,7 @@ def import_unsent(study_id: int) -> Page:
         try:
             data = read_outbox(form.file.data.read())
         except OutboxFileError as error:
-            form.file.errors = [str(error)]
+            form.file.errors = [error_message(error)]
             return _page(study, form, status=422)
         outcomes = import_unsent_reports(
             session=session, data=data, study=study, actor=user(), dry_run=True,

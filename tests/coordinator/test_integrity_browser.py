@@ -64,6 +64,12 @@ def test_the_monitoring_page_shows_a_new_incident_on_its_own(live_server):  # no
         region = page.locator(".incidents-live")
         assert "No open incidents" in region.inner_text()
         page.evaluate("window.notReloaded = true")
+        # Unchanged, the region stays as it is (a screen reader hears nothing new): after a few
+        # refreshes the same element is still there.
+        section = "document.querySelector('.incidents-live section')"
+        page.evaluate(f"{section}.seen = true")  # a property of this element, not in its HTML
+        page.wait_for_timeout(3_000)
+        assert page.evaluate(f"{section}.seen") is True
         add_incident(live_server.app, world.study_id, "Duizelig bij de deur")
         region.get_by_text("Duizelig bij de deur").wait_for(timeout=8_000)
         assert page.evaluate("window.notReloaded") is True  # refreshed in place

@@ -176,8 +176,8 @@ def test_a_handled_incident_leaves_the_open_list_with_its_note(app, client, auth
     monitoring = client.get(base + "/monitoring").get_data(as_text=True)
     # The dashboard of one study shows only that study's incidents, in a region that refreshes.
     assert "Duizelig" in monitoring and "Elders" not in monitoring
-    assert f'data-refresh="/coordinator/studies/{world.study_id}/incidents/open"' in monitoring
-    assert "/static/monitor.js" in monitoring
+    assert f'data-live-source="/coordinator/studies/{world.study_id}/incidents/open"' in monitoring
+    assert "/static/live.js?v=" in monitoring
     fragment = client.get(base + "/incidents/open").get_data(as_text=True)
     assert "Duizelig" in fragment and "<html" not in fragment
 
