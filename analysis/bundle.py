@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import forms
+from analysis import csvsafe
 
 FORMAT, VERSION = "mysteryguest-bundle", 1
 BASE_COLUMNS = (
@@ -163,6 +164,7 @@ def read_pairs(path: Path, instrument: Any) -> pd.DataFrame:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    raw = raw.map(csvsafe.restore_cell)  # undo the spreadsheet-safe apostrophes of the export
     missing = [column for column in BASE_COLUMNS if column not in raw.columns]
     outcomes = {question.id: question for question in instrument.outcomes()}
     missing += [f"{q}__{side}" for q in outcomes for side in SIDES if f"{q}__{side}" not in raw]

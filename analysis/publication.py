@@ -10,7 +10,6 @@ the numbers is written by the app in the reader's language; the content holds fa
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import csvsafe
 from analysis.bundle import BundleError, read_bundle
 from analysis.disclosure import ReleaseTables, check_release, round_base
 from analysis.estimate import analyze_bundle
@@ -51,6 +51,7 @@ def read_visits(path: str | Path) -> pd.DataFrame:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    raw = raw.map(csvsafe.restore_cell)  # undo the spreadsheet-safe apostrophes of the export
     for column in ("test_id", "role"):
         if column not in raw.columns:
             raise BundleError(f"{file}: missing column {column!r}")
@@ -160,7 +161,7 @@ def canonical_json(content: Mapping[str, Any]) -> str:
 def tables_csv(content: Mapping[str, Any]) -> str:
     """Every public table as one CSV (one line per table row; suppressed lines empty)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer)  # the city opens it in a spreadsheet: no formulas
     writer.writerow(CSV_COLUMNS)
     for name, table in content["tables"].items():
         lines = ([table["total"]] if table.get("total") else []) + list(table["rows"])

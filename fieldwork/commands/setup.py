@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
-from fieldwork.models import Study
+from fieldwork.models import Study, User
 
 DEMO_STUDY_CODES = ("DEMO-NL", "DEMO-WON")
 
@@ -61,26 +61,39 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
 @click.option(
     "--password", default=None, help="Password for every demo user (default: one random)."
 )
-@click.option("--reset", is_flag=True, help="First delete an earlier demo (only demo studies).")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="First delete an earlier demo (only when the database holds nothing but the demo).",
+)
 def demo(seed: int, password: str | None, reset: bool) -> None:
     """Build a demo nightlife and housing study with simulated reports, and print the logins."""
     from fieldwork.db import delete_all_rows
     from fieldwork.demo import build_demo
-    from fieldwork.services.people.users import MIN_PASSWORD_LENGTH
+    from fieldwork.services.people.users import password_problem
 
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
-        )
+    if password is not None:
+        problem = password_problem(password, username="coordinator", role="admin")
+        if problem:
+            raise click.BadParameter(problem, param_hint="--password")
     upgrade(current_app.config["DATABASE_URL"])
     session = get_session()
     codes = set(session.exec(select(Study.code)).all())
-    if codes:
+    usernames = set(session.exec(select(User.username)).all())
+    if codes or usernames:
         other = sorted(codes - set(DEMO_STUDY_CODES))
         if other:
             raise click.ClickException(
                 "This database holds real studies (" + ", ".join(other) + "); the demo only "
                 "goes into an empty database. Point DATABASE_URL at a new file."
+            )
+        accounts = sorted(usernames - _demo_accounts())
+        if accounts:
+            shown = ", ".join(accounts[:5]) + (" …" if len(accounts) > 5 else "")
+            raise click.ClickException(
+                f"This database holds {len(accounts)} account(s) that the demo did not make "
+                f"({shown}); --reset would delete them, so nothing was changed. Build the demo "
+                "in a new database: point DATABASE_URL at a new file."
             )
         if not reset:
             raise click.ClickException(
@@ -99,6 +112,14 @@ def demo(seed: int, password: str | None, reset: bool) -> None:
         names = f"{testers[0]} … {testers[-1]}" if len(testers) > 1 else testers[0]
         click.echo(f"  {names:<14} {'tester':<12} password: {result.password}")
     click.echo("Open http://127.0.0.1:5000 and sign in (t01 has tests tonight).")
+
+
+def _demo_accounts() -> set[str]:
+    """The usernames that ``demo`` made, as its audit events (append-only) record them."""
+    from fieldwork.models import AuditEvent
+
+    events = get_session().exec(select(AuditEvent).where(AuditEvent.action == "demo.build"))
+    return {name for event in events for name in (event.after or {}).get("accounts", [])}
 
 
 def _safe_url(url: str) -> str:

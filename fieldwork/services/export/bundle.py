@@ -8,7 +8,6 @@ app). Tests whose window has not ended yet and that lack a report are *pending* 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from analysis import csvsafe
 from fieldwork.models import (
     Amendment,
     Pair,
@@ -259,8 +259,10 @@ def _outcome_questions(instrument: Instrument) -> list[Question]:
 
 
 def _write(header: list[str], rows: Iterable[list[str]]) -> str:
+    """One CSV of the bundle, spreadsheet-safe (people open these too; the analysis readers
+    undo the apostrophes with ``analysis.csvsafe.restore_cell``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
