@@ -285,7 +285,7 @@ def _throttle_sign_in(app: Flask) -> None:
         key_func=_address_key,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        headers_enabled=True,
+        headers_enabled=False,  # our own 429s say Retry-After; no X-RateLimit-* headers
         key_prefix="mysteryguest",  # the same in every worker, so a shared store is shared
         on_breach=_address_breached,
     )
@@ -344,11 +344,15 @@ class UsernameThrottle:
 
     def state(self, username: str) -> SignInState:
         failures_key, wait_key = self._keys(username)
-        storage = self._storage
-        wait = 0
-        if storage.get(wait_key) > 0:
-            wait = max(1, math.ceil(storage.get_expiry(wait_key) - time.time()))
-        return SignInState(failures=storage.get(failures_key), wait_seconds=wait)
+
+        def read() -> SignInState:
+            storage = self._storage
+            wait = 0
+            if storage.get(wait_key) > 0:
+                wait = max(1, math.ceil(storage.get_expiry(wait_key) - time.time()))
+            return SignInState(failures=storage.get(failures_key), wait_seconds=wait)
+
+        return self._guarded(read, SignInState(failures=0, wait_seconds=0))
 
     def wait_seconds(self, username: str) -> int:
         return self.state(username).wait_seconds
@@ -357,21 +361,37 @@ class UsernameThrottle:
         """Count a failure; the wait it starts in seconds (0 while failures are free)."""
         failures_key, wait_key = self._keys(username)
         config = self.app.config
-        failures = self._storage.incr(failures_key, config["LOGIN_FAILURE_MEMORY"].total_seconds())
-        over = failures - int(config["LOGIN_FREE_FAILURES"])
-        if over < 0:
-            return 0
-        wait = min(2**over, int(config["LOGIN_MAX_DELAY"].total_seconds()))
-        self._storage.clear(wait_key)
-        self._storage.incr(wait_key, wait)
-        return wait
+
+        def count() -> int:
+            memory = int(config["LOGIN_FAILURE_MEMORY"].total_seconds())
+            over = self._storage.incr(failures_key, memory) - int(config["LOGIN_FREE_FAILURES"])
+            if over < 0:
+                return 0
+            wait = min(2**over, int(config["LOGIN_MAX_DELAY"].total_seconds()))
+            self._storage.clear(wait_key)
+            self._storage.incr(wait_key, wait)
+            return wait
+
+        return self._guarded(count, 0)
 
     def succeeded(self, username: str) -> None:
         self.lift(username)
 
     def lift(self, username: str) -> None:
-        for key in self._keys(username):
-            self._storage.clear(key)
+        def clear() -> None:
+            for key in self._keys(username):
+                self._storage.clear(key)
+
+        self._guarded(clear, None)
+
+    def _guarded(self, operation: Any, fallback: Any) -> Any:
+        """``operation()``; if the store cannot be reached, log it and go on without slowing
+        anyone (the per-address limit falls back to this worker's memory meanwhile)."""
+        try:
+            return operation()
+        except Exception as error:  # noqa: BLE001 - any store failure: sign-in goes on
+            self.app.logger.error("sign-in throttle store failed: %r", error)
+            return fallback
 
 
 def throttle() -> UsernameThrottle:

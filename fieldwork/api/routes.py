@@ -8,7 +8,7 @@ Flask-WTF from the ``X-CSRFToken`` header. Every answer is JSON with a ``message
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -17,10 +17,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldwork.db import get_session
-from fieldwork.i18n import translate_errors
+from fieldwork.i18n import translate_errors, translate_message
 from fieldwork.models import User
+from fieldwork.security import MAX_ID
 from fieldwork.services.monitoring import devices as device_service
 from fieldwork.services.reports import intake as report_service
+from fieldwork.services.reports.intake import FOREIGN_REPORT
 from fieldwork.services.schedule.assignments import assignment_for_user
 from forms import unknown_keys
 
@@ -76,8 +78,9 @@ def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[s
 
 
 def _whole_number(value: Any) -> int | None:
-    """``value`` when it is a whole number (not a bool, not a float), else None."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """``value`` when it is a whole number (not a bool, not a float) that a database integer
+    column holds (|value| ≤ 2^63 - 1), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_ID:
         return None
     return value
 
@@ -121,7 +124,10 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
     device_time = _aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [
-            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
+            _(
+                "Give the device time as ISO 8601 with a time zone, between the years 1970 "
+                "and 2100, e.g. 2025-05-17T23:45:00+02:00."
+            )
         ]
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
@@ -181,6 +187,10 @@ def reports() -> tuple[Response, int]:
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
         return _reply(422, error="invalid", errors=translate_errors(result.errors))
+    if result.status == "foreign":
+        return _reply(
+            409, error="foreign_report", uuid=body.uuid, message=translate_message(FOREIGN_REPORT)
+        )
     if result.status == "conflict":
         return _reply(
             409,
@@ -234,11 +244,16 @@ def _user() -> User:
 
 
 def _aware_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 string with a time zone as a datetime, else None (naive times are refused)."""
+    """An ISO 8601 string with a time zone, in the years 1970–2100, as a UTC datetime, else None
+    (naive times are refused; so are times like year 1 or 9999, which no phone clock shows and
+    which overflow when converted to UTC)."""
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if 1970 <= parsed.year <= 2100 else None

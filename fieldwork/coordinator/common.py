@@ -62,4 +62,7 @@ def back(endpoint: str, **values: Any) -> Response:
 
 
 def int_arg(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A query argument as a whole number a database id can be (else None: ignored)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)

@@ -5,6 +5,8 @@ message of their status code. An unexpected error (500) is logged and answered t
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -58,13 +60,16 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
+    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int, list[Any]]:
         code = error.code or 500
         if code >= 500:
             app.logger.error("%s on %s %s", error, request.method, request.path)
         message = str(error.description) if _explained(error) else _message(code)
+        # Keep the error's own headers: Retry-After of a 429, Allow of a 405.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
             name = error.name.lower().replace(" ", "_")
-            return {"error": name, "message": message}, code
+            return {"error": name, "message": message}, code, headers
         title = _title(code)
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        page = render_template("errors/error.html", code=code, title=title, message=message)
+        return page, code, headers

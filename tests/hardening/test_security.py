@@ -1,6 +1,9 @@
-"""Security defaults: headers, cookies, session expiry, sign-in throttling, request size, NUL.
+"""Security defaults: headers, cookies, no-store on signed-in pages, request size, NUL, and the
+configuration guards (debugger, secret length, proxy hops) and the `demo --reset` guard.
 
-Elsewhere: production without SECRET_KEY refuses to start (tests/app/test_config.py), the
+Elsewhere: sessions (test_sessions.py), sign-in throttling (test_throttle.py), redirect targets
+(test_redirects.py), spreadsheet-safe CSV (test_csv_safety.py), passwords (test_passwords.py),
+no 5xx on bad input (test_bad_input.py, test_no_server_errors.py); production without SECRET_KEY refuses to start (tests/app/test_config.py), the
 argon2 rehash on sign-in (tests/web/test_auth.py), no inline script/style in any template
 (tests/web/test_api.py::test_templates_allow_a_strict_content_security_policy), and the
 headers on every HTML page of the URL map (tests/hardening/test_route_matrix.py).
@@ -16,7 +19,6 @@ import pytest
 
 from fieldwork import create_app
 from fieldwork.security import CONTENT_SECURITY_POLICY
-from fieldwork.services.people.users import MIN_PASSWORD_LENGTH, UserError, create_user
 from tests.support import PASSWORD, csrf_from
 
 
@@ -97,31 +99,6 @@ def test_an_idle_session_expires(app, client, world):
     assert expired.status_code == 302 and "/login" in expired.location
 
 
-def test_failed_sign_ins_are_throttled_per_user(app, client, world):
-    app.config["LOGIN_LIMIT_PER_USER"] = "3 per minute"
-    assert [_sign_in(client, "t01", "wrong password").status_code for _ in range(3)] == [401] * 3
-    blocked = _sign_in(client, "t01", "wrong password")
-    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
-    assert "<h1>" in blocked.get_data(as_text=True)
-    assert _sign_in(client, "T01 ").status_code == 429  # even with the right password
-    assert _sign_in(client, "t02").status_code == 302  # other users are not affected
-
-
-def test_failed_sign_ins_are_throttled_per_address(app, client, world):
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per minute"
-    statuses = [_sign_in(client, f"nobody{n}", "wrong password").status_code for n in range(5)]
-    assert statuses == [401] * 4 + [429]
-    assert _sign_in(client, "t01").status_code == 429
-    assert _sign_in(client, "t01", address="192.0.2.7").status_code == 302
-
-
-def test_successful_sign_ins_do_not_count(app, client, world):
-    app.config["LOGIN_LIMIT_PER_USER"] = "2 per minute"
-    for _ in range(5):
-        assert _sign_in(client, "t01").status_code == 302
-        client.post("/logout", data={"csrf_token": csrf_from(client.get("/tester/").text)})
-
-
 def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
     auth.login("t01")
     token = csrf_from(client.get("/tester/").get_data(as_text=True))
@@ -135,11 +112,3 @@ def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
 def test_nul_characters_in_forms_are_refused(client, world):
     response = _sign_in(client, "t01\x00")
     assert response.status_code == 400
-
-
-def test_passwords_have_a_minimum_length(app, world):
-    from fieldwork.db import get_session
-
-    with app.app_context(), pytest.raises(UserError, match=str(MIN_PASSWORD_LENGTH)):
-        create_user(session=get_session(), username="short", password="x" * 7, role="tester")
-    assert MIN_PASSWORD_LENGTH >= 8

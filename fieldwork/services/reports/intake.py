@@ -5,6 +5,10 @@ One function serves the HTML form and the JSON API, so both apply the same rules
 - same UUID, same content → the stored report ("same");
 - same UUID, other content, or a second different report for the same team and test →
   kept as a :class:`ReportConflict` for the coordinator ("conflict"), never an overwrite;
+- a UUID that names *another* test's or team's report ("foreign") is refused and stores
+  nothing: it is not this team's conflict, and a row on that other test would mislead;
+- report ids are stored canonical (lower-case, hyphenated: ``str(uuid.UUID(...))``), so
+  ``{…}``, ``urn:uuid:…`` or upper-case spellings of one id are one report;
 - the database's unique constraints (UUID; test + team) settle concurrent submissions, so a
   race between two requests ends in one row, not two.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -40,7 +44,7 @@ class ReportSubmission:
 
 @dataclass
 class SubmitResult:
-    status: Literal["created", "same", "conflict", "invalid"]
+    status: Literal["created", "same", "conflict", "foreign", "invalid"]
     report: VisitReport | None = None
     conflict: ReportConflict | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -62,6 +66,7 @@ def submit_report(
     errors = _metadata_errors(assignment, submission)
     if errors:
         return SubmitResult("invalid", errors=errors)
+    submission = replace(submission, uuid=canonical_uuid(submission.uuid))
     checked = validate_answers(instrument_of(assignment), submission.answers)
     if not checked.ok:
         return SubmitResult("invalid", errors=checked.errors)
@@ -115,6 +120,17 @@ def submit_report(
     return SubmitResult("created", report=report)
 
 
+FOREIGN_REPORT = (
+    "This report id belongs to another team's or another test's report, not to your team's "
+    "report of this test. Nothing was stored. Export the report and hand it to your coordinator."
+)
+
+
+def canonical_uuid(value: str) -> str:
+    """The one spelling of a report id: lower-case, hyphenated (ValueError if not a UUID)."""
+    return str(uuidlib.UUID(value.strip()))
+
+
 STUDY_CLOSED = "This study is closed: its reports are locked and can no longer be sent or changed."
 
 
@@ -123,7 +139,7 @@ def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> di
     if assignment.study.status == "closed":
         errors["study"] = [STUDY_CLOSED]
     try:
-        uuidlib.UUID(str(submission.uuid))
+        canonical_uuid(str(submission.uuid))
     except ValueError:
         errors["uuid"] = ["The report id is not a UUID. Reload the form to get a new one."]
     study = assignment.study
@@ -155,7 +171,9 @@ def _settle_against_stored(
     by_uuid = session.exec(select(VisitReport).where(VisitReport.uuid == submission.uuid)).first()
     if by_uuid is not None:
         same_slot = by_uuid.test_id == assignment.test.id and by_uuid.team_id == assignment.team.id
-        if same_slot and by_uuid.answers == answers:
+        if not same_slot:
+            return SubmitResult("foreign", errors={"uuid": [FOREIGN_REPORT]})
+        if by_uuid.answers == answers:
             return SubmitResult("same", report=by_uuid)
         return _conflict(
             session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content"
