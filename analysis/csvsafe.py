@@ -8,7 +8,9 @@ CSV injection, such a text cell is written with a leading apostrophe, which spre
 ``int`` or ``float``) are written as they are.
 
 The apostrophe is reversible: a text that itself starts with an apostrophe gets one more, so
-:func:`restore_cell` gives back exactly what was written (the bundle readers use it).
+:func:`restore_cell` gives back exactly what was written (the bundle readers use it). The writer
+also turns a carriage return inside a cell into a line break (``\n``): Python's ``csv`` does not
+quote a lone ``\r`` when lines end in ``\n``, and the file would no longer parse.
 
 >>> safe_cell('=HYPERLINK("http://evil.example","x")')
 '\\'=HYPERLINK("http://evil.example","x")'
@@ -25,7 +27,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -52,6 +54,12 @@ def restore_cell(text: str) -> str:
     return text
 
 
+def _one_kind_of_line_break(value: Any) -> Any:
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 class SafeWriter:
     """``csv.writer`` whose every cell goes through :func:`safe_cell`."""
 
@@ -60,7 +68,7 @@ class SafeWriter:
         self._writer = csv.writer(stream, **options)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow(safe_row(row))
+        return self._writer.writerow([_one_kind_of_line_break(cell) for cell in safe_row(row)])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

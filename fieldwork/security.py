@@ -212,7 +212,7 @@ def _too_deep() -> BadRequest:
 # --- redirect targets ----------------------------------------------------------------------------
 
 _PRINTABLE_ASCII = re.compile(r"[!-~]+")  # no space, no control character, nothing outside ASCII
-_ENCODED_SEPARATOR = re.compile(r"%(2f|5c|25)", re.IGNORECASE)
+_ENCODED_FORBIDDEN = re.compile(r"%(2f|5c|25|[01][0-9a-f]|7f)", re.IGNORECASE)
 
 
 def safe_redirect_target(target: object) -> str | None:
@@ -221,8 +221,9 @@ def safe_redirect_target(target: object) -> str | None:
     Refused: anything but a text starting with one ``/``; ``//host`` and ``/\\host`` (browsers
     read both as another site); a scheme or host; any character outside printable ASCII (a tab
     or newline is dropped by browsers, which turns ``/\\t/evil.example`` into ``//evil.example``);
-    a backslash anywhere; and a percent-encoded ``/``, ``\\`` or ``%`` in the path (a second
-    decoding somewhere must not make a separator appear; the query string may hold them).
+    a backslash anywhere; and a percent-encoded ``/``, ``\\``, ``%`` or control character in
+    the path (a second decoding somewhere must not make a separator appear; the query string
+    may hold them).
     """
     if not isinstance(target, str) or not 0 < len(target) <= 2000:
         return None
@@ -230,7 +231,7 @@ def safe_redirect_target(target: object) -> str | None:
         return None
     if not target.startswith("/") or target.startswith("//"):
         return None
-    if _ENCODED_SEPARATOR.search(target.partition("?")[0]):
+    if _ENCODED_FORBIDDEN.search(target.partition("?")[0]):
         return None
     return target
 

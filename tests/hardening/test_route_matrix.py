@@ -13,7 +13,7 @@ from flask import url_for
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Tester
+from fieldwork.models import Tester, User
 from tests.hardening.conftest import ANSWERS, submit
 from tests.hardening.test_security import assert_secure_headers
 from tests.support import PASSWORD, csrf_from
@@ -46,6 +46,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "main.healthz": EVERYONE,
     "auth.login": EVERYONE,
     "auth.logout": SIGN_OUT,
+    "auth.change_password": HOME,  # any signed-in user, for their own account
     "pwa.manifest": EVERYONE,
     "pwa.offline": EVERYONE,
     "pwa.service_worker": EVERYONE,
@@ -73,6 +74,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.releases_page": {"GET": READERS, "POST": WRITERS},  # POST makes a release
     "coordinator.release_preview": READERS,
     "coordinator.audit": WRITERS,
+    "coordinator.accounts": WRITERS,  # a coordinator acts on tester accounts only (see below)
+    "coordinator.account_end_sessions": WRITERS,
+    "coordinator.account_lift_wait": WRITERS,
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
     "coordinator.study_status": WRITERS,
@@ -97,6 +101,10 @@ POST_DATA = {"coordinator.team_add_member": ("tester_id",)}
 # POST routes that end the session or publish: called last, so they do not change what the
 # other calls see.
 LAST = ("coordinator.release_withdraw", "coordinator.release_publish", "auth.logout")
+
+
+# The same for everyone (no personal content): cacheable even for a signed-in user.
+SHARED_FILES = ("static", "pwa.service_worker", "pwa.manifest")
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,8 @@ def arguments(app, world) -> dict[str, object]:
             "test_id": world.test_p1,
             "team_id": world.team_a,
             "tester_id": session.exec(select(Tester.id).where(Tester.code == "T-01")).one(),
+            # t01: ending its sessions during the sweep touches no later role's client
+            "user_id": session.exec(select(User.id).where(User.username == "t01")).one(),
             "target_id": session.exec(select(Target.id).where(Target.code == "V-001")).one(),
             "release_id": release.id,
             "code": "en",
@@ -226,6 +236,8 @@ def test_every_route_with_every_role(app, arguments):
                 )
             if response.mimetype == "text/html":
                 assert_secure_headers(response)
+            if role != "anonymous" and call.endpoint not in SHARED_FILES and got != LOGIN:
+                assert response.headers.get("Cache-Control") == "no-store", (role, call)
             response.close()
     assert mismatches == [], "\n".join(mismatches)
     assert checked == {rule.endpoint for rule in app.url_map.iter_rules()}
