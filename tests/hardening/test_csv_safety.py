@@ -94,9 +94,7 @@ def formula_area(app, world):
     return world
 
 
-def test_the_export_bundle_is_safe_and_reads_back_the_original(
-    app, runner, formula_area, tmp_path
-):
+def test_the_export_bundle_is_safe_and_reads_back_the_original(app, runner, formula_area, tmp_path):
     folder = tmp_path / "bundle"
     result = runner.invoke(args=["export", "S1", str(folder)])
     assert result.exit_code == 0, result.output

@@ -112,3 +112,129 @@ def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
 def test_nul_characters_in_forms_are_refused(client, world):
     response = _sign_in(client, "t01\x00")
     assert response.status_code == 400
+
+
+def test_nul_characters_get_their_own_translated_message(client, world):
+    dutch = client.get("/public/?q=a\x00b")
+    assert dutch.status_code == 400 and "NUL" in dutch.text and "Verwijder" in dutch.text
+    english = client.get("/public/?q=a\x00b", headers={"Accept-Language": "en"})
+    assert "invisible NUL character" in english.text
+
+
+def test_signed_in_pages_are_never_stored_by_a_cache(client, auth, world):
+    assert "no-store" not in client.get("/public/").headers.get("Cache-Control", "")
+    auth.login("t01")
+    for path in ("/tester/", "/public/", "/no-such-page", "/account/password"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    static = client.get("/static/app.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+# --- configuration guards ------------------------------------------------------------------------
+
+
+def production(monkeypatch, database_url, secret: str = "s" * 32, **environ):
+    from fieldwork.config import ConfigError  # noqa: F401  (raised below)
+
+    monkeypatch.setenv("SECRET_KEY", secret)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": database_url})
+    app.extensions["mysteryguest.engine"].dispose()
+    return app
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_production_refuses_the_debugger(monkeypatch, database_url, value):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="FLASK_DEBUG"):
+        production(monkeypatch, database_url, FLASK_DEBUG=value)
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch, database_url):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="31 bytes.*at least 32"):
+        production(monkeypatch, database_url, secret="k" * 31)
+    with pytest.raises(ConfigError, match="1 bytes"):
+        production(monkeypatch, database_url, secret="x")
+    assert production(monkeypatch, database_url, secret="k" * 32).config["SECRET_KEY"]
+
+
+def test_production_without_the_debugger_has_no_console(monkeypatch, database_url):
+    app = production(monkeypatch, database_url, FLASK_DEBUG="0")
+    assert app.debug is False
+    assert app.test_client().get("/console").status_code == 404
+
+
+def test_the_console_script_says_why_it_will_not_start(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("mysteryguest")
+    env = {
+        **__import__("os").environ,
+        "MYSTERYGUEST_ENV": "production",
+        "SECRET_KEY": "short",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+    }
+    env.pop("FLASK_DEBUG", None)
+    result = subprocess.run(
+        [str(script), "routes"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode != 0 and "SECRET_KEY is 5 bytes long" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5"])
+def test_trusted_proxies_must_be_a_whole_number(monkeypatch, database_url, value):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        production(monkeypatch, database_url, TRUSTED_PROXIES=value)
+
+
+def test_rate_limit_storage_comes_from_the_environment(monkeypatch, database_url):
+    app = production(
+        monkeypatch, database_url, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="2"
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["TRUSTED_PROXIES"] == 2
+
+
+# --- demo --reset --------------------------------------------------------------------------------
+
+
+def test_demo_reset_refuses_when_a_real_account_exists(app, runner, tmp_path):
+    from sqlmodel import func, select
+
+    from fieldwork.db import get_session
+    from fieldwork.models import Study, User
+
+    assert runner.invoke(args=["demo", "--password", "demo password for all"]).exit_code == 0
+    secret = tmp_path / "pw"
+    secret.write_text("lantern orchard velvet\n")
+    created = runner.invoke(
+        args=["create-user", "--role", "admin", "--username", "city-admin",
+              "--password-file", str(secret)]
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    reset = runner.invoke(args=["demo", "--reset", "--password", "demo password for all"])
+    assert reset.exit_code != 0
+    assert "city-admin" in reset.output and "nothing was changed" in reset.output
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(User).where(User.username == "city-admin")).one()
+        assert session.exec(select(func.count()).select_from(Study)).one() == 2
+
+
+def test_demo_reset_refuses_a_real_account_named_like_a_demo_account(app, runner, tmp_path):
+    """An installation whose admin is called "admin" (as the README's example): never deleted."""
+    secret = tmp_path / "pw"
+    secret.write_text("lantern orchard velvet\n")
+    args = ["create-user", "--role", "admin", "--username", "admin", "--password-file", str(secret)]
+    assert runner.invoke(args=args).exit_code == 0
+    reset = runner.invoke(args=["demo", "--reset"])
+    assert reset.exit_code != 0 and "admin" in reset.output and "did not make" in reset.output

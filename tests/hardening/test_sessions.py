@@ -94,9 +94,11 @@ def test_an_admin_ends_every_session_of_an_account(app, world):
     assert is_signed_out(tester)
     assert admin.get("/coordinator/").status_code == 200
     with app.app_context():
-        event = get_session().exec(
-            select(AuditEvent).where(AuditEvent.action == "user.end_sessions")
-        ).one()
+        event = (
+            get_session()
+            .exec(select(AuditEvent).where(AuditEvent.action == "user.end_sessions"))
+            .one()
+        )
         assert event.object_id == target and event.actor == "adm"
     assert signed_in(app, "t01").get("/tester/").status_code == 200  # signing in again works
 
@@ -113,7 +115,9 @@ def test_a_coordinator_ends_tester_sessions_but_not_staff_sessions(app, world):
     )
     assert refused.status_code == 403
     assert admin.get("/coordinator/").status_code == 200
-    missing = coordinator.post("/coordinator/accounts/999999/end-sessions", data={"csrf_token": token})
+    missing = coordinator.post(
+        "/coordinator/accounts/999999/end-sessions", data={"csrf_token": token}
+    )
     assert missing.status_code == 404
 
 

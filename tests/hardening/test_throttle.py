@@ -42,9 +42,7 @@ def test_failures_slow_the_next_attempt_progressively_and_cap(app, world):
         assert throttle.state("t02").failures == 0
 
 
-def test_a_slowed_account_waits_even_with_the_right_password_and_others_go_on(
-    app, client, world
-):
+def test_a_slowed_account_waits_even_with_the_right_password_and_others_go_on(app, client, world):
     app.config.update(LOGIN_FREE_FAILURES=3, LOGIN_MAX_DELAY=timedelta(seconds=60))
     assert [sign_in(client, "t01", "wrong password").status_code for _ in range(2)] == [401] * 2
     third = sign_in(client, "t01", "wrong password")  # the third failure starts a wait
@@ -125,12 +123,16 @@ def test_behind_a_trusted_proxy_the_real_client_address_is_limited(
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     attacker, coordinator = app.test_client(), app.test_client()
     statuses = [
-        sign_in(attacker, f"t{n:02d}x", "guess", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
-        .status_code
+        sign_in(
+            attacker, f"t{n:02d}x", "guess", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
+        ).status_code
         for n in range(90)
     ]
     assert statuses.count(401) == 30 and statuses[-1] == 429
-    assert sign_in(coordinator, "coord", HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 302
+    assert (
+        sign_in(coordinator, "coord", HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code
+        == 302
+    )
     # A client cannot pick its address: the proxy appends the real one, and only that counts.
     spoofed = sign_in(attacker, "coord", HTTP_X_FORWARDED_FOR="198.51.100.4, 203.0.113.9", **proxy)
     assert spoofed.status_code == 429

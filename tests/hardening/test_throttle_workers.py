@@ -163,7 +163,9 @@ def gunicorn_ready():
 
 
 def test_with_a_shared_store_the_limit_is_global_across_two_workers(tmp_path, gunicorn_ready):
-    require(Path(REDIS_SERVER).exists(), "redis-server is not installed (apt-get install redis-server)")
+    require(
+        Path(REDIS_SERVER).exists(), "redis-server is not installed (apt-get install redis-server)"
+    )
     redis = Redis(tmp_path)
     try:
         server = Gunicorn(tmp_path, redis.uri)
