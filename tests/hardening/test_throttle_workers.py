@@ -12,6 +12,7 @@ times 401; per-worker counts answer more (each worker allows ``L`` of its own).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -134,10 +135,8 @@ class Gunicorn:
         return {line.split()[0] for line in lines if " POST /login " in f"{line} "}
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, 15)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=15)
         self.errors.close()
 
