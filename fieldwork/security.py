@@ -84,7 +84,7 @@ DEFAULTS: dict[str, Any] = {
 }
 LIMITER_KEY = "mysteryguest.limiter"
 MAX_JSON_DEPTH = 32
-MAX_ID = 2**63 - 1  # the largest id a database integer column can hold
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 _GENERATION, _SIGNED_IN_AT = "_mg_generation", "_mg_signed_in_at"
 
 
@@ -102,9 +102,9 @@ _NO_SESSION_REFRESH = frozenset({"static", "pwa.service_worker", "pwa.manifest"}
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a whole number from 0 to :data:`MAX_ID`. A longer number
+    """``<int:…>`` in every route: a whole number from 0 to :data:`MAX_ID`. A larger number
     (``/public/releases/99999999999999999999``) matches no route (404) instead of overflowing
-    the database driver (500)."""
+    the database's integer column or driver (500)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)

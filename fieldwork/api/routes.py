@@ -78,9 +78,9 @@ def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[s
 
 
 def _whole_number(value: Any) -> int | None:
-    """``value`` when it is a whole number (not a bool, not a float) that a database integer
-    column holds (|value| ≤ 2^63 - 1), else None."""
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_ID:
+    """``value`` when it is a whole number (not a bool, not a float) of at most 64 bits, else
+    None (larger numbers fit no database column)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63 - 1:
         return None
     return value
 
@@ -153,7 +153,9 @@ def reports() -> tuple[Response, int]:
         return _reply(422, error="invalid", errors=errors)
 
     session = get_session()
-    assignment = assignment_for_user(session, current_user.id, body.test_id)
+    assignment = None
+    if 0 < body.test_id <= MAX_ID:  # outside the id range no test exists (and none is looked up)
+        assignment = assignment_for_user(session, current_user.id, body.test_id)
     if assignment is None:
         return _reply(
             404, error="not_found", message=_("This test does not exist or is not yours.")

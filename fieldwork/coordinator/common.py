@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
 from fieldwork.models import Study, User
+from fieldwork.security import MAX_ID
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import get_study
 
@@ -63,6 +64,7 @@ def back(endpoint: str, **values: Any) -> Response:
 
 def int_arg(value: str | None) -> int | None:
     """A query argument as a whole number a database id can be (else None: ignored)."""
-    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
         return None
-    return int(value)
+    number = int(value)
+    return number if number <= MAX_ID else None

@@ -121,10 +121,21 @@ def test_a_test_id_beyond_64_bits_is_a_clear_422(app, tester, world, test_id):
     assert response.status_code == 422 and "test_id" in response.get_json()["errors"]
 
 
-def test_a_test_id_within_64_bits_that_does_not_exist_is_404(app, tester, world):
+@pytest.mark.parametrize("test_id", [2**31, 2**63 - 1, 0, -1, -(2**62)])
+def test_a_test_id_outside_the_id_range_is_not_found(app, tester, world, test_id):
     client, token = tester
-    response = post_json(client, token, "/api/reports", report(world, test_id=2**63 - 1))
+    response = post_json(client, token, "/api/reports", report(world, test_id=test_id))
     assert response.status_code == 404 and response.get_json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/tester/tests/{}/report", "/public/releases/{}",
+                                  "/coordinator/studies/{}", "/coordinator/audit?object_id={}",
+                                  "/coordinator/audit?study={}&page={}"])  # fmt: skip
+def test_ids_beyond_the_integer_columns_are_not_found_or_ignored(client, auth, world, path):
+    auth.login("coord")
+    for number in (2**31, 2**63, 10**20):
+        response = client.get(path.replace("{}", str(number)))
+        assert response.status_code in {200, 404}, (path, number)
 
 
 @pytest.mark.parametrize(

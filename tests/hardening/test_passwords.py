@@ -114,6 +114,7 @@ def test_the_one_time_password_must_be_changed_before_anything_else(app, client,
         return client.post(
             "/account/password",
             data={"current": current, "new": new, "repeat": repeat or new, "csrf_token": token},
+            headers={"Accept-Language": "en"},
         )
 
     wrong = change("not it", "my own door phrase")
