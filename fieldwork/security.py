@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, make_response, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_limiter import Limiter
@@ -289,6 +289,10 @@ def _throttle_sign_in(app: Flask) -> None:
         headers_enabled=False,  # our own 429s say Retry-After; no X-RateLimit-* headers
         key_prefix="mysteryguest",  # the same in every worker, so a shared store is shared
         on_breach=_address_breached,
+        # The shared store unreachable: count in this worker's memory rather than refuse
+        # every sign-in (the tester at the door comes first); the error is logged.
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
     )
     app.extensions[LIMITER_KEY] = limiter
     app.view_functions["auth.login"] = limiter.limit(
@@ -299,7 +303,8 @@ def _throttle_sign_in(app: Flask) -> None:
     )(app.view_functions["auth.login"])
 
 
-def _address_breached(limit: Any) -> Response | None:
+def _address_breached(limit: Any) -> Response:
+    """The 429 of the per-address limit: its own message and the seconds to wait."""
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     error = TooManyRequests(
         _(
@@ -309,7 +314,7 @@ def _address_breached(limit: Any) -> Response | None:
         ),
         retry_after=retry_after,
     )
-    raise error
+    return make_response(current_app.handle_http_exception(error))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int, list[Any]]:
+    def http_error(error: HTTPException) -> Any:
+        if error.response is not None:  # a finished answer (e.g. the sign-in limit's 429)
+            return error.response
         code = error.code or 500
         if code >= 500:
             app.logger.error("%s on %s %s", error, request.method, request.path)

@@ -146,3 +146,22 @@ def test_without_trusted_proxies_a_forwarded_for_header_changes_nothing(app, cli
         for n in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_an_unreachable_shared_store_does_not_stop_sign_in(database_url, instance_path, world):
+    """Redis down at 01:00: sign-ins go on (per-worker counting meanwhile), and it is logged."""
+    import socket
+
+    from fieldwork import create_app
+
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app({"ENVIRONMENT": "testing", "TESTING": True, "DATABASE_URL": database_url,
+                      "SECRET_KEY": "k" * 32,
+                      "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{port}"})  # fmt: skip
+    app.instance_path = str(instance_path)
+    client = app.test_client()
+    assert sign_in(client, "t01", "wrong password").status_code == 401
+    assert sign_in(client, "t01").status_code == 302
+    app.extensions["mysteryguest.engine"].dispose()
