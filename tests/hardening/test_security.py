@@ -19,7 +19,8 @@ import pytest
 
 from fieldwork import create_app
 from fieldwork.security import CONTENT_SECURITY_POLICY
-from tests.support import PASSWORD, csrf_from
+from tests.hardening.conftest import sign_in
+from tests.support import csrf_from
 
 
 def assert_secure_headers(response) -> None:
@@ -60,18 +61,8 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def _sign_in(client, username: str, password: str = PASSWORD, address: str = "127.0.0.1"):
-    environ = {"REMOTE_ADDR": address}
-    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        environ_base=environ,
-    )
-
-
 def test_session_cookie_is_httponly_lax_and_expires(client, world):
-    response = _sign_in(client, "t01")
+    response = sign_in(client, "t01")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -92,7 +83,7 @@ def test_session_cookie_is_secure_in_production(monkeypatch, database_url, tmp_p
 
 def test_an_idle_session_expires(app, client, world):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
-    assert _sign_in(client, "t01").status_code == 302
+    assert sign_in(client, "t01").status_code == 302
     assert client.get("/tester/").status_code == 200
     time.sleep(2.1)
     expired = client.get("/tester/")
@@ -110,7 +101,7 @@ def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
 
 
 def test_nul_characters_in_forms_are_refused(client, world):
-    response = _sign_in(client, "t01\x00")
+    response = sign_in(client, "t01\x00")
     assert response.status_code == 400
 
 

@@ -18,17 +18,8 @@ from sqlmodel import select
 from fieldwork.db import get_session
 from fieldwork.models import User
 from fieldwork.security import UsernameThrottle
+from tests.hardening.conftest import sign_in
 from tests.support import PASSWORD, csrf_from
-
-
-def sign_in(client, username: str, password: str = PASSWORD, **environ):
-    environ = {"REMOTE_ADDR": "127.0.0.1", **environ}
-    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        environ_base=environ,
-    )
 
 
 def test_failures_slow_the_next_attempt_progressively_and_cap(app, world):
