@@ -60,8 +60,8 @@ TEMPLATES = (
     # fieldwork/services/reports/intake.py
     N_("The report id is not a UUID. Reload the form to get a new one."),
     N_(
-        "This report id belongs to another team's or another test's report, not to your team's "
-        "report of this test. Nothing was stored. Export the report and hand it to your coordinator."
+        "This report id belongs to another team's report, not to your team's. Nothing was stored. "
+        "Export the report and hand it to your coordinator."
     ),
     N_("This test uses questionnaire %(expected)s, not %(got)s."),
     N_("This test uses questionnaire version %(expected)s, not %(got)s. Reload the form."),

@@ -189,7 +189,7 @@ def reports() -> tuple[Response, int]:
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
         return _reply(422, error="invalid", errors=translate_errors(result.errors))
-    if result.status == "foreign":
+    if result.status == "foreign_report":
         return _reply(
             409, error="foreign_report", uuid=body.uuid, message=translate_message(FOREIGN_REPORT)
         )

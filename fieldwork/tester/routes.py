@@ -98,7 +98,7 @@ def report(test_id: int) -> Page:
             ),
             skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         )
-        if result.status in ("invalid", "foreign"):  # foreign: the id names another report
+        if result.status in ("invalid", "foreign_report"):  # the id names another team's report
             for name, messages in result.errors.items():
                 field_errors(form, name).extend(translate_message(m) for m in messages)
             return render_template(

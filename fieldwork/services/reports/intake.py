@@ -5,8 +5,8 @@ One function serves the HTML form and the JSON API, so both apply the same rules
 - same UUID, same content → the stored report ("same");
 - same UUID, other content, or a second different report for the same team and test →
   kept as a :class:`ReportConflict` for the coordinator ("conflict"), never an overwrite;
-- a UUID that names *another* test's or team's report ("foreign") is refused and stores
-  nothing: it is not this team's conflict, and a row on that other test would mislead;
+- a UUID that names another team's report ("foreign_report") is refused and stores nothing:
+  it is not this team's conflict, and a row about that other team's report would mislead;
 - report ids are stored canonical (lower-case, hyphenated: ``str(uuid.UUID(...))``), so
   ``{…}``, ``urn:uuid:…`` or upper-case spellings of one id are one report;
 - the database's unique constraints (UUID; test + team) settle concurrent submissions, so a
@@ -44,7 +44,7 @@ class ReportSubmission:
 
 @dataclass
 class SubmitResult:
-    status: Literal["created", "same", "conflict", "foreign", "invalid"]
+    status: Literal["created", "same", "conflict", "foreign_report", "invalid"]
     report: VisitReport | None = None
     conflict: ReportConflict | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -121,8 +121,8 @@ def submit_report(
 
 
 FOREIGN_REPORT = (
-    "This report id belongs to another team's or another test's report, not to your team's "
-    "report of this test. Nothing was stored. Export the report and hand it to your coordinator."
+    "This report id belongs to another team's report, not to your team's. Nothing was stored. "
+    "Export the report and hand it to your coordinator."
 )
 
 
@@ -171,9 +171,9 @@ def _settle_against_stored(
     by_uuid = session.exec(select(VisitReport).where(VisitReport.uuid == submission.uuid)).first()
     if by_uuid is not None:
         same_slot = by_uuid.test_id == assignment.test.id and by_uuid.team_id == assignment.team.id
-        if not same_slot:
-            return SubmitResult("foreign", errors={"uuid": [FOREIGN_REPORT]})
-        if by_uuid.answers == answers:
+        if by_uuid.team_id != assignment.team.id:
+            return SubmitResult("foreign_report", errors={"uuid": [FOREIGN_REPORT]})
+        if same_slot and by_uuid.answers == answers:
             return SubmitResult("same", report=by_uuid)
         return _conflict(
             session, assignment, user, submission, answers, by_uuid, "same_uuid_other_content"
