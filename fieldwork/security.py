@@ -140,9 +140,19 @@ def add_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint not in _NO_SESSION_REFRESH and current_user.is_authenticated:
+    if _personal(response) and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _personal(response: Response) -> bool:
+    """Whether a cache could keep this answer to a signed-in user. Not the shared files (the
+    same for everyone), and not the JSON answers to the API's POSTs: a POST's answer is never
+    stored by a cache (RFC 9111), and with ``no-store`` Chromium holds the phone's unread
+    acknowledgement open (the page never gets to "network idle")."""
+    if request.endpoint in _NO_SESSION_REFRESH:
+        return False
+    return not (request.method == "POST" and request.path.startswith("/api/"))
 
 
 # --- refused input -------------------------------------------------------------------------------
@@ -242,13 +252,14 @@ def safe_redirect_target(target: object) -> str | None:
 def _start_session(_app: Flask, user: Any, **_extra: object) -> None:
     """On sign-in: a permanent (expiring) session stamped with the generation and the moment."""
     session.permanent = True
+    session[_SIGNED_IN_AT] = clock.now().timestamp()  # the absolute lifetime counts from here
     stamp_session(user.record)
 
 
 def stamp_session(user: Any) -> None:
-    """Tie this browser's session to ``user``'s current session generation."""
+    """Tie this browser's session to ``user``'s current session generation (after the user's
+    own password change: this browser stays signed in, every other session ends)."""
     session[_GENERATION] = user.session_generation
-    session.setdefault(_SIGNED_IN_AT, clock.now().timestamp())
 
 
 def session_is_current(user: Any) -> bool:
