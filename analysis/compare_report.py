@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from analysis import csvsafe
 from analysis.compare import Comparison
 from analysis.compare_texts import TEXTS
 from analysis.figures import ForestRow, forest_svg
@@ -189,7 +190,9 @@ def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
     csv_file = folder / "comparison.csv"
-    # CSV-SAFE: opened by people in a spreadsheet; the city names and study codes come from files
-    comparison.to_frame().to_csv(csv_file, index=False, encoding="utf-8", lineterminator="\n")
+    # opened by people in a spreadsheet; the city names and study codes come from files
+    comparison.to_frame().map(csvsafe.safe_cell).to_csv(
+        csv_file, index=False, encoding="utf-8", lineterminator="\n"
+    )
     written.append(csv_file)
     return written

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import csvsafe
 from analysis.figures import outcome_figure
 from analysis.report import render_report
 from analysis.result import AnalysisResult
@@ -51,11 +52,15 @@ def write_outputs(
     )
     written.append(results)
     estimates = folder / "estimates.csv"
-    # CSV-SAFE: estimates.csv and models.csv are opened by people in a spreadsheet
-    result.to_frame().to_csv(estimates, index=False, encoding="utf-8", lineterminator="\n")
+    # estimates.csv and models.csv are opened in spreadsheets: no cell may run as a formula
+    result.to_frame().map(csvsafe.safe_cell).to_csv(
+        estimates, index=False, encoding="utf-8", lineterminator="\n"
+    )
     written.append(estimates)
     models = folder / "models.csv"
-    models_frame(result).to_csv(models, index=False, encoding="utf-8", lineterminator="\n")
+    models_frame(result).map(csvsafe.safe_cell).to_csv(
+        models, index=False, encoding="utf-8", lineterminator="\n"
+    )
     written.append(models)
     figures = folder / "figures"
     figures.mkdir()

@@ -16,7 +16,6 @@ silently left out.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import csvsafe
 from analysis.bundle import BundleError, read_bundle
 from analysis.disclosure import ReleaseTables, check_release
 from analysis.estimate import analyze_bundle
@@ -93,6 +93,7 @@ def read_visits(path: str | Path, column: str) -> pd.DataFrame:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    raw = raw.map(csvsafe.restore_cell)  # undo the spreadsheet-safe apostrophes of the export
     for name in ("test_id", "role", column):
         if name not in raw.columns:
             raise BundleError(f"{file}: missing column {name!r}; export the study again")
@@ -236,7 +237,7 @@ def _csv_row(name: str, line: Mapping[str, Any]) -> list[str]:
 def tables_csv(content: Mapping[str, Any]) -> str:
     """Every public table as one CSV (one line per table row; suppressed lines empty)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # CSV-SAFE: area names are coordinator text
+    writer = csvsafe.writer(buffer)  # the city opens it in a spreadsheet: no formulas
     writer.writerow(csv_columns(content["study"].get("domain")))
     for name, table in content["tables"].items():
         lines = ([table["total"]] if table.get("total") else []) + list(table["rows"])

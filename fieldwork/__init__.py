@@ -13,6 +13,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from fieldwork.config import load_config
 
     load_config(app, test_config)
+    from fieldwork.security import init_converters
+
+    init_converters(app)  # before the routes: ids in URLs stay within the database's range
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -1,4 +1,9 @@
-"""Settings from the environment, with no default secret: a missing value fails loudly."""
+"""Settings from the environment, with no default secret: a missing or unsafe value fails loudly.
+
+Production refuses to start with ``FLASK_DEBUG`` set (the Werkzeug debugger runs any code a
+visitor types) or with a ``SECRET_KEY`` shorter than :data:`MIN_SECRET_BYTES` bytes (the key signs
+the session cookies; a short one can be guessed offline from one cookie).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("production", "development", "testing")
+MIN_SECRET_BYTES = 32
+SECRET_HINT = "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
 
 
 class ConfigError(RuntimeError):
@@ -41,10 +48,38 @@ def load_config(app: Any, test_config: dict[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="nl",
         LANGUAGES=("nl", "en"),
+        # Reverse proxies in front of the app (each adds one X-Forwarded-For entry); 0: none.
+        TRUSTED_PROXIES=_whole_number("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")),
+        # Where the sign-in throttle counts; memory:// is per worker process (see README).
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
     )
     if test_config:
         app.config.update(test_config)
     app.config["SECRET_KEY"] = _secret_key(app.config.get("SECRET_KEY"), environment, instance)
+    if environment == "production":
+        _refuse_unsafe_production(app)
+
+
+def _whole_number(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name}={value!r} is not a whole number of 0 or more; e.g. {name}=1.")
+    return int(value)
+
+
+def _refuse_unsafe_production(app: Any) -> None:
+    debug = os.environ.get("FLASK_DEBUG", "").strip().lower()
+    if debug not in ("", "0", "false", "no") or app.config.get("DEBUG"):
+        raise ConfigError(
+            "FLASK_DEBUG is set in production: the debugger would let any visitor run code on "
+            "the server. Unset FLASK_DEBUG (or use MYSTERYGUEST_ENV=development on your own "
+            "computer)."
+        )
+    length = len(app.config["SECRET_KEY"].encode("utf-8"))
+    if length < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is {length} bytes long; production needs at least {MIN_SECRET_BYTES} "
+            f"random bytes, e.g. {SECRET_HINT}"
+        )
 
 
 def _secret_key(configured: str | None, environment: str, instance: Path) -> str:
@@ -53,8 +88,7 @@ def _secret_key(configured: str | None, environment: str, instance: Path) -> str
         return key
     if environment == "production":
         raise ConfigError(
-            "SECRET_KEY is not set. In production set it in the environment, e.g. "
-            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'); "
+            f"SECRET_KEY is not set. In production set it in the environment, e.g. {SECRET_HINT}; "
             "for a local try-out set MYSTERYGUEST_ENV=development to generate one."
         )
     # Development and tests: one random key kept in the instance folder, never a fixed string.

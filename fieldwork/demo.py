@@ -86,7 +86,12 @@ def build_demo(
         session,
         action="demo.build",
         user=accounts.users["admin"],
-        after={"seed": seed, "today": today.isoformat(), "studies": [NIGHTLIFE_CODE, HOUSING_CODE]},
+        after={
+            "seed": seed,
+            "today": today.isoformat(),
+            "studies": [NIGHTLIFE_CODE, HOUSING_CODE],
+            "accounts": sorted(accounts.users),
+        },  # `demo --reset` deletes only these
     )
     session.commit()
     return DemoResult(
@@ -97,7 +102,9 @@ def build_demo(
 
 
 class _Accounts:
-    """Demo accounts. All share one password, so they share one hash: argon2 takes 0.1 s a hash."""
+    """Demo accounts. All share one password, so they share one hash: argon2 takes 0.1 s a hash.
+    None has a one-time password (``must_change_password`` stays off, testers included): the
+    demo prints the one password for trying the app, and `demo --reset` builds them anew."""
 
     def __init__(self, session: Session, password: str) -> None:
         self.session = session
@@ -109,7 +116,11 @@ class _Accounts:
     def add(self, username: str, role: str) -> User:
         if self._hash is None:
             user = create_user(
-                session=self.session, username=username, password=self.password, role=role
+                session=self.session,
+                username=username,
+                password=self.password,
+                role=role,
+                one_time=False,
             )
             self._hash = user.password_hash
         else:

@@ -55,6 +55,10 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Raised by sign-out, a password change and "end sessions": every older cookie stops working.
+    session_generation: int = 0
+    # A one-time password (new tester accounts): the user must choose their own before going on.
+    must_change_password: bool = False
 
 
 class Study(SQLModel, table=True):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import forms
+from analysis import csvsafe
 from analysis.bundle.schema import (
     FORMAT,
     PAIR_COLUMNS,
@@ -204,9 +205,10 @@ def _check_range(numbers: np.ndarray, raw: pd.Series, question: Any, where: str)
 
 def _read_csv(file: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise BundleError(f"{file}: cannot be read as UTF-8 CSV ({error})") from None
+    return raw.map(csvsafe.restore_cell)  # undo the spreadsheet-safe apostrophes of the export
 
 
 def read_raw_pairs(path: Path) -> pd.DataFrame:

@@ -9,7 +9,6 @@ writer names the outcome columns and formats every value (:func:`~analysis.bundl
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from analysis import csvsafe
 from analysis.bundle.schema import (
     CODEBOOK_COLUMNS,
     FILES,
@@ -38,8 +38,8 @@ def manifest_text(manifest: Mapping[str, Any]) -> str:
 
 
 def _writer(handle: TextIO, header: list[str]) -> Any:
-    # CSV-SAFE: bundle CSVs are opened by people too (audits); codes and answers only.
-    writer = csv.writer(handle, lineterminator="\n")
+    # bundle CSVs are opened by people too (audits): no cell may run as a formula
+    writer = csvsafe.writer(handle)
     writer.writerow(header)
     return writer
 

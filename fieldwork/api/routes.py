@@ -10,7 +10,7 @@ A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from fieldwork.db import get_session
 from fieldwork.i18n import translate_errors
 from fieldwork.models import User
+from fieldwork.security import MAX_ID
 from fieldwork.services.monitoring import devices as device_service
 from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
@@ -81,8 +82,9 @@ def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[s
 
 
 def _whole_number(value: Any) -> int | None:
-    """``value`` when it is a whole number (not a bool, not a float), else None."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """``value`` when it is a whole number (not a bool, not a float) of at most 64 bits, else
+    None (larger numbers fit no database column)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63 - 1:
         return None
     return value
 
@@ -127,9 +129,7 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         errors["elapsed_seconds"] = [_("Give the time spent on the form in whole seconds.")]
     device_time = _aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
-        errors["device_time"] = [
-            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
-        ]
+        errors["device_time"] = [_device_time_error()]
     author = data.get("author")
     if author is not None and _whole_number(author) is None:
         errors["author"] = [_("Give the author as a user id (a whole number).")]
@@ -166,6 +166,8 @@ def reports() -> tuple[Response, int]:
         return _reply(422, error="invalid", errors=errors)
 
     session = get_session()
+    if not 0 < body.test_id <= MAX_ID:  # outside the id range no test exists (none is looked up)
+        return _not_found()
     instrument = report_service.test_instrument(session, user=_user(), test_id=body.test_id)
     if instrument is None:
         return _not_found()
@@ -254,9 +256,7 @@ def incidents() -> tuple[Response, int]:
             errors[key] = [_("Give a whole number, or null.")]
     device_time = _aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
-        errors["device_time"] = [
-            _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
-        ]
+        errors["device_time"] = [_device_time_error()]
     if errors:
         return _reply(422, error="invalid", errors=errors)
     result = incident_service.record_incident(
@@ -325,16 +325,29 @@ def device_status() -> tuple[Response, int]:
     return _reply(200, status="ok")
 
 
+def _device_time_error() -> str:
+    """The rule of :func:`_aware_datetime`, for a report's and an incident's ``device_time``."""
+    return _(
+        "Give the device time as ISO 8601 with a time zone, between the years 1970 "
+        "and 2100, e.g. 2025-05-17T23:45:00+02:00."
+    )
+
+
 def _user() -> User:
     return current_user.record
 
 
 def _aware_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 string with a time zone as a datetime, else None (naive times are refused)."""
+    """An ISO 8601 string with a time zone, in the years 1970–2100, as a UTC datetime, else None
+    (naive times are refused; so are times like year 1 or 9999, which no phone clock shows and
+    which overflow when converted to UTC)."""
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if 1970 <= parsed.year <= 2100 else None

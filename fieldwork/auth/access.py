@@ -12,6 +12,7 @@ from flask_login import UserMixin, current_user, login_required
 from fieldwork.db import get_session
 from fieldwork.extensions import login_manager
 from fieldwork.models import User
+from fieldwork.security import MAX_ID, forget_session, session_is_current
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,10 +32,13 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit():
+    """The session's user, if the account is active and the session still current (not
+    ended by a sign-out, a password change or "end sessions", and within its lifetimes)."""
+    if not user_id.isdigit() or int(user_id) > MAX_ID:
         return None
     user = get_session().get(User, int(user_id))
-    if user is None or not user.active:
+    if user is None or not user.active or not session_is_current(user):
+        forget_session()
         return None
     return SignedInUser(user)
 

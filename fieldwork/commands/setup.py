@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
-from fieldwork.models import Study
+from fieldwork.models import Study, User
 
 DEMO_STUDY_CODES = ("DEMO-NL", "DEMO-WON")
 DEMO_LOGINS = "demo-logins.txt"
@@ -67,7 +67,11 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
 @click.option(
     "--password", default=None, help="Password for every demo user (default: one random)."
 )
-@click.option("--reset", is_flag=True, help="First delete an earlier demo (only demo studies).")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="First delete an earlier demo (only when the database holds nothing but the demo).",
+)
 @click.option(
     "--keep",
     is_flag=True,
@@ -81,26 +85,27 @@ def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
     """
     from fieldwork.db import delete_all_rows
     from fieldwork.demo import build_demo
-    from fieldwork.services.people.users import MIN_PASSWORD_LENGTH
+    from fieldwork.services.people.users import password_problem
 
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
-        )
+    if password is not None:
+        problem = password_problem(password, username="coordinator", role="admin")
+        if problem:
+            raise click.BadParameter(problem, param_hint="--password")
     if reset and keep:
         raise click.UsageError("Give --reset or --keep, not both.")
     upgrade(current_app.config["DATABASE_URL"])
     session = get_session()
     logins_file = Path(current_app.instance_path) / DEMO_LOGINS
     codes = set(session.exec(select(Study.code)).all())
-    if codes:
+    usernames = set(session.exec(select(User.username)).all())
+    if codes or usernames:
         other = sorted(codes - set(DEMO_STUDY_CODES))
         if other:
             raise click.ClickException(
                 "This database holds real studies (" + ", ".join(other) + "); the demo only "
                 "goes into an empty database. Point DATABASE_URL at a new file."
             )
-        if keep:
+        if keep and codes:  # a demo to keep (accounts alone are checked below)
             click.echo(f"Keeping the demo in {_safe_url(current_app.config['DATABASE_URL'])}.")
             if logins_file.exists():
                 click.echo(logins_file.read_text(encoding="utf-8"), nl=False)
@@ -108,6 +113,14 @@ def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
                 click.echo("Its logins were printed when it was built.")
             click.echo("To build it again with a new password: make demo RESET=1 (or --reset).")
             return
+        accounts = sorted(usernames - _demo_accounts())
+        if accounts:
+            shown = ", ".join(accounts[:5]) + (" …" if len(accounts) > 5 else "")
+            raise click.ClickException(
+                f"This database holds {len(accounts)} account(s) that the demo did not make "
+                f"({shown}); --reset would delete them, so nothing was changed. Build the demo "
+                "in a new database: point DATABASE_URL at a new file."
+            )
         if not reset:
             raise click.ClickException(
                 "A demo exists already in this database. Run with --reset to build it again, "
@@ -131,6 +144,14 @@ def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
     logins_file.touch(mode=0o600)
     logins_file.write_text(text, encoding="utf-8")
     click.echo(text, nl=False)
+
+
+def _demo_accounts() -> set[str]:
+    """The usernames that ``demo`` made, as its audit events (append-only) record them."""
+    from fieldwork.models import AuditEvent
+
+    events = get_session().exec(select(AuditEvent).where(AuditEvent.action == "demo.build"))
+    return {name for event in events for name in (event.after or {}).get("accounts", [])}
 
 
 def _safe_url(url: str) -> str:

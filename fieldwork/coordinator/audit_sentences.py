@@ -54,6 +54,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Account created"),
         N_("%(who)s created the account %(object)s (%(role)s)."),
     ),
+    "user.password_change": (
+        N_("Password changed"),
+        N_("%(who)s chose a new password; every other session of the account ended."),
+    ),
+    "user.end_sessions": (
+        N_("Sessions ended"),
+        N_("%(who)s ended every session of the account %(object)s."),
+    ),
+    "user.lift_sign_in_wait": (
+        N_("Sign-in wait lifted"),
+        N_("%(who)s lifted the sign-in wait of the account %(object)s."),
+    ),
     "study.create": (N_("Study created"), N_("%(who)s created %(object)s.")),
     "study.update": (
         N_("Study settings changed"),

@@ -10,6 +10,7 @@ bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 def blueprint() -> Blueprint:
     """``bp`` with every coordinator and researcher page on it (laptop pages)."""
     from fieldwork.coordinator import (  # noqa: F401  (each module adds its views to bp)
+        accounts,
         audit_pages,
         incidents,
         monitoring,

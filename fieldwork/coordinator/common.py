@@ -18,6 +18,7 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
 from fieldwork.models import Study, User
+from fieldwork.security import MAX_ID
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import get_study
 
@@ -68,7 +69,11 @@ def back(endpoint: str, **values: Any) -> Response:
 
 
 def int_arg(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A query argument as a whole number a database id can be (else None: ignored)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def date_arg(value: str | None) -> date | None:

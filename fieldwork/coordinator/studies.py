@@ -131,7 +131,7 @@ def _input(form: StudyForm) -> StudyInput:
         if not item.strip():
             continue
         key, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
+        if not sep or not value.strip().isascii() or not value.strip().isdigit():
             raise Refused(_("Write sample sizes as type=number, e.g. club=40, bar=30."))
         sizes[key.strip()] = int(value)
     return StudyInput(

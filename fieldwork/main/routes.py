@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from fieldwork.auth.access import HOME_BY_ROLE
 from fieldwork.db import get_session
 from fieldwork.extensions import LANGUAGE_COOKIE
+from fieldwork.security import safe_redirect_target
 
 bp = Blueprint("main", __name__)
 
@@ -24,10 +25,7 @@ def index() -> Response:
 @bp.get("/lang/<code>")
 def set_language(code: str) -> Response:
     """Remember the chosen language for a year and go back where the user came from."""
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    response = redirect(target)
+    response = redirect(safe_redirect_target(request.args.get("next")) or url_for("main.index"))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
             LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True

@@ -66,7 +66,7 @@ def test_demo_refuses_a_database_with_real_studies(app, runner, world):
 
 def test_demo_rejects_a_short_password(runner):
     result = runner.invoke(args=["demo", "--password", "short"])
-    assert result.exit_code == 2 and "at least 8 characters" in result.output
+    assert result.exit_code == 2 and "at least 12 characters" in result.output
 
 
 def test_demo_keep_leaves_an_existing_demo_and_its_password(app, runner):

@@ -102,11 +102,12 @@ def test_the_page_for_coordinator_and_researcher(app, client, auth, world):
 
 
 def test_a_night_without_tests_and_another_night(app, client, auth, world):
-    auth.login("coord")
     url = f"/coordinator/studies/{world.study_id}/tonight"
     with clock.frozen(at(app, world, 23, 0, days=3)):
+        auth.login("coord")
         html = shown(client.get(url))
     assert "No tests are planned for this night." in html
+    auth.login("coord")  # again today: the session above starts in three days
     night = night_of(app, world.test_p1_upcoming).isoformat()
     html = shown(client.get(f"{url}?night={night}"))
     assert f'data-test="{world.test_p1_upcoming}"' in html and "live.js" not in html
@@ -129,10 +130,11 @@ def test_fieldwork_hours(app, world, hour, minute, days, expected):
 
 
 def test_the_study_opens_on_tonight_during_fieldwork_hours(app, client, auth, world):
-    auth.login("coord")
     study = f"/coordinator/studies/{world.study_id}"
     with clock.frozen(at(app, world, 23, 0)):
+        auth.login("coord")
         assert f'href="{study}/tonight"' in shown(client.get("/coordinator/"))
     with clock.frozen(at(app, world, 12, 0, days=2)):
+        auth.login("coord")  # a session ends after 16 hours
         html = shown(client.get("/coordinator/"))
     assert f'href="{study}"' in html and f'href="{study}/tonight"' not in html

@@ -1,4 +1,5 @@
-"""Helpers for the hardening tests: a report (with free text) submitted through the service."""
+"""Helpers for the hardening tests: a report (with free text) submitted through the service, and
+a sign-in as a browser posts it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fieldwork.db import get_session
 from fieldwork.models import User
 from fieldwork.services.reports import intake as reports
 from fieldwork.services.schedule.assignments import assignment_for_user
+from tests.support import PASSWORD, csrf_from
 
 ANSWERS = {
     "arrival_time": "23:01",
@@ -42,6 +44,18 @@ def submit(session, username: str, test_id: int, answers=None, report_uuid: str 
 @pytest.fixture
 def submit_report():
     return submit
+
+
+def sign_in(client, username: str, password: str = PASSWORD, **environ):
+    """POST the sign-in form as a browser would (its CSRF token first); ``environ`` sets e.g.
+    REMOTE_ADDR, HTTP_X_FORWARDED_FOR or HTTP_ACCEPT_LANGUAGE."""
+    environ = {"REMOTE_ADDR": "127.0.0.1", **environ}
+    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base=environ,
+    )
 
 
 def in_app(app, function):

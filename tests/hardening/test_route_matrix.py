@@ -47,6 +47,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "main.healthz": EVERYONE,
     "auth.login": EVERYONE,
     "auth.logout": SIGN_OUT,
+    "auth.change_password": HOME,  # any signed-in user, for their own account
     "pwa.manifest": EVERYONE,
     "pwa.offline": EVERYONE,
     "pwa.service_worker": EVERYONE,
@@ -81,6 +82,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.release_preview": READERS,
     "coordinator.audit": WRITERS,
     "coordinator.audit_json": WRITERS,
+    "coordinator.accounts": WRITERS,  # a coordinator acts on tester accounts only (see below)
+    "coordinator.account_end_sessions": WRITERS,
+    "coordinator.account_lift_wait": WRITERS,
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
     "coordinator.study_status": WRITERS,
@@ -112,6 +116,10 @@ LAST = (
     "coordinator.release_withdraw", "coordinator.release_approve", "coordinator.release_publish",
     "auth.logout",
 )  # fmt: skip
+
+
+# The same for everyone (no personal content): cacheable even for a signed-in user.
+SHARED_FILES = ("static", "pwa.service_worker", "pwa.manifest")
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,8 @@ def arguments(app, world) -> dict[str, object]:
             "test_id": world.test_p1,
             "team_id": world.team_a,
             "tester_id": session.exec(select(Tester.id).where(Tester.code == "T-01")).one(),
+            # t01: ending its sessions during the sweep touches no later role's client
+            "user_id": session.exec(select(User.id).where(User.username == "t01")).one(),
             "target_id": session.exec(select(Target.id).where(Target.code == "V-001")).one(),
             "release_id": release.id,
             "incident_id": incident.id,
@@ -250,6 +260,13 @@ def test_every_route_with_every_role(app, arguments):
                 )
             if response.mimetype == "text/html":
                 assert_secure_headers(response)
+            api_answer = call.endpoint.startswith("api.") and call.method == "POST"  # not cached
+            if (
+                role != "anonymous"
+                and call.endpoint not in SHARED_FILES
+                and not (api_answer or got == LOGIN)
+            ):
+                assert response.headers.get("Cache-Control") == "no-store", (role, call)
             response.close()
     assert mismatches == [], "\n".join(mismatches)
     assert checked == {rule.endpoint for rule in app.url_map.iter_rules()}

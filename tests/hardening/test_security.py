@@ -1,6 +1,9 @@
-"""Security defaults: headers, cookies, session expiry, sign-in throttling, request size, NUL.
+"""Security defaults: headers, cookies, no-store on signed-in pages, request size, NUL, and the
+configuration guards (debugger, secret length, proxy hops) and the `demo --reset` guard.
 
-Elsewhere: production without SECRET_KEY refuses to start (tests/app/test_config.py), the
+Elsewhere: sessions (test_sessions.py), sign-in throttling (test_throttle.py), redirect targets
+(test_redirects.py), spreadsheet-safe CSV (test_csv_safety.py), passwords (test_passwords.py),
+no 5xx on bad input (test_bad_input.py, test_no_server_errors.py); production without SECRET_KEY refuses to start (tests/app/test_config.py), the
 argon2 rehash on sign-in (tests/web/test_auth.py), no inline script/style in any template
 (tests/web/test_api.py::test_templates_allow_a_strict_content_security_policy), and the
 headers on every HTML page of the URL map (tests/hardening/test_route_matrix.py).
@@ -16,8 +19,8 @@ import pytest
 
 from fieldwork import create_app
 from fieldwork.security import CONTENT_SECURITY_POLICY
-from fieldwork.services.people.users import MIN_PASSWORD_LENGTH, UserError, create_user
-from tests.support import PASSWORD, csrf_from
+from tests.hardening.conftest import sign_in
+from tests.support import csrf_from
 
 
 def assert_secure_headers(response) -> None:
@@ -58,18 +61,8 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def _sign_in(client, username: str, password: str = PASSWORD, address: str = "127.0.0.1"):
-    environ = {"REMOTE_ADDR": address}
-    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        environ_base=environ,
-    )
-
-
 def test_session_cookie_is_httponly_lax_and_expires(client, world):
-    response = _sign_in(client, "t01")
+    response = sign_in(client, "t01")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -90,36 +83,11 @@ def test_session_cookie_is_secure_in_production(monkeypatch, database_url, tmp_p
 
 def test_an_idle_session_expires(app, client, world):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
-    assert _sign_in(client, "t01").status_code == 302
+    assert sign_in(client, "t01").status_code == 302
     assert client.get("/tester/").status_code == 200
     time.sleep(2.1)
     expired = client.get("/tester/")
     assert expired.status_code == 302 and "/login" in expired.location
-
-
-def test_failed_sign_ins_are_throttled_per_user(app, client, world):
-    app.config["LOGIN_LIMIT_PER_USER"] = "3 per minute"
-    assert [_sign_in(client, "t01", "wrong password").status_code for _ in range(3)] == [401] * 3
-    blocked = _sign_in(client, "t01", "wrong password")
-    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
-    assert "<h1>" in blocked.get_data(as_text=True)
-    assert _sign_in(client, "T01 ").status_code == 429  # even with the right password
-    assert _sign_in(client, "t02").status_code == 302  # other users are not affected
-
-
-def test_failed_sign_ins_are_throttled_per_address(app, client, world):
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per minute"
-    statuses = [_sign_in(client, f"nobody{n}", "wrong password").status_code for n in range(5)]
-    assert statuses == [401] * 4 + [429]
-    assert _sign_in(client, "t01").status_code == 429
-    assert _sign_in(client, "t01", address="192.0.2.7").status_code == 302
-
-
-def test_successful_sign_ins_do_not_count(app, client, world):
-    app.config["LOGIN_LIMIT_PER_USER"] = "2 per minute"
-    for _ in range(5):
-        assert _sign_in(client, "t01").status_code == 302
-        client.post("/logout", data={"csrf_token": csrf_from(client.get("/tester/").text)})
 
 
 def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
@@ -133,13 +101,131 @@ def test_requests_larger_than_the_limit_are_refused(app, client, auth, world):
 
 
 def test_nul_characters_in_forms_are_refused(client, world):
-    response = _sign_in(client, "t01\x00")
+    response = sign_in(client, "t01\x00")
     assert response.status_code == 400
 
 
-def test_passwords_have_a_minimum_length(app, world):
-    from fieldwork.db import get_session
+def test_nul_characters_get_their_own_translated_message(client, world):
+    dutch = client.get("/public/?q=a\x00b")
+    assert dutch.status_code == 400 and "NUL" in dutch.text and "Verwijder" in dutch.text
+    english = client.get("/public/?q=a\x00b", headers={"Accept-Language": "en"})
+    assert "invisible NUL character" in english.text
 
-    with app.app_context(), pytest.raises(UserError, match=str(MIN_PASSWORD_LENGTH)):
-        create_user(session=get_session(), username="short", password="x" * 7, role="tester")
-    assert MIN_PASSWORD_LENGTH >= 8
+
+def test_signed_in_pages_are_never_stored_by_a_cache(client, auth, world):
+    assert "no-store" not in client.get("/public/").headers.get("Cache-Control", "")
+    auth.login("t01")
+    for path in ("/tester/", "/public/", "/no-such-page", "/account/password"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    static = client.get("/static/app.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+# --- configuration guards ------------------------------------------------------------------------
+
+
+def production(monkeypatch, database_url, secret: str = "s" * 32, **environ):
+    from fieldwork.config import ConfigError  # noqa: F401  (raised below)
+
+    monkeypatch.setenv("SECRET_KEY", secret)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": database_url})
+    app.extensions["mysteryguest.engine"].dispose()
+    return app
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_production_refuses_the_debugger(monkeypatch, database_url, value):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="FLASK_DEBUG"):
+        production(monkeypatch, database_url, FLASK_DEBUG=value)
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch, database_url):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="31 bytes.*at least 32"):
+        production(monkeypatch, database_url, secret="k" * 31)
+    with pytest.raises(ConfigError, match="1 bytes"):
+        production(monkeypatch, database_url, secret="x")
+    assert production(monkeypatch, database_url, secret="k" * 32).config["SECRET_KEY"]
+
+
+def test_production_without_the_debugger_has_no_console(monkeypatch, database_url):
+    app = production(monkeypatch, database_url, FLASK_DEBUG="0")
+    assert app.debug is False
+    assert app.test_client().get("/console").status_code == 404
+
+
+def test_the_console_script_says_why_it_will_not_start(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("mysteryguest")
+    env = {
+        **__import__("os").environ,
+        "MYSTERYGUEST_ENV": "production",
+        "SECRET_KEY": "short",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+    }
+    env.pop("FLASK_DEBUG", None)
+    result = subprocess.run(
+        [str(script), "routes"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode != 0 and "SECRET_KEY is 5 bytes long" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5"])
+def test_trusted_proxies_must_be_a_whole_number(monkeypatch, database_url, value):
+    from fieldwork.config import ConfigError
+
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        production(monkeypatch, database_url, TRUSTED_PROXIES=value)
+
+
+def test_rate_limit_storage_comes_from_the_environment(monkeypatch, database_url):
+    app = production(
+        monkeypatch, database_url, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="2"
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["TRUSTED_PROXIES"] == 2
+
+
+# --- demo --reset --------------------------------------------------------------------------------
+
+
+def test_demo_reset_refuses_when_a_real_account_exists(app, runner, tmp_path):
+    from sqlmodel import func, select
+
+    from fieldwork.db import get_session
+    from fieldwork.models import Study, User
+
+    assert runner.invoke(args=["demo", "--password", "demo password for all"]).exit_code == 0
+    secret = tmp_path / "pw"
+    secret.write_text("lantern orchard velvet\n")
+    created = runner.invoke(
+        args=["create-user", "--role", "admin", "--username", "city-admin",
+              "--password-file", str(secret)]
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    reset = runner.invoke(args=["demo", "--reset", "--password", "demo password for all"])
+    assert reset.exit_code != 0
+    assert "city-admin" in reset.output and "nothing was changed" in reset.output
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(User).where(User.username == "city-admin")).one()
+        assert session.exec(select(func.count()).select_from(Study)).one() == 2
+
+
+def test_demo_reset_refuses_a_real_account_named_like_a_demo_account(app, runner, tmp_path):
+    """An installation whose admin is called "admin" (as the README's example): never deleted."""
+    secret = tmp_path / "pw"
+    secret.write_text("lantern orchard velvet\n")
+    args = ["create-user", "--role", "admin", "--username", "admin", "--password-file", str(secret)]
+    assert runner.invoke(args=args).exit_code == 0
+    reset = runner.invoke(args=["demo", "--reset"])
+    assert reset.exit_code != 0 and "admin" in reset.output and "did not make" in reset.output

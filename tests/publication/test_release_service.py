@@ -192,10 +192,11 @@ def test_coordinator_creates_admin_approves_coordinator_publishes_then_withdraws
         made = build_demo_release()  # a first, published release to correct
     client = signed_in(app, "coordinator")
     base = f"/coordinator/studies/{made.study_id}/releases"
-    page = client.get(base)
-    assert page.status_code == 200
     with clock.frozen(DEMO_NOW):  # the same data as the first release: no isolated pairs
-        response = client.post(base, data={
+        then = signed_in(app, "coordinator")  # a session of that day (sessions end after 16 h)
+        page = then.get(base)
+        assert page.status_code == 200
+        response = then.post(base, data={
             "csrf_token": csrf_from(page.get_data(as_text=True)),
             "next_steps_nl": "De gemeente voert gesprekken met de branche.",
             "next_steps_en": "The city talks with the sector.",

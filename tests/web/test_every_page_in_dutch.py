@@ -186,6 +186,10 @@ def _build(session: Session) -> Site:
     # Approved, so the crawl's POST to "publish" reads the page that asks first.
     releases.approve_release(session=session, release=second, user=admin)
     incident_id = session.exec(select(Incident.id)).first()
+    # An account nobody crawls with: the coordinator's POST ends its sessions, lifts its wait.
+    other_user_id = session.exec(
+        select(User.id).where(User.role == "tester", User.username != tester).order_by(User.id)
+    ).first()
     site = Site(app=None, tester=tester)  # type: ignore[arg-type]
     release_ids = {
         study.id: [r.id for r in session.exec(select(Release).where(Release.study_id == study.id))]
@@ -201,8 +205,8 @@ def _build(session: Session) -> Site:
                 site.args.append(
                     {"study_id": study.id, "test_id": test_id, "team_id": team.id,
                      "tester_id": member.tester_id, "target_id": target_id, "pair_id": pair.id,
-                     "release_id": release_id, "incident_id": incident_id, "code": "nl",
-                     "filename": "app.css"}
+                     "release_id": release_id, "incident_id": incident_id,
+                     "user_id": other_user_id, "code": "nl", "filename": "app.css"}
                 )  # fmt: skip
     return site
 
@@ -632,10 +636,10 @@ def test_the_crawl_reads_every_page(site: Site, crawled: Crawl):
 def test_the_pages_that_ask_first_read_as_dutch(site: Site, checker: Checker):
     """Closing a study and cancelling a test with its reports ask first, on a page that says what
     will happen (publishing asks too: the crawl's POST to the approved draft reads that page)."""
-    client, token = _client(site, "coordinator")
     args = site.args[0]  # the nightlife study, a test with both reports in
     study = f"/coordinator/studies/{args['study_id']}"
-    with clock.frozen(NOW):
+    with clock.frozen(NOW):  # signed in on the same clock (a session from the future has ended)
+        client, token = _client(site, "coordinator")
         pages = [
             client.post(f"{study}/status", data={"csrf_token": token, "status": "closed"}),
             client.post(f"{study}/tests/{args['test_id']}/cancel",

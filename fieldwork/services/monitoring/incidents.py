@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from fieldwork.i18n import _
 from fieldwork.models import Incident, Study, Target, Test, Tester, User, utcnow
+from fieldwork.security import MAX_ID
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.schedule.assignments import assignment_for_user
@@ -94,13 +95,15 @@ def record_incident(
     study: Study | None = None
     test: Test | None = None
     if test_id is not None:
-        assignment = assignment_for_user(session, user.id or 0, test_id)
+        # an id outside the INTEGER range names no test (and is not looked up: PostgreSQL refuses)
+        in_range = 0 < test_id <= MAX_ID
+        assignment = assignment_for_user(session, user.id or 0, test_id) if in_range else None
         if assignment is None:
             errors["test_id"] = [_("This test is not one of yours. Choose one of your tests.")]
         else:
             test, study = assignment.test, assignment.study
     if study_id is not None:
-        chosen = session.get(Study, study_id)
+        chosen = session.get(Study, study_id) if 0 < study_id <= MAX_ID else None
         mine = (
             chosen is not None
             and session.exec(

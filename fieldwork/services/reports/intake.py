@@ -15,15 +15,20 @@ Then, against what is stored (:func:`submit_report`):
 - same UUID, same content → the stored report ("same");
 - same UUID, other content, or a second different report for the same team and test →
   kept as a :class:`ReportConflict` for the coordinator ("conflict"), never an overwrite;
+- a UUID that names another team's report ("foreign_report") is refused and stores nothing:
+  it is not this team's conflict, and a row about that other team's report would mislead;
+- report ids are stored canonical (lower-case, hyphenated: ``str(uuid.UUID(...))``), so
+  ``{…}``, ``urn:uuid:…`` or upper-case spellings of one id are one report;
 - the database's unique constraints (UUID; test + team) settle concurrent submissions, so a
   race between two requests ends in one row, not two.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid as uuidlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -130,6 +135,8 @@ def file_report(
     ``dry_run`` says what would happen and stores nothing; without ``keep_refusals`` a report
     refused for its author or team leaves no conflict row (an imported file proves nothing).
     """
+    with contextlib.suppress(ValueError):  # one spelling of the id, in a refusal's row too
+        submission = replace(submission, uuid=canonical_uuid(str(submission.uuid)))
     test = session.get(Test, test_id)
     study = session.get(Study, test.study_id) if test is not None else None
     if test is None or study is None or _tester_in(session, study, user) is None:
@@ -236,6 +243,7 @@ def submit_report(
     errors = _metadata_errors(assignment, submission)
     if errors:
         return SubmitResult("invalid", errors=errors, dry_run=dry_run)
+    submission = replace(submission, uuid=canonical_uuid(str(submission.uuid)))
     try:
         instrument = instrument_for(session, assignment.study, first_report=not dry_run)
     except InstrumentChanged as changed:
@@ -302,6 +310,11 @@ def submit_report(
     return SubmitResult("created", report=report)
 
 
+def canonical_uuid(value: str) -> str:
+    """The one spelling of a report id: lower-case, hyphenated (ValueError if not a UUID)."""
+    return str(uuidlib.UUID(value.strip()))
+
+
 STUDY_CLOSED = N_(
     "This study is closed: its reports are locked and can no longer be sent or changed."
 )
@@ -330,7 +343,7 @@ class _Context:
 def _metadata_errors(assignment: Assignment, submission: ReportSubmission) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     try:
-        uuidlib.UUID(str(submission.uuid))
+        canonical_uuid(str(submission.uuid))
     except ValueError:
         errors["uuid"] = [_("The report id is not a UUID. Reload the form to get a new one.")]
     study = assignment.study

@@ -2,7 +2,8 @@
 
 The file is UTF-8 (a byte-order mark from Excel is accepted), comma- or semicolon-separated,
 with a header row naming the columns ``code, name, address, target_type, area`` (any order;
-``address`` may be left out).
+``address`` may be left out). A name, address or area that starts like a spreadsheet formula
+(``=``, ``+``, ``-``, ``@``, a tab) is refused with its line and column.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from analysis import csvsafe
+from analysis.csvsafe import is_formula_like
 from fieldwork.i18n import _
 from fieldwork.models import Study, Target, User
 from fieldwork.services import audit
@@ -23,6 +26,8 @@ from fieldwork.services.studies.targets import area_problem
 COLUMNS = ("code", "name", "address", "target_type", "area")
 REQUIRED_COLUMNS = ("code", "name", "target_type", "area")
 MAX_ROWS = 5000
+# Texts that reach CSV files people open: a leading =, +, -, @ (a formula) is refused here.
+FORMULA_CHECKED = ("name", "address", "area")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class ImportCheck:
 def template_csv(study: Study) -> str:
     example_type = study.target_types[0] if study.target_types else "other"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out)
     writer.writerow(COLUMNS)
     writer.writerow(["V-001", "Example venue", "Example street 1", example_type, "centrum"])
     return out.getvalue()
@@ -161,6 +166,19 @@ def check_csv(session: Session, *, study: Study, text: str) -> ImportCheck:
                     ),
                 )
             )
+        for column in FORMULA_CHECKED:
+            if is_formula_like(row[column]):
+                check.problems.append(
+                    RowProblem(
+                        line,
+                        column,
+                        _(
+                            "starts with %(sign)s, which a spreadsheet runs as a formula; "
+                            "remove the sign at the start",
+                            sign=repr(row[column][0]),
+                        ),
+                    )
+                )
         problem = area_problem(row["area"])
         if problem:
             check.problems.append(RowProblem(line, "area", _("bad area: %(why)s", why=problem)))
