@@ -7,7 +7,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -38,9 +38,14 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_shell_version(current_app.static_folder))
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether the app has a view ``name`` (a template offers what exists, e.g. an API)."""
+    return name in current_app.view_functions
+
+
 @bp.app_context_processor
 def _asset_helpers() -> dict[str, object]:
-    return {"asset_url": asset_url}
+    return {"asset_url": asset_url, "has_endpoint": has_endpoint}
 
 
 @bp.after_app_request
@@ -98,7 +103,9 @@ def manifest() -> Response:
     return response
 
 
-@bp.get("/offline")
-def offline() -> str:
-    """Shown by the service worker for a page that was never opened while online."""
-    return render_template("tester/offline.html")
+@bp.get("/sw-probe")
+def probe() -> tuple[str, int]:
+    """The service worker answers this navigation itself once the browser routes navigations to
+    it (app.js asks before it calls the phone ready for use offline); reaching the server means
+    it does not yet: nothing to send."""
+    return "", 204

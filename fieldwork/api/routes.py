@@ -35,6 +35,11 @@ REPORT_KEYS = frozenset(
         "answers",
         "device_time",
         "elapsed_seconds",
+        # The phone's outbox (issues 10 and 14): who wrote it, for which team, and when the
+        # tester pressed submit. The membership checks on author/team are the intake's.
+        "author",
+        "team",
+        "submitted_at",
     }
 )
 DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
@@ -93,6 +98,9 @@ class ReportBody:
     instrument_version: int | None
     device_time: datetime | None
     elapsed_seconds: int | None
+    author: int | None = None
+    team: str | None = None
+    submitted_at: datetime | None = None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -123,6 +131,20 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         errors["device_time"] = [
             _("Give the device time as ISO 8601 with a time zone, e.g. 2025-05-17T23:45:00+02:00.")
         ]
+    submitted_at = _aware_datetime(data.get("submitted_at"))
+    if data.get("submitted_at") is not None and submitted_at is None:
+        errors["submitted_at"] = [
+            _(
+                "Give the moment of submitting as ISO 8601 with a time zone, "
+                "e.g. 2025-05-17T23:45:00+02:00."
+            )
+        ]
+    author = _whole_number(data.get("author"))
+    if data.get("author") is not None and author is None:
+        errors["author"] = [_("Give the author as a user id (a whole number).")]
+    team = data.get("team")
+    if team is not None and not (isinstance(team, str) and 0 < len(team.strip()) <= 16):
+        errors["team"] = [_("Give the team as its code, 1 to 16 characters, e.g. TM-A.")]
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
@@ -133,6 +155,9 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         instrument_version=instrument_version,
         device_time=device_time,
         elapsed_seconds=elapsed,
+        author=author,
+        team=team.strip() if isinstance(team, str) else None,
+        submitted_at=submitted_at,
     )
     return body, {}
 
@@ -175,6 +200,7 @@ def reports() -> tuple[Response, int]:
             instrument_version=body.instrument_version,
             device_time=body.device_time,
             elapsed_seconds=body.elapsed_seconds,
+            submitted_at=body.submitted_at,
         ),
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
     )

@@ -6,19 +6,22 @@ signed-in user; a test of another team is answered with 404.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
+from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.db import get_session
 from fieldwork.i18n import translate_message
-from fieldwork.models import User
+from fieldwork.models import Study, User
 from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
 from fieldwork.services.reports.review import messages_for_team
@@ -27,8 +30,9 @@ from fieldwork.services.schedule.assignments import (
     assignment_for_user,
     assignments_for_user,
     awaiting_answer,
-    group_by_night,
+    teams_of_user,
 )
+from fieldwork.tester.agenda import build_agenda
 from fieldwork.tester.forms import (
     IncidentForm,
     amendment_form,
@@ -36,11 +40,33 @@ from fieldwork.tester.forms import (
     field_errors,
     report_form,
 )
-from fieldwork.timeutil import tonight
+from fieldwork.tester.words import words_for
+from fieldwork.timeutil import local, zone
 
 bp = Blueprint("tester", __name__, url_prefix="/tester")
 
 Page = str | Response | tuple[str, int]
+
+
+@bp.app_context_processor
+def _tester_words() -> dict[str, object]:
+    return {"words_for": words_for}
+
+
+@bp.app_template_filter("day_clock")
+def day_clock(value: datetime) -> str:
+    """A moment on another day than today, short: "di 3 dec., 17:00" / "Tue 3 Dec, 17:00"."""
+    return format_datetime(local(value), "EEE d MMM, HH:mm", rebase=False)
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Tester pages hold one tester's reports: no shared cache may keep them, and the phone's
+    service worker is told whose they are (it keeps one tester's pages at a time)."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    if current_user.is_authenticated:
+        response.headers["X-Mg-User"] = str(current_user.id)
+    return response
 
 
 @bp.get("/")
@@ -48,14 +74,28 @@ Page = str | Response | tuple[str, int]
 def index() -> str:
     session = get_session()
     assignments = assignments_for_user(session, current_user.id)
-    groups = group_by_night(assignments, tonight(), awaiting_answer(session, assignments))
+    agenda = build_agenda(
+        assignments,
+        domains=_domains(session),
+        now=clock.now(),
+        zone=zone(),
+        night_ends_hour=current_app.config["NIGHT_ENDS_HOUR"],
+        attention=awaiting_answer(session, assignments),
+    )
     show_all = request.args.get("done") == "all"
     return render_template(
         "tester/index.html",
-        groups=groups,
-        tonight=tonight(),
-        done_shown=groups["done"] if show_all else groups["done"][:DONE_SHOWN],
+        agenda=agenda,
+        done_shown=agenda.done if show_all else agenda.done[:DONE_SHOWN],
     )
+
+
+def _domains(session: Session) -> set[str]:
+    """The domains of the studies the signed-in tester has a team in."""
+    study_ids = {team.study_id for team in teams_of_user(session, current_user.id)}
+    if not study_ids:
+        return set()
+    return set(session.exec(select(Study.domain).where(col(Study.id).in_(study_ids))).all())
 
 
 # The done list can run to dozens of visits; the newest few are what a tester looks back at.

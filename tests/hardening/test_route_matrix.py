@@ -47,7 +47,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "auth.login": EVERYONE,
     "auth.logout": SIGN_OUT,
     "pwa.manifest": EVERYONE,
-    "pwa.offline": EVERYONE,
+    "pwa.probe": EVERYONE,
     "pwa.service_worker": EVERYONE,
     "public.index": EVERYONE,
     "public.release": EVERYONE,

@@ -166,7 +166,7 @@ def test_coordinators_do_not_send_reports(client, auth, world):
     auth.login("coord")
     with client.session_transaction() as session:
         assert session.get("csrf_token")  # the sign-in form left a CSRF secret
-    page = client.get("/offline").get_data(as_text=True)
+    page = client.get("/coordinator/").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     response = client.post("/api/reports", json=report(world), headers={"X-CSRFToken": token})
     assert response.status_code == 403 and response.json["error"] == "forbidden"

@@ -7,7 +7,7 @@ Every lookup starts from the signed-in user, so a test of another team is simply
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
@@ -98,33 +98,6 @@ def assignment_for_user(session: Session, user_id: int, test_id: int) -> Assignm
     """The user's assignment for one test, or None when it is not theirs (or does not exist)."""
     found = assignments_for_user(session, user_id, test_id=test_id)
     return found[0] if found else None
-
-
-def group_by_night(
-    assignments: list[Assignment], tonight: date, attention: set[int] | frozenset[int] = frozenset()
-) -> dict[str, list[Assignment]]:
-    """Sections of the tester's list: reports the coordinator asked about (``attention``, test
-    ids), tonight, upcoming, earlier (not yet reported), done (newest first)."""
-    groups: dict[str, list[Assignment]] = {
-        "attention": [],
-        "tonight": [],
-        "upcoming": [],
-        "earlier": [],
-        "done": [],
-    }
-    for assignment in assignments:
-        if assignment.test.id in attention:
-            groups["attention"].append(assignment)
-        elif assignment.done:
-            groups["done"].append(assignment)
-        elif assignment.test.night == tonight:
-            groups["tonight"].append(assignment)
-        elif assignment.test.night > tonight:
-            groups["upcoming"].append(assignment)
-        else:
-            groups["earlier"].append(assignment)
-    groups["done"].reverse()
-    return groups
 
 
 def awaiting_answer(session: Session, assignments: list[Assignment]) -> set[int]:
