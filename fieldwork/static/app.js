@@ -156,7 +156,7 @@
     const unsent = listed.filter((item) => item.state === 'unsent').length;
     banner.hidden = items.length === 0;
     $('#outbox-count', banner).textContent = unsent ? (unsent === 1 ? text('one') : text('many', unsent))
-      : listed.length ? text('attention') : text('others', others);
+      : listed.length ? text('attention') : text(others === 1 ? 'othersOne' : 'othersMany', others);
     const list = $('.outbox-items', banner);
     list.textContent = '';
     for (const item of listed) {
@@ -183,7 +183,7 @@
     }
     if (others) {
       const li = document.createElement('li');
-      li.textContent = text('othersHelp', others);
+      li.textContent = text(others === 1 ? 'othersOne' : 'othersMany', others) + '. ' + text('othersHelp');
       list.append(li);
     }
     $('[data-send-now]', banner).hidden = !tester || unsent === 0;
