@@ -339,24 +339,32 @@
 
   const author = (form) => ({ user_id: me.id, username: me.username, team: form.dataset.team || null });
 
-  async function reportForm(form) {
+  function reportForm(form) {
     const status = $('#send-status');
     const key = me.id + ':' + form.dataset.testId;
     const questions = JSON.parse(form.dataset.questions);
-    const pending = (await own()).find((item) => item.draftKey === key);
-    let draft = await get('drafts', key);
-    if (pending) {
-      fill(form, pending.body.answers);
-      draft = draft || { key, uuid: pending.uuid, started: Date.now() };
-    } else if (draft) {
-      fill(form, draft.answers);
-      if (Object.keys(draft.answers).length) say(status, text('restored'), 'info');
-    } else {
-      draft = { key, uuid: newUuid(), started: Date.now(), answers: {} };
-    }
-    draft.author = author(form);
-    form.elements.report_uuid.value = draft.uuid;
-    applyRelevance(form);
+    let draft;
+    // The handlers below are attached at once; what they need from the phone's storage comes
+    // with `ready`. A tap on send before then waits for it instead of posting the plain form
+    // (which, without a connection, would end on the browser's error page).
+    const ready = (async () => {
+      const pending = (await own()).find((item) => item.draftKey === key);
+      draft = await get('drafts', key);
+      if (pending) {
+        fill(form, pending.body.answers);
+        draft = draft || { key, uuid: pending.uuid, started: Date.now() };
+      } else if (draft) {
+        fill(form, draft.answers);
+        if (Object.keys(draft.answers).length) say(status, text('restored'), 'info');
+      } else {
+        draft = { key, uuid: newUuid(), started: Date.now(), answers: {} };
+      }
+      draft.author = author(form);
+      form.elements.report_uuid.value = draft.uuid;
+      applyRelevance(form);
+      listeners.push(show);
+      if (pending) show(pending);
+    })();
     const show = (item) => {
       if (item.draftKey !== key) return;
       if (item.state === 'sent') {
@@ -375,18 +383,17 @@
         lock(form, true);
       }
     };
-    listeners.push(show);
-    if (pending) show(pending);
 
     const save = () => {
       applyRelevance(form);
       draft.answers = answersOf(form, questions);
       draft.updated = Date.now();
       form.elements.elapsed_seconds.value = Math.round((Date.now() - draft.started) / 1000);
-      put('drafts', draft);
+      return put('drafts', draft);
     };
-    form.addEventListener('input', save);
-    form.addEventListener('change', save);
+    const changed = () => ready.then(save);
+    form.addEventListener('input', changed);
+    form.addEventListener('change', changed);
 
     let submitting = false;
     form.addEventListener('submit', async (event) => {
@@ -394,6 +401,7 @@
       if (submitting) return; // a double tap stores once
       submitting = true;
       try {
+        await ready;
         save();
         const missing = {};
         for (const group of $$('[data-required]', form)) {
@@ -439,6 +447,7 @@
         submitting = false;
       }
     });
+    return ready;
   }
 
   // --- help / incident: queued like a report when there is no connection ---------------------

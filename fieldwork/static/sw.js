@@ -59,10 +59,13 @@ async function fromShell(request) {
   } catch (error) {
     // Offline, a page kept before an update asks for the old ?v=: the current file will do.
     const other = await caches.match(request, { ignoreSearch: true, ignoreVary: true });
-    if (other) return other;
-    throw error;
+    return other || unreachable();
   }
 }
+
+// What the browser gets for something neither the network nor the phone has: a plain answer
+// (an error thrown in here would be the browser's "unexpected error" instead).
+const unreachable = () => new Response('', { status: 504, statusText: 'Offline' });
 
 async function networkFirst(request, url) {
   try {
@@ -77,7 +80,8 @@ async function networkFirst(request, url) {
     if (request.mode === 'navigate' && await match(cache, '/tester/', { ignoreSearch: true })) {
       return Response.redirect('/tester/?offline=missing', 303);
     }
-    throw error;
+    if (request.mode === 'navigate') throw error; // the browser's own "no connection" page
+    return unreachable();
   }
 }
 

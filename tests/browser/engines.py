@@ -171,7 +171,10 @@ class Phone:
                 what=f"{selector} to say /{pattern}/",
             )
         except PhoneError as error:
-            raise PhoneError(f"{error}; it says {self.text(selector)!r} on {self.path()}") from None
+            page = self.run("() => [document.documentURI.slice(0, 80), document.title]")
+            raise PhoneError(
+                f"{error}; it says {self.text(selector)!r} on {page}; script errors: {self.errors}"
+            ) from None
 
     def wait_for_path(self, pattern: str, timeout: float = 10) -> str:
         return self.wait(
@@ -346,6 +349,8 @@ class FirefoxPhone(Phone):
         )
 
     def reload(self) -> None:
+        # A reload while the page is still loading is reported as aborted (NS_BINDING_ABORTED).
+        self.wait("() => document.readyState === 'complete'", what="the page to be loaded")
         self.bidi.command("browsingContext.reload", context=self.context, wait="complete")
 
     def evaluate(self, wrapped: str, argument: str) -> str:
@@ -380,22 +385,49 @@ class FirefoxPhone(Phone):
         return {"sharedId": node["sharedId"]}
 
     def _tap(self, selector: str, times: int) -> None:
-        element = self._element(selector)
-        actions: list[dict[str, Any]] = [
-            {
-                "type": "pointerMove",
-                "x": 0,
-                "y": 0,
-                "origin": {"type": "element", "element": element},
-            }
-        ]
-        for _ in range(times):
-            actions += [{"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}]
-        self.bidi.command(
-            "input.performActions",
-            context=self.context,
-            actions=[{"type": "pointer", "id": "finger", "actions": actions}],
-        )
+        """Pointer taps on the element's centre; checked to have landed on it (a page that
+        moves under the finger, e.g. scroll restored after a reload, gets the tap again)."""
+        for attempt in range(3):
+            element = self._element(selector)
+            self.bidi.command(
+                "script.callFunction",
+                functionDeclaration=(
+                    "(e) => { window.__tap = null; document.addEventListener('pointerup',"
+                    " (event) => { window.__tap = event.target === e || e.contains(event.target); },"
+                    " { capture: true, once: true }); }"
+                ),
+                arguments=[element],
+                awaitPromise=False,
+                target={"context": self.context},
+            )
+            origin = {"type": "element", "element": element}
+            actions: list[dict[str, Any]] = [
+                {"type": "pointerMove", "x": 0, "y": 0, "origin": origin}
+            ]
+            for _ in range(times):
+                actions += [
+                    {"type": "pointerDown", "button": 0},
+                    {"type": "pointerUp", "button": 0},
+                ]
+            try:
+                self.bidi.command(
+                    "input.performActions",
+                    context=self.context,
+                    actions=[{"type": "pointer", "id": "finger", "actions": actions}],
+                )
+            except BiDiError as error:
+                if "out of bounds" not in str(error) or attempt == 2:
+                    raise
+                time.sleep(0.2)
+                continue
+            try:
+                landed = self.run("() => window.__tap")
+            except Exception:  # the tap started a page load: it landed
+                return
+            if landed is not False:
+                return
+            time.sleep(0.2)
+        raise PhoneError(f"[firefox] the tap on {selector} did not land on it")
 
     def click(self, selector: str) -> None:
         self._tap(selector, 1)
@@ -445,7 +477,8 @@ class FirefoxEngine:
             self.process.kill()
             raise RuntimeError(f"{FIREFOX} did not start WebDriver BiDi")
         # Keep reading the browser's chatter so its pipe never fills up.
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        self.reader = threading.Thread(target=self.process.stderr.read, daemon=True)
+        self.reader.start()
         self.bidi = BiDi(url + "/session")
         self.phones: dict[str, FirefoxPhone] = {}
         session = self.bidi.command("session.new", capabilities={})
@@ -454,11 +487,16 @@ class FirefoxEngine:
         self.bidi.command("session.subscribe", events=["log.entryAdded"])
 
     def _event(self, event: dict[str, Any]) -> None:
+        """Uncaught script errors of a phone's pages. Entries without a stack are the browser's
+        own notes, e.g. "A ServiceWorker intercepted the request and encountered an unexpected
+        error", which Firefox logs when a page is left while its worker answers one of its
+        requests (a favicon, app.js's probe frame): tests leave pages faster than a person."""
         params = event.get("params", {})
-        if event.get("method") == "log.entryAdded" and params.get("type") == "javascript":
-            phone = self.phones.get(params.get("source", {}).get("context", ""))
-            if phone is not None and params.get("level") == "error":
-                phone.errors.append(str(params.get("text")))
+        if event.get("method") != "log.entryAdded" or params.get("type") != "javascript":
+            return
+        phone = self.phones.get(params.get("source", {}).get("context", ""))
+        if phone is not None and params.get("level") == "error" and params.get("stackTrace"):
+            phone.errors.append(str(params.get("text")))
 
     def phone(self, base_url: str) -> FirefoxPhone:
         return FirefoxPhone(self, base_url)
@@ -473,6 +511,9 @@ class FirefoxEngine:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.reader.join(timeout=5)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
 
 
 # --- WebKit (WebKitGTK MiniBrowser, WebKitWebDriver, Selenium, Xvfb) --------------------------
