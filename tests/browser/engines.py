@@ -591,6 +591,7 @@ class WebKitPhone(Phone):
 
     def close(self) -> None:
         self.driver.quit()
+        self.driver.service.stop()
 
 
 class WebKitEngine:
@@ -602,9 +603,12 @@ class WebKitEngine:
         probe = self.session()
         self.version = probe.capabilities.get("browserVersion", "?")
         probe.quit()
+        probe.service.stop()
 
     def session(self) -> Any:
         from selenium import webdriver
+        from selenium.webdriver.remote.client_config import ClientConfig
+        from selenium.webdriver.remote.remote_connection import RemoteConnection
         from selenium.webdriver.webkitgtk.options import Options
         from selenium.webdriver.webkitgtk.service import Service
 
@@ -621,9 +625,21 @@ class WebKitEngine:
             "XDG_CACHE_HOME": str(self.home / "cache"),
             "XDG_DATA_HOME": str(self.home / "data"),
         }
-        return webdriver.WebKitGTK(
-            options=options, service=Service(executable_path=WEBKIT_DRIVER, env=env)
-        )
+        # The driver started here and reached through webdriver.Remote with a connection made
+        # from a client config (Selenium's WebKitGTK class, and Remote given a URL, warn about
+        # Selenium's own use of a deprecated argument).
+        service = Service(executable_path=WEBKIT_DRIVER, env=env)
+        service.start()
+        try:
+            connection = RemoteConnection(
+                client_config=ClientConfig(remote_server_addr=service.service_url)
+            )
+            driver = webdriver.Remote(command_executor=connection, options=options)
+        except Exception:
+            service.stop()
+            raise
+        driver.service = service  # type: ignore[attr-defined]
+        return driver
 
     def phone(self, base_url: str) -> WebKitPhone:
         return WebKitPhone(self, base_url)
