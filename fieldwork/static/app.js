@@ -18,7 +18,10 @@
   // The page as it arrived, on a load the service worker did not see (the first one): it keeps
   // this copy rather than downloading the page a second time.
   const arrived = worker && !worker.controller ? '<!doctype html>\n' + document.documentElement.outerHTML : null;
-  const text = (key, n) => ((banner && banner.dataset[key]) || '').replace('{n}', n);
+  // Every word shown here comes from fieldwork/api/phone_texts.py, in the page's language
+  // (the server writes the table in when it serves this file).
+  const TEXT = __TEXT__;
+  const text = (key, n) => (TEXT[key] || '').replace('{n}', n);
   const token = () => ($('meta[name="csrf-token"]') || {}).content || '';
   const DAY = 864e5;
   // Answers the server gives once and for all: keep the item, show why, offer export, no retry.
@@ -486,13 +489,20 @@
   }
 
   // --- sign-out: say what is waiting, forget this tester's drafts and pages -------------------
+  const el = (tag, attributes, ...children) => {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+    element.append(...children);
+    return element;
+  };
   function signOut(form) {
     let sure = false;
-    const ask = $('[data-signout-ask]');
+    let ask;
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const waiting = tester ? (await own()).filter((item) => OPEN.includes(item.state)).length : 0;
-      if (waiting && !sure && ask) {
+      if (waiting && !sure) {
+        if (!ask) ask = question(form, () => { sure = true; });
         $('[data-signout-count]', ask).textContent = text(waiting === 1 ? 'signoutOne' : 'signoutMany', waiting);
         ask.hidden = false;
         $('button', ask).focus();
@@ -507,14 +517,28 @@
       if (worker && worker.controller) worker.controller.postMessage({ type: 'forget' });
       form.submit();
     });
-    if (!ask) return;
-    $('[data-stay]', ask).addEventListener('click', () => { ask.hidden = true; });
-    $('[data-export-mine]', ask).addEventListener('click', exportUnsent);
-    $('[data-signout-anyway]', ask).addEventListener('click', () => {
-      sure = true;
+  }
+
+  // "N of your reports are not sent yet": stay, export them, or sign out anyway.
+  function question(form, anyway) {
+    const stay = el('button', { type: 'button', class: 'primary', 'data-stay': '' }, text('stay'));
+    const save = el('button', { type: 'button', 'data-export-mine': '' }, text('exportThem'));
+    const leave = el('button', { type: 'button', 'data-signout-anyway': '' }, text('signoutAnyway'));
+    const ask = el('div', { class: 'signout-ask flash flash-error', role: 'alertdialog', 'data-signout-ask': '',
+      'aria-labelledby': 'signout-count', 'aria-describedby': 'signout-help' },
+    el('p', { id: 'signout-count' }, el('strong', { 'data-signout-count': '' })),
+    el('p', { id: 'signout-help' }, text('signoutHelp')),
+    el('p', { class: 'actions' }, stay, ' ', save, ' ', leave));
+    $('header').after(ask);
+    stay.addEventListener('click', () => { ask.hidden = true; });
+    save.addEventListener('click', exportUnsent);
+    leave.addEventListener('click', () => {
+      anyway();
       ask.hidden = true;
-      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event('submit', { cancelable: true }));
+      if (form.requestSubmit) form.requestSubmit();
+      else form.dispatchEvent(new Event('submit', { cancelable: true }));
     });
+    return ask;
   }
 
   // --- offline: the worker keeps the pages, then proves it answers navigations ----------------
@@ -554,7 +578,8 @@
     worker.ready.then((registration) => new Promise((resolve) => {
       const channel = new MessageChannel();
       channel.port1.onmessage = resolve;
-      registration.active.postMessage({ type: 'keep', user: String(me.id), current: location.href, html: arrived, urls: Array.from(new Set(urls)) }, [channel.port2]);
+      const assets = $$('script[src], link[rel=stylesheet]').map((link) => link.src || link.href);
+      registration.active.postMessage({ type: 'keep', user: String(me.id), current: location.href, html: arrived, assets, urls: Array.from(new Set(urls)) }, [channel.port2]);
     })).then(() => {
       if (worker.controller) probe(20);
       else worker.addEventListener('controllerchange', () => probe(20));
@@ -569,6 +594,9 @@
   const signout = $('form[data-signout]');
   if (signout && window.indexedDB) signOut(signout);
   if (banner && window.indexedDB) {
+    $('[data-send-now]', banner).append(text('sendNow'));
+    $('[data-export]', banner).append(text('export'));
+    $('[data-unsent-help]', banner).append(text('unsentHelp'));
     $('[data-send-now]', banner).addEventListener('click', () => flush(true));
     $('[data-export]', banner).addEventListener('click', exportUnsent);
     const later = () => { if (document.visibilityState !== 'hidden') flush(); };

@@ -9,14 +9,18 @@ const SHELL = 'shell-' + VERSION;
 const PAGES = 'pages';
 const OWNER = '/sw-owner';
 // The page links these with the same ?v=, so they come from the HTTP cache, not the network.
-const SHELL_URLS = ['app.css', 'app.js', 'favicon.svg'].map((name) => '/static/' + name + '?v=' + VERSION);
+// (app.js, which carries the page's language, comes with the page's "keep" message.)
+const SHELL_URLS = ['app.css', 'favicon.svg'].map((name) => '/static/' + name + '?v=' + VERSION);
+
+const shelve = (urls) => caches.open(SHELL).then((cache) => Promise.all(urls.map(async (url) => {
+  if (await cache.match(url)) return;
+  const response = await fetch(url, { cache: 'force-cache' });
+  if (!response.ok) throw new Error(url + ': ' + response.status);
+  await cache.put(url, response);
+})));
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL).then((cache) => Promise.all(SHELL_URLS.map(async (url) => {
-    const response = await fetch(url, { cache: 'force-cache' });
-    if (!response.ok) throw new Error(url + ': ' + response.status);
-    await cache.put(url, response);
-  }))).then(() => self.skipWaiting()));
+  event.waitUntil(shelve(SHELL_URLS).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
@@ -101,8 +105,10 @@ self.addEventListener('message', (event) => {
   const message = event.data || {};
   const reply = () => event.ports[0] && event.ports[0].postMessage('kept');
   if (message.type === 'keep') {
-    // Pages the tester will need offline: fetch those not kept yet (the current one included).
-    event.waitUntil((message.user ? pagesOf(message.user) : caches.open(PAGES)).then((cache) => Promise.all((message.urls || []).map(async (path) => {
+    // Pages the tester will need offline: fetch those not kept yet (the current one included),
+    // and the page's own script and style.
+    event.waitUntil(shelve((message.assets || []).filter((url) => new URL(url).pathname.startsWith('/static/')))
+      .then(() => (message.user ? pagesOf(message.user) : caches.open(PAGES)).then((cache) => Promise.all((message.urls || []).map(async (path) => {
       const url = new URL(path, self.location.origin);
       if (!isPage(url) || (!message.fresh && await match(cache, url.href))) return;
       if (url.href === message.current && message.html && message.user) {
@@ -113,7 +119,7 @@ self.addEventListener('message', (event) => {
       try {
         await keep(url.href, await fetch(url.href, { credentials: 'same-origin', cache: message.fresh ? 'no-cache' : 'default' }));
       } catch (error) { /* offline now; the next page load tries again */ }
-    }))).then(reply, reply));
+    })))).then(reply, reply));
   } else if (message.type === 'forget') {
     event.waitUntil(caches.delete(PAGES));
   }

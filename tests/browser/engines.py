@@ -239,12 +239,10 @@ class ChromiumPhone(Phone):
 class ChromiumEngine:
     name = "chromium"
 
-    def __init__(self, home: Path) -> None:
-        from playwright.sync_api import sync_playwright
-
+    def __init__(self, home: Path, driver: Any) -> None:
         from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
 
-        self._driver = sync_playwright().start()
+        self._driver = driver  # the session's Playwright (one per test process)
         self.browser = self._driver.chromium.launch(
             executable_path=CHROMIUM,
             args=CHROMIUM_ARGS,
@@ -261,7 +259,6 @@ class ChromiumEngine:
 
     def close(self) -> None:
         self.browser.close()
-        self._driver.stop()
 
 
 # --- Gecko (firefox-esr over WebDriver BiDi) -------------------------------------------------
@@ -695,6 +692,9 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def start(name: str, home: Path) -> ChromiumEngine | FirefoxEngine | WebKitEngine:
-    engine = {"chromium": ChromiumEngine, "firefox": FirefoxEngine, "webkit": WebKitEngine}[name]
-    return engine(home)
+def start(
+    name: str, home: Path, playwright: Any = None
+) -> ChromiumEngine | FirefoxEngine | WebKitEngine:
+    if name == "chromium":
+        return ChromiumEngine(home, playwright)
+    return {"firefox": FirefoxEngine, "webkit": WebKitEngine}[name](home)

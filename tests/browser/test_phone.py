@@ -67,7 +67,8 @@ def engine(
     name = request.param
     reason = missing(name)
     require(reason is None, f"{name}: {reason}")
-    browser = start(name, tmp_path_factory.mktemp(name))
+    playwright = request.getfixturevalue("playwright_driver") if name == "chromium" else None
+    browser = start(name, tmp_path_factory.mktemp(name), playwright)
     try:
         yield browser
     finally:
