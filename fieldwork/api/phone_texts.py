@@ -42,18 +42,32 @@ PHONE_TEXTS = {
     "sendNow": _l("Send now"),
     "export": _l("Export unsent reports"),
     "unsentHelp": _l(
-        "Keep this app open with a connection and they are sent by themselves. If that keeps "
-        "failing, export them as a file and give the file to your coordinator."
+        "They are sent by themselves when there is a connection. If that keeps failing, export "
+        "them and give the file to your coordinator."
     ),
     "signoutOne": _l("1 of your reports is not sent yet."),
     "signoutMany": _l("{n} of your reports are not sent yet."),
     "signoutHelp": _l(
         "If you sign out, they stay on this phone, locked: only you can send them, when you sign "
-        "in here again. Or export them now and give the file to your coordinator."
+        "in here again. Or export them now for your coordinator."
     ),
     "stay": _l("Stay signed in"),
     "exportThem": _l("Export them"),
     "signoutAnyway": _l("Sign out anyway"),
+    "waitingLong": _l(
+        "A report has waited on this phone for more than a day. Open the app where there is a "
+        "connection, or export it (above) for your coordinator: a browser may delete a site's "
+        "data after a week without a visit."
+    ),
+    "offlineMissing": _l(
+        "That page is not saved on this phone, and there is no connection now. Here are your "
+        "tests; reports in the outbox are safe."
+    ),
+    "offlineReady": _l("This phone keeps your tests for use without a connection."),
+    "installHint": _l(
+        "Tip: add this app to your home screen (browser menu, 'Add to Home screen'). Then your "
+        "phone keeps unsent reports safe, also when the browser clears its storage."
+    ),
 }
 
 

@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldwork.api.phone_texts import phone_texts
-from fieldwork.compression import accepts_gzip
+from fieldwork.compression import GZIP_SUFFIX, accepts_gzip
 
 bp = Blueprint("pwa", __name__)
 
 # The files the service worker keeps for offline use; a change to any of them changes its version.
 SHELL_FILES = ("app.css", "app.js", "coord.css", "favicon.svg", "sw.js")
-# Served without comments and indentation, gzipped once at the best level (the phone's budget).
+# Served minified and gzipped once at the best level (the phone's budget).
 COMPACTED = {"app.js": "text/javascript", "app.css": "text/css", "coord.css": "text/css"}
 
 
@@ -41,8 +41,19 @@ def _shell_version(static_folder: str) -> str:
 
 @cache
 def _worker_source(static_folder: str) -> str:
-    source = compact((Path(static_folder) / "sw.js").read_text(encoding="utf-8"))
+    source = shrink((Path(static_folder) / "sw.js").read_text(encoding="utf-8"), "text/javascript")
     return source.replace("__VERSION__", _shell_version(static_folder))
+
+
+def shrink(source: str, mimetype: str) -> str:
+    """``source`` minified (tdewolff's minifier: short local names, no spaces or comments);
+    where that package is not installed, :func:`compact` (comments and indentation out)."""
+    try:
+        import minify  # tdewolff-minify
+    except ImportError:  # pragma: no cover - the package is a dependency; this is a fallback
+        return compact(source)
+    minify.config({"js-version": 2017, "js-keep-var-names": False})
+    return str(minify.string(mimetype, source))
 
 
 def compact(source: str) -> str:
@@ -76,7 +87,7 @@ def compact(source: str) -> str:
 @cache
 def _compacted(static_folder: str, name: str, language: str) -> tuple[bytes, bytes]:
     """The compacted file (app.js with its words in ``language``), plain and gzipped."""
-    source = compact((Path(static_folder) / name).read_text(encoding="utf-8"))
+    source = shrink((Path(static_folder) / name).read_text(encoding="utf-8"), COMPACTED[name])
     if name == "app.js":
         words = json.dumps(phone_texts(language), ensure_ascii=False, separators=(",", ":"))
         source = source.replace("__TEXT__", words)
@@ -114,9 +125,16 @@ def _static_with_compacted_shell(static: Callable[..., Response]) -> Callable[..
             response.headers["Content-Encoding"] = "gzip"
         response.vary.add("Accept-Encoding")
         versioned = request.args.get("v") == _shell_version(current_app.static_folder)
-        response.headers["Cache-Control"] = (
-            "public, max-age=31536000, immutable" if versioned else "no-cache"
-        )
+        if versioned:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            # Revalidated each time, as compression.py does for other files (-gzip ETag).
+            response.headers["Cache-Control"] = "no-cache"
+            digest = hashlib.sha256(plain).hexdigest()[:16]
+            response.set_etag(digest)
+            response.make_conditional(request)
+            if zipped:
+                response.set_etag(digest + GZIP_SUFFIX)
         # A script or style sheet is never a document: the policy for one is "nothing".
         response.headers["Content-Security-Policy"] = "default-src 'none'"
         return response
@@ -164,7 +182,6 @@ def service_worker() -> Response:
     response = Response(source, mimetype="text/javascript")
     # Browsers check for a new worker on navigations; never let a proxy hold an old one.
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/"
     response.set_etag(hashlib.sha256(source.encode()).hexdigest()[:16])
     return response.make_conditional(request)
 

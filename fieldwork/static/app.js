@@ -23,6 +23,12 @@
   const TEXT = __TEXT__;
   const text = (key, n) => (TEXT[key] || '').replace('{n}', n);
   const token = () => ($('meta[name="csrf-token"]') || {}).content || '';
+  // A note the page holds a place for: its words, shown or not.
+  const show = (note, key, shown) => {
+    if (!note) return;
+    note.textContent = text(key);
+    note.hidden = !shown;
+  };
   const DAY = 864e5;
   // Answers the server gives once and for all: keep the item, show why, offer export, no retry.
   const FINAL = ['study_closed', 'author_mismatch', 'author_not_in_team', 'foreign_report'];
@@ -196,8 +202,7 @@
       const open = listed.filter((item) => OPEN.includes(item.state));
       heartbeat(open.length);
       cards(listed);
-      const waiting = $('[data-waiting-long]');
-      if (waiting) waiting.hidden = !open.some((item) => Date.now() - Date.parse(item.created) > DAY);
+      show($('[data-waiting-long]'), 'waitingLong', open.some((item) => Date.now() - Date.parse(item.created) > DAY));
     }
   }
 
@@ -262,11 +267,11 @@
   }
 
   // --- the report form: skip logic, draft, submit into the outbox ---------------------------
-  function answersOf(form, questions) {
+  function answersOf(form) {
     const answers = {};
-    for (const id of questions) {
-      const group = $('[data-field="' + id + '"]', form);
-      if (!group || group.hidden) continue;
+    for (const group of $$('[data-field]', form)) {
+      const id = group.dataset.field;
+      if (group.hidden) continue;
       const inputs = $$('[name="' + id + '"]', form);
       let value;
       if (inputs[0] && inputs[0].type === 'checkbox') value = inputs.filter((i) => i.checked).map((i) => i.value);
@@ -345,7 +350,6 @@
   function reportForm(form) {
     const status = $('#send-status');
     const key = me.id + ':' + form.dataset.testId;
-    const questions = JSON.parse(form.dataset.questions);
     let draft;
     // The handlers below are attached at once; what they need from the phone's storage comes
     // with `ready`. A tap on send before then waits for it instead of posting the plain form
@@ -389,7 +393,7 @@
 
     const save = () => {
       applyRelevance(form);
-      draft.answers = answersOf(form, questions);
+      draft.answers = answersOf(form);
       draft.updated = Date.now();
       form.elements.elapsed_seconds.value = Math.round((Date.now() - draft.started) / 1000);
       return put('drafts', draft);
@@ -558,8 +562,7 @@
       frame.remove();
       if (ok) {
         document.documentElement.dataset.offline = 'ready';
-        const note = $('[data-offline-ready]');
-        if (note) note.hidden = false;
+        show($('[data-offline-ready]'), 'offlineReady', true);
       } else if (tries > 1) setTimeout(() => probe(tries - 1), 250);
     };
     frame.addEventListener('load', () => {
@@ -584,7 +587,7 @@
       if (worker.controller) probe(20);
       else worker.addEventListener('controllerchange', () => probe(20));
     });
-    if (/[?&]offline=missing/.test(location.search)) $('[data-offline-missing]').hidden = false;
+    show($('[data-offline-missing]'), 'offlineMissing', /[?&]offline=missing/.test(location.search));
   }
 
   // --- start ------------------------------------------------------------------------------
@@ -626,9 +629,8 @@
   }
   if (tester) {
     // Suggest installing: Safari keeps an installed app's storage.
-    const hint = $('[data-install-hint]');
     const installed = (window.matchMedia && window.matchMedia('(display-mode: standalone)').matches) || navigator.standalone;
-    if (hint && !installed) hint.hidden = false;
+    show($('[data-install-hint]'), 'installHint', !installed);
   }
   const questions = $('form[data-outbox]');
   if (questions) applyRelevance(questions);

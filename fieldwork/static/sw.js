@@ -48,8 +48,19 @@ async function pagesOf(user) {
 
 async function keep(url, response) {
   const user = response.headers.get('X-Mg-User');
-  if (response.ok && response.type === 'basic' && !response.redirected && user) {
+  if (response.ok && response.type !== 'opaque' && !response.redirected && user) {
     await (await pagesOf(user)).put(url, response);
+  }
+}
+
+// Pages to keep, in one request (tester.offline_pages): one round trip for all of them.
+async function bundle(paths, fresh) {
+  if (!paths.length) return;
+  const query = paths.map((path) => 'page=' + encodeURIComponent(path)).join('&');
+  const response = await fetch('/tester/offline-pages?' + query, { credentials: 'same-origin', cache: fresh ? 'no-cache' : 'default' });
+  if (!response.ok || response.redirected) return;
+  for (const page of (await response.json()).pages) {
+    await keep(new URL(page.path, self.location.origin).href, new Response(page.html, { headers: page.headers }));
   }
 }
 
@@ -105,21 +116,23 @@ self.addEventListener('message', (event) => {
   const message = event.data || {};
   const reply = () => event.ports[0] && event.ports[0].postMessage('kept');
   if (message.type === 'keep') {
-    // Pages the tester will need offline: fetch those not kept yet (the current one included),
-    // and the page's own script and style.
+    // Pages the tester will need offline, those not kept yet (the current one included), and
+    // the page's own script and style.
     event.waitUntil(shelve((message.assets || []).filter((url) => new URL(url).pathname.startsWith('/static/')))
-      .then(() => (message.user ? pagesOf(message.user) : caches.open(PAGES)).then((cache) => Promise.all((message.urls || []).map(async (path) => {
-      const url = new URL(path, self.location.origin);
-      if (!isPage(url) || (!message.fresh && await match(cache, url.href))) return;
-      if (url.href === message.current && message.html && message.user) {
-        // The page in view, as it arrived: no need to download it a second time.
-        await keep(url.href, new Response(message.html, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Mg-User': message.user } }));
-        return;
-      }
-      try {
-        await keep(url.href, await fetch(url.href, { credentials: 'same-origin', cache: message.fresh ? 'no-cache' : 'default' }));
-      } catch (error) { /* offline now; the next page load tries again */ }
-    })))).then(reply, reply));
+      .then(() => (message.user ? pagesOf(message.user) : caches.open(PAGES)))
+      .then(async (cache) => {
+        const wanted = [];
+        for (const path of message.urls || []) {
+          const url = new URL(path, self.location.origin);
+          if (!isPage(url) || (!message.fresh && await match(cache, url.href))) continue;
+          if (url.href === message.current && message.html && message.user) {
+            // The page in view, as it arrived: no need to download it a second time.
+            await keep(url.href, new Response(message.html, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Mg-User': message.user } }));
+          } else wanted.push(url.pathname);
+        }
+        await bundle(wanted, message.fresh).catch(() => { /* offline now; the next page load tries again */ });
+      })
+      .then(reply, reply));
   } else if (message.type === 'forget') {
     event.waitUntil(caches.delete(PAGES));
   }

@@ -57,6 +57,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tester.report": TESTERS,  # the partner has its own slot in the same test
     "tester.amend": TESTERS,
     "tester.incident": TESTERS,
+    "tester.offline_pages": TESTERS,
     "api.reports": TESTERS_API,
     "api.device_status": TESTERS_API,
     "coordinator.index": READERS,
