@@ -121,20 +121,14 @@ def _static_with_compacted_shell(static: Callable[..., Response]) -> Callable[..
         )
         zipped = accepts_gzip(request)
         response = Response(packed if zipped else plain, mimetype=COMPACTED[filename])
-        if zipped:
-            response.headers["Content-Encoding"] = "gzip"
-        response.vary.add("Accept-Encoding")
-        versioned = request.args.get("v") == _shell_version(current_app.static_folder)
-        if versioned:
+        if request.args.get("v") == _shell_version(current_app.static_folder):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        else:
-            # Revalidated each time, as compression.py does for other files (-gzip ETag).
-            response.headers["Cache-Control"] = "no-cache"
-            digest = hashlib.sha256(plain).hexdigest()[:16]
-            response.set_etag(digest)
-            response.make_conditional(request)
             if zipped:
-                response.set_etag(digest + GZIP_SUFFIX)
+                response.headers["Content-Encoding"] = "gzip"
+            response.vary.add("Accept-Encoding")
+        else:
+            response.headers["Cache-Control"] = "no-cache"  # revalidated each time
+            _revalidated(response, plain, zipped)
         # A script or style sheet is never a document: the policy for one is "nothing".
         response.headers["Content-Security-Policy"] = "default-src 'none'"
         return response
@@ -178,12 +172,31 @@ def _cache_versioned_assets(response: Response) -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     assert current_app.static_folder is not None
-    source = _worker_source(current_app.static_folder)
-    response = Response(source, mimetype="text/javascript")
+    plain = _worker_source(current_app.static_folder).encode()
+    zipped = accepts_gzip(request)
+    response = Response(_gzipped(plain) if zipped else plain, mimetype="text/javascript")
     # Browsers check for a new worker on navigations; never let a proxy hold an old one.
     response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(hashlib.sha256(source.encode()).hexdigest()[:16])
-    return response.make_conditional(request)
+    return _revalidated(response, plain, zipped)
+
+
+@cache
+def _gzipped(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _revalidated(response: Response, plain: bytes, zipped: bool) -> Response:
+    """An ETag of the content and 304 when the browser has it (gzip: ETag ends in -gzip, and
+    compression.py strips that from If-None-Match before this compares)."""
+    if zipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    digest = hashlib.sha256(plain).hexdigest()[:16]
+    response.set_etag(digest)
+    response.make_conditional(request)
+    if zipped:
+        response.set_etag(digest + GZIP_SUFFIX)
+    return response
 
 
 @bp.get("/manifest.webmanifest")

@@ -70,10 +70,8 @@ def day_clock(value: datetime) -> str:
 
 
 @bp.after_request
-def _private(response: Response) -> Response:
-    """Tester pages hold one tester's reports: no shared cache may keep them, and the phone's
-    service worker is told whose they are (it keeps one tester's pages at a time)."""
-    response.headers["Cache-Control"] = "private, no-cache"
+def _owner(response: Response) -> Response:
+    """The phone's service worker is told whose page it is (it keeps one tester's at a time)."""
     if current_user.is_authenticated and response.mimetype == "text/html":
         response.headers["X-Mg-User"] = str(current_user.id)
     return response
