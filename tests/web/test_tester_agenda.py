@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,104 +18,30 @@ from sqlmodel import select
 from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.models import (
-    DEFAULT_TARGET_TYPES,
-    Pair,
     Study,
-    Target,
-    Team,
-    TeamMember,
     Test,
-    Tester,
     User,
     VisitReport,
 )
 from fieldwork.services.reports.intake import ReportSubmission, submit_report
 from fieldwork.services.reports.timing import is_late, submitted_moment
 from fieldwork.services.schedule.assignments import assignment_for_user
+from tests.conftest import HOUSING_NOW, Housing, build_housing_world
 from tests.support import csrf_from
 
 ZONE = ZoneInfo("Europe/Amsterdam")
-WEDNESDAY = datetime(2026, 3, 11, 12, 0, tzinfo=ZONE)
+WEDNESDAY = datetime.fromisoformat(HOUSING_NOW)
 # Words that belong to the door of a club at night, in English and Dutch: never on a housing page.
 NIGHTLIFE_ONLY = re.compile(
     r"\b(tonight|door|doors|night|nights|club|bouncer|venue|vanavond|deur|nacht|portier|uitgaan)\b",
     re.IGNORECASE,
 )
-HOUSING_ANSWERS = {
-    "contact_mode": "email",
-    "contact_time": "2026-03-09T10:30",
-    "any_response": "true",
-    "invited_to_viewing": "true",
-    "unit_available_said": "yes",
-    "units_offered": "1",
-    "units_shown": "0",
-}
-
-
-class Housing:
-    study_id: int
-    overdue: int
-    today: int
-    this_week: int
-    later: int
-    done: int
 
 
 @pytest.fixture
 def housing(app, password_hash) -> Housing:
-    """A housing study: h01 (team HA) and h02 (team HB) contact five landlords, one of them done."""
     with app.app_context():
-        session = get_session()
-        users = {name: User(username=name, password_hash=password_hash, role="tester")
-                 for name in ("h01", "h02")}  # fmt: skip
-        session.add_all(users.values())
-        study = Study(code="H1", title="Woningmarkt", domain="housing",
-                      instrument_id="housing-access", instrument_version=1, seed=3,
-                      status="fieldwork", target_types=DEFAULT_TARGET_TYPES["housing"],
-                      max_interval_minutes=1440)  # fmt: skip
-        session.add(study)
-        session.flush()
-        teams = []
-        for code, role, username in (("HA", "protected", "h01"), ("HB", "control", "h02")):
-            team = Team(study_id=study.id, code=code, role=role)
-            tester = Tester(study_id=study.id, code=f"T-{username}", group=role)
-            session.add_all([team, tester])
-            session.flush()
-            tester.user_id = users[username].id
-            session.add(TeamMember(team_id=team.id, tester_id=tester.id))
-            teams.append(team)
-        pair = Pair(study_id=study.id, code="HP-1", protected_team_id=teams[0].id,
-                    control_team_id=teams[1].id)  # fmt: skip
-        session.add(pair)
-        session.flush()
-        found = Housing()
-        found.study_id = study.id
-        for name, day in (("done", 9), ("overdue", 10), ("today", 11), ("this_week", 13),
-                          ("later", 17)):  # fmt: skip
-            target = Target(study_id=study.id, code=f"L-{day:03d}", name=f"Verhuurder {name}",
-                            address=f"Laan {day}", target_type="private_landlord", area="Zuid")  # fmt: skip
-            session.add(target)
-            session.flush()
-            start = datetime.combine(date(2026, 3, day), time(10, 0), tzinfo=ZONE)
-            test = Test(study_id=study.id, pair_id=pair.id, target_id=target.id,
-                        night=start.date(), window_start=start,
-                        window_end=start + timedelta(hours=7), first_role="protected",
-                        planned_protected=start + timedelta(minutes=30),
-                        planned_control=start + timedelta(minutes=90))  # fmt: skip
-            session.add(test)
-            session.flush()
-            setattr(found, name, test.id)
-        session.commit()
-        with clock.frozen(datetime(2026, 3, 9, 15, 0, tzinfo=ZONE)):
-            user = session.exec(select(User).where(User.username == "h01")).one()
-            result = submit_report(
-                session=session,
-                assignment=assignment_for_user(session, user.id, found.done),
-                user=user,
-                submission=ReportSubmission(uuid=str(uuid.uuid4()), answers=HOUSING_ANSWERS),
-            )
-            assert result.status == "created", result.errors
-        return found
+        return build_housing_world(password_hash)
 
 
 def page(client, path: str, language: str) -> str:
@@ -140,13 +66,13 @@ def test_a_housing_testers_list_reads_overdue_today_this_week_with_deadlines(cli
                         ("later", "Later")]  # fmt: skip
     sections = {key: html.split(f'id="housing-{key}"')[1].split("</section>")[0]
                 for key, _ in headings}  # fmt: skip
-    assert "Verhuurder overdue" in sections["overdue"]
-    assert "Verhuurder today" in sections["today"] and "Uiterlijk" in sections["today"]
+    assert "Woonstede Makelaars" in sections["overdue"]
+    assert "Mevrouw De Boer" in sections["today"] and "Uiterlijk" in sections["today"]
     assert "17:00" in sections["today"]  # the deadline, with its time
-    assert "Verhuurder this_week" in sections["this_week"]
-    assert "Verhuurder later" in sections["later"]
+    assert "Haagse Huur B.V." in sections["this_week"]
+    assert "Stichting Duinwonen" in sections["later"]
     done = html.split('id="done"')[1]
-    assert "Verhuurder done" in done and "Verzonden" in done
+    assert "Van Dijk Verhuur" in done and "Verzonden" in done
     assert "Je geplande contact" in html
 
 
