@@ -335,3 +335,95 @@ def user_id(app: Any, username: str) -> int:
 
     with app.app_context():
         return get_session().exec(select(User.id).where(User.username == username)).one()
+
+
+PUT_ITEM = """(item) => new Promise((resolve, reject) => {
+  const request = indexedDB.open('mysteryguest', 1);
+  request.onupgradeneeded = () => {
+    request.result.createObjectStore('outbox', { keyPath: 'uuid' });
+    request.result.createObjectStore('drafts', { keyPath: 'key' });
+  };
+  request.onsuccess = () => {
+    const tx = request.result.transaction('outbox', 'readwrite');
+    tx.objectStore('outbox').put(item);
+    tx.oncomplete = () => resolve(true);
+    tx.onerror = () => reject(tx.error);
+  };
+})"""
+
+
+def waiting_item(app: Any, world: Any, *, days: float) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    created = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    return {
+        "uuid": str(uuid.uuid4()),
+        "kind": "report",
+        "author": {"user_id": user_id(app, "t01"), "username": "t01", "team": "TM-A"},
+        "user": "t01",
+        "draftKey": f"{user_id(app, 't01')}:{world.test_p1}",
+        "title": "Club Nachtuil · 23:00",
+        "url": form_path(world.test_p1),
+        "state": "unsent",
+        "created": created,
+        "body": {"uuid": str(uuid.uuid4()), "test_id": world.test_p1, "answers": {}},
+    }
+
+
+def test_a_report_waiting_more_than_a_day_is_warned_about_on_the_list(page, live_server):
+    """Safari may clear a site's storage after a week without a visit: the list says so after a
+    day. The banner stays one line until opened."""
+    app, world = live_server.app, live_server.world
+    sign_in(page, "t01")
+    page.route("**/api/reports", lambda route: route.fulfill(status=503, body="{}"))
+    warning = page.locator("[data-waiting-long]")
+    page.evaluate(PUT_ITEM, waiting_item(app, world, days=0.5))
+    page.reload()
+    expect(page.locator("#outbox-count")).to_have_text(UNSENT_ONE)
+    expect(warning).to_be_hidden()  # half a day: no warning yet
+    page.evaluate(PUT_ITEM, waiting_item(app, world, days=1.5))
+    page.reload()
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("meer dan een dag")
+    banner = page.locator("#outbox").bounding_box()
+    assert banner is not None and banner["height"] < 80  # one line, not the whole screen
+    page.click("#outbox summary")
+    assert page.locator("#outbox").bounding_box()["height"] > 150
+
+
+def test_a_coordinator_can_export_the_locked_reports_left_on_a_phone(page, context, live_server):
+    """Tester A's report is locked for everyone but A on this phone; the coordinator, signed in
+    on it, sees whose it is and exports it for the import."""
+    world = live_server.world
+    sign_in(page, "t01")
+    page.goto(form_path(world.test_p1))
+    fill_report(page)
+    context.set_offline(True)
+    page.click("form[data-outbox] button[type=submit]")
+    expect(page.locator("#send-status")).to_contain_text("nog niet verzonden")
+    context.clear_cookies(name="session")  # A's session ends
+    context.set_offline(False)
+    page.goto("/login")
+    page.fill("input[name=username]", "coord")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/coordinator/**")
+    page.click("#outbox summary")
+    expect(page.locator("#outbox")).to_contain_text("Club Nachtuil")
+    expect(page.locator("#outbox")).to_contain_text("t01")
+    with page.expect_download() as download_info:
+        page.click("#outbox [data-export]")
+    [item] = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))["reports"]
+    assert (
+        item["author"]["username"] == "t01" and item["body"]["answers"]["arrival_time"] == "23:02"
+    )
+    assert reports_in_db(live_server.app) == []  # a coordinator's session sends nothing
+
+
+def test_the_sign_in_form_carries_this_phones_device_id(page, live_server):
+    page.goto("/login")
+    device = page.input_value("input[name=device_id]")
+    assert re.fullmatch(r"[0-9a-f-]{36}", device)
+    assert page.evaluate("() => localStorage.getItem('mysteryguest-device')") == device
+    page.reload()
+    assert page.input_value("input[name=device_id]") == device  # the same phone, the same id

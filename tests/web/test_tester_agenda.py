@@ -289,3 +289,36 @@ def test_the_coordinator_sees_a_phones_clock_that_was_off(app, client, auth, wor
     )
     assert "de klok van de telefoon liep 7 min verkeerd" in html
     assert "verstuurd op de telefoon" in html
+
+
+def test_tester_pages_say_who_is_signed_in_and_the_sign_in_page_does_not(app, client, auth, world):
+    """The phone ↔ server contract: the phone knows whose session it is from the page."""
+    login = client.get("/login").get_data(as_text=True)
+    assert 'name="mg-user"' not in login
+    assert re.search(r'<input type="hidden" name="device_id" value="">', login)
+    auth.login("t01")
+    with app.app_context():
+        t01 = get_session().exec(select(User.id).where(User.username == "t01")).one()
+    for path in ("/tester/", f"/tester/tests/{world.test_p1}/report", "/tester/incident"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert f'<meta name="mg-user" content="{t01}" data-username="t01"' in html, path
+        assert response.headers["X-Mg-User"] == str(t01), path
+    form = client.get(f"/tester/tests/{world.test_p1}/report").get_data(as_text=True)
+    assert 'data-team="TM-A"' in form
+
+
+def test_the_phone_keeps_its_pages_in_one_request(app, client, auth, world):
+    auth.login("t01")
+    response = client.get(
+        "/tester/offline-pages",
+        query_string=[("page", "/tester/"), ("page", "/tester/incident"),
+                      ("page", f"/tester/tests/{world.test_p2}/report"),  # not t01's: left out
+                      ("page", "/coordinator/"), ("page", "/tester/offline-pages")],
+    )  # fmt: skip
+    pages = {page["path"]: page for page in response.json["pages"]}
+    assert sorted(pages) == ["/tester/", "/tester/incident"]
+    assert "Mijn tests" in pages["/tester/"]["html"] or "My tests" in pages["/tester/"]["html"]
+    headers = pages["/tester/incident"]["headers"]
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert headers["X-Mg-User"]
