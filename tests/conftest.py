@@ -43,19 +43,26 @@ def instance_path(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def app(database_url: str, instance_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app(
-        {
-            "ENVIRONMENT": "testing",
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secrets.token_hex(16),
-        }
-    )
+def new_app(database_url: str, instance_path: Path) -> Flask:
+    """The app as the tests run it: testing config, CSRF on, the given database."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SECRET_KEY", raising=False)
+        patch.delenv("DATABASE_URL", raising=False)
+        app = create_app(
+            {
+                "ENVIRONMENT": "testing",
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": secrets.token_hex(16),
+            }
+        )
     app.instance_path = str(instance_path)
+    return app
+
+
+@pytest.fixture
+def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
+    app = new_app(database_url, instance_path)
     yield app
     with app.app_context():
         from fieldwork.db import get_session

@@ -12,7 +12,6 @@ A missing engine skips locally with the reason and fails when ``CI`` is set.
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,12 +21,11 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from fieldwork import create_app
 from fieldwork.db import ENGINE_KEY, delete_all_rows, get_session
 from fieldwork.models import User, VisitReport
 from tests.browser.conftest import LiveServer, require
 from tests.browser.engines import ENGINES, Phone, missing, start
-from tests.conftest import World, build_world
+from tests.conftest import World, build_world, new_app
 from tests.support import PASSWORD
 
 SUBMIT = "form[data-outbox] button[type=submit]"
@@ -38,18 +36,7 @@ QUEUED = "nog niet verzonden"  # the form's status while the report waits on the
 # --- fixtures: one server, one browser per engine, a fresh world and phone per story ----------
 @pytest.fixture(scope="module")
 def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("SECRET_KEY", raising=False)
-        patch.delenv("DATABASE_URL", raising=False)
-        app = create_app(
-            {
-                "ENVIRONMENT": "testing",
-                "TESTING": True,
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": secrets.token_hex(16),
-            }
-        )
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    app = new_app(database_url, tmp_path_factory.mktemp("instance"))
     server = LiveServer(app)
     try:
         yield server

@@ -20,7 +20,7 @@ from sqlmodel import func, select
 
 from fieldwork.db import get_session
 from fieldwork.models import ReportConflict, VisitReport
-from tests.support import PASSWORD
+from tests.support import NIGHTLIFE_ANSWERS, PASSWORD, exported_reports, submit_as
 
 UNSENT_ONE = "1 rapport nog niet verzonden"
 
@@ -78,26 +78,8 @@ def test_a_conflict_is_shown_in_words_and_kept(page, live_server):
     fill_report(page)
     # Meanwhile a teammate's phone sends a different report for the same test.
     with app.app_context():
-        from fieldwork.models import User
-        from fieldwork.services.reports.intake import ReportSubmission, submit_report
-        from fieldwork.services.schedule.assignments import assignment_for_user
-
-        session = get_session()
-        user = session.exec(select(User).where(User.username == "t01")).one()
-        result = submit_report(
-            session=session,
-            assignment=assignment_for_user(session, user.id, world.test_p1),
-            user=user,
-            submission=ReportSubmission(
-                uuid=str(uuid.uuid4()),
-                answers={
-                    "arrival_time": "23:00",
-                    "admitted": "yes",
-                    "id_asked": "false",
-                    "staff_tone": "friendly",
-                    "physical_contact": "false",
-                },
-            ),
+        result = submit_as(
+            "t01", world.test_p1, answers={**NIGHTLIFE_ANSWERS, "arrival_time": "23:00"}
         )
         assert result.status == "created"
     page.click("form[data-outbox] button[type=submit]")
@@ -287,7 +269,7 @@ def test_a_final_answer_is_kept_with_the_servers_message_and_never_retried(page,
     assert posts[0]["team"] == "TM-A" and posts[0]["submitted_at"]
     with page.expect_download() as download_info:
         page.click("#outbox [data-export]")
-    [item] = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))["reports"]
+    [item] = exported_reports(download_info.value)
     assert item["state"] == "refused" and item["author"]["username"] == "t01"
     page.click("#outbox button.link")  # once exported, it may go
     expect(page.locator("#outbox")).to_be_hidden()
@@ -313,7 +295,7 @@ def test_sign_out_with_unsent_reports_asks_first(page, context, live_server):
     page.click("form[data-signout] button[type=submit]")
     with page.expect_download() as download_info:
         page.click("[data-export-mine]")
-    [item] = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))["reports"]
+    [item] = exported_reports(download_info.value)
     assert item["body"]["answers"]["arrival_time"] == "23:02"
     page.click("[data-signout-anyway]")
     page.wait_for_url("**/login")
@@ -413,7 +395,7 @@ def test_a_coordinator_can_export_the_locked_reports_left_on_a_phone(page, conte
     expect(page.locator("#outbox")).to_contain_text("t01")
     with page.expect_download() as download_info:
         page.click("#outbox [data-export]")
-    [item] = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))["reports"]
+    [item] = exported_reports(download_info.value)
     assert (
         item["author"]["username"] == "t01" and item["body"]["answers"]["arrival_time"] == "23:02"
     )

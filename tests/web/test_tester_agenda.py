@@ -23,11 +23,9 @@ from fieldwork.models import (
     User,
     VisitReport,
 )
-from fieldwork.services.reports.intake import ReportSubmission, submit_report
 from fieldwork.services.reports.timing import is_late, submitted_moment
-from fieldwork.services.schedule.assignments import assignment_for_user
 from tests.conftest import HOUSING_NOW, Housing, build_housing_world
-from tests.support import csrf_from
+from tests.support import csrf_from, submit_as
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY = datetime.fromisoformat(HOUSING_NOW)
@@ -106,24 +104,7 @@ def test_the_grep_finds_nightlife_words_on_a_nightlife_page(client, auth, world)
 
 def test_when_tonights_reports_are_in_the_list_says_done_with_the_times(app, client, auth, world):
     with app.app_context():
-        session = get_session()
-        user = session.exec(select(User).where(User.username == "t01")).one()
-        result = submit_report(
-            session=session,
-            assignment=assignment_for_user(session, user.id, world.test_p1),
-            user=user,
-            submission=ReportSubmission(
-                uuid=str(uuid.uuid4()),
-                answers={
-                    "arrival_time": "23:02",
-                    "admitted": "yes",
-                    "id_asked": "false",
-                    "staff_tone": "neutral",
-                    "physical_contact": "false",
-                },
-            ),  # fmt: skip
-        )
-        received = result.report.received_at
+        received = submit_as("t01", world.test_p1).report.received_at
     auth.login("t01")
     html = page(client, "/tester/", "nl")
     tonight = html.split('id="nightlife-tonight"')[1].split("</section>")[0]
@@ -231,24 +212,9 @@ def test_monitoring_lists_a_report_made_after_the_window_not_one_sent_after_it(a
         later = test.window_end + timedelta(hours=6)
         for username, submitted in (("t01", test.window_end - timedelta(minutes=30)),
                                     ("t02", test.window_end + timedelta(minutes=30))):  # fmt: skip
-            user = session.exec(select(User).where(User.username == username)).one()
             with clock.frozen(later):
-                result = submit_report(
-                    session=session,
-                    assignment=assignment_for_user(session, user.id, world.test_p1),
-                    user=user,
-                    submission=ReportSubmission(
-                        uuid=str(uuid.uuid4()),
-                        answers={
-                            "arrival_time": "23:02",
-                            "admitted": "yes",
-                            "id_asked": "false",
-                            "staff_tone": "neutral",
-                            "physical_contact": "false",
-                        },
-                        submitted_at=submitted,
-                        device_time=later,
-                    ),  # fmt: skip
+                result = submit_as(
+                    username, world.test_p1, submitted_at=submitted, device_time=later
                 )
                 assert result.status == "created"
         board = dashboard(session, study=study, timezone="Europe/Amsterdam", now=later)
@@ -261,26 +227,11 @@ def test_monitoring_lists_a_report_made_after_the_window_not_one_sent_after_it(a
 def test_the_coordinator_sees_a_phones_clock_that_was_off(app, client, auth, world):
     now = datetime.now(UTC)
     with app.app_context():
-        session = get_session()
         for username, fast in (("t01", timedelta(minutes=7, seconds=5)), ("t02", timedelta(0))):
-            user = session.exec(select(User).where(User.username == username)).one()
-            result = submit_report(
-                session=session,
-                assignment=assignment_for_user(session, user.id, world.test_p1),
-                user=user,
-                submission=ReportSubmission(
-                    uuid=str(uuid.uuid4()),
-                    answers={
-                        "arrival_time": "23:02",
-                        "admitted": "yes",
-                        "id_asked": "false",
-                        "staff_tone": "neutral",
-                        "physical_contact": "false",
-                    },
-                    device_time=now + fast,
-                    submitted_at=now + fast - timedelta(minutes=1),
-                ),  # fmt: skip
-            )
+            result = submit_as(
+                username, world.test_p1,
+                device_time=now + fast, submitted_at=now + fast - timedelta(minutes=1),
+            )  # fmt: skip
             assert result.report.clock_skew_flag == (username == "t01")
     auth.login("coord")
     client.get("/lang/nl")
