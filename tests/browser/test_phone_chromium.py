@@ -278,12 +278,7 @@ def test_a_final_answer_is_kept_with_the_servers_message_and_never_retried(page,
 
 def test_sign_out_with_unsent_reports_asks_first(page, context, live_server):
     world = live_server.world
-    sign_in(page, "t01")
-    page.goto(form_path(world.test_p1))
-    fill_report(page)
-    context.set_offline(True)
-    page.click("form[data-outbox] button[type=submit]")
-    expect(page.locator("#send-status")).to_contain_text("nog niet verzonden")
+    queue_offline(page, context, world)
     page.route("**/api/reports", lambda route: route.fulfill(status=503, body="{}"))
     context.set_offline(False)
     page.click("form[data-signout] button[type=submit]")
@@ -334,6 +329,17 @@ PUT_ITEM = """(item) => new Promise((resolve, reject) => {
 })"""
 
 
+def queue_offline(page: Any, context: Any, world: Any) -> None:
+    """Tester t01 sends a report of tonight's test without a connection; it waits on the phone
+    (the phone stays offline)."""
+    sign_in(page, "t01")
+    page.goto(form_path(world.test_p1))
+    fill_report(page)
+    context.set_offline(True)
+    page.click("form[data-outbox] button[type=submit]")
+    expect(page.locator("#send-status")).to_contain_text("nog niet verzonden")
+
+
 def waiting_item(app: Any, world: Any, *, days: float) -> dict[str, Any]:
     from datetime import UTC, datetime, timedelta
 
@@ -377,12 +383,7 @@ def test_a_coordinator_can_export_the_locked_reports_left_on_a_phone(page, conte
     """Tester A's report is locked for everyone but A on this phone; the coordinator, signed in
     on it, sees whose it is and exports it for the import."""
     world = live_server.world
-    sign_in(page, "t01")
-    page.goto(form_path(world.test_p1))
-    fill_report(page)
-    context.set_offline(True)
-    page.click("form[data-outbox] button[type=submit]")
-    expect(page.locator("#send-status")).to_contain_text("nog niet verzonden")
+    queue_offline(page, context, world)
     context.clear_cookies(name="session")  # A's session ends
     context.set_offline(False)
     page.goto("/login")
