@@ -85,7 +85,8 @@
 
   async function send(item) {
     const body = Object.assign({}, item.body, { device_time: new Date().toISOString() });
-    if (item.author) Object.assign(body, { author: item.author.user_id, team: item.author.team || undefined });
+    // A report says whose it is (the contract's "author" and "team"); an incident says only what.
+    if (item.author && item.kind !== 'incident') Object.assign(body, { author: item.author.user_id, team: item.author.team || undefined });
     let response;
     try {
       response = await fetch(item.api || banner.dataset.api, {
