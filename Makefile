@@ -85,6 +85,7 @@ notebooks: $(VENV)/.installed-dev
 screenshots: $(VENV)/.installed-dev
 	$(BIN)/python scripts/readme_screenshots.py
 	$(BIN)/python scripts/release_screenshots.py
+	$(BIN)/python scripts/housing_screenshots.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

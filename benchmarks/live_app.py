@@ -88,15 +88,17 @@ class LiveApp:
 
 
 @contextmanager
-def live_app(user_agent: str = "") -> Iterator[LiveApp]:
+def live_app(user_agent: str = "", *, housing: bool = False) -> Iterator[LiveApp]:
     """Serve the app; sign in as the browser will be (same user agent and address), so the
-    session is not treated as moved to another device."""
+    session is not treated as moved to another device. ``housing``: also the tests' housing
+    study, signed in as its tester h01, the form of the test due "today" (freeze the clock at
+    tests.conftest.HOUSING_NOW)."""
     from werkzeug.serving import make_server
 
     from fieldwork import create_app
     from fieldwork.migrate import upgrade
     from fieldwork.services.people.users import hash_password
-    from tests.conftest import build_world
+    from tests.conftest import build_housing_world, build_world
     from tests.support import PASSWORD, csrf_from
 
     with tempfile.TemporaryDirectory(prefix="mysteryguest-bench-") as folder:
@@ -112,10 +114,14 @@ def live_app(user_agent: str = "") -> Iterator[LiveApp]:
         app.instance_path = folder
         with app.app_context():
             world = build_world(hash_password(PASSWORD))
+            form_test = world.test_p1
+            if housing:
+                form_test = build_housing_world(hash_password(PASSWORD)).today
         client = app.test_client()
         client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": user_agent})
         token = csrf_from(client.get("/login").get_data(as_text=True))
-        client.post("/login", data={"username": TESTER, "password": PASSWORD, "csrf_token": token})
+        tester = "h01" if housing else TESTER
+        client.post("/login", data={"username": tester, "password": PASSWORD, "csrf_token": token})
         cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
         assert cookie is not None, "sign-in failed"
         counter = ByteCounter(app.wsgi_app)
@@ -126,7 +132,7 @@ def live_app(user_agent: str = "") -> Iterator[LiveApp]:
         try:
             yield LiveApp(
                 url=f"http://127.0.0.1:{server.server_port}",
-                report_form_path=f"/tester/tests/{world.test_p1}/report",
+                report_form_path=f"/tester/tests/{form_test}/report",
                 cookie_name=cookie.key,
                 cookie_value=cookie.value,
                 counter=counter,

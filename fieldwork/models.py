@@ -198,8 +198,11 @@ class VisitReport(SQLModel, table=True):
     instrument_id: str = Field(max_length=64)
     instrument_version: int
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    device_time: datetime | None = None
+    device_time: datetime | None = None  # the phone's clock when it sent the report
     received_at: datetime = Field(default_factory=utcnow)
+    # The phone's clock when the tester pressed submit (the report may wait offline for hours);
+    # read through services.reports.timing.submitted_moment, which corrects it for clock skew.
+    submitted_on_device_at: datetime | None = None
     clock_skew_seconds: int | None = None
     clock_skew_flag: bool = False
     elapsed_seconds: int | None = None

@@ -11,7 +11,8 @@ serves it on 127.0.0.1, and photographs it with Debian's Chromium through Playwr
 - coordinator-dashboard.png the monitoring dashboard of the nightlife study (laptop, English);
 
 The release pictures (public-release.png, release-housing.png) are made by
-scripts/release_screenshots.py; `make screenshots` runs both. Nothing outside the temporary
+scripts/release_screenshots.py, the housing tester's (housing-tester-nl.png, housing-tester-en.png)
+by scripts/housing_screenshots.py; `make screenshots` runs all three. Nothing outside the temporary
 folder is touched but OUT_FOLDER.
 """
 

@@ -43,19 +43,26 @@ def instance_path(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def app(database_url: str, instance_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app(
-        {
-            "ENVIRONMENT": "testing",
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secrets.token_hex(16),
-        }
-    )
+def new_app(database_url: str, instance_path: Path) -> Flask:
+    """The app as the tests run it: testing config, CSRF on, the given database."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SECRET_KEY", raising=False)
+        patch.delenv("DATABASE_URL", raising=False)
+        app = create_app(
+            {
+                "ENVIRONMENT": "testing",
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": secrets.token_hex(16),
+            }
+        )
     app.instance_path = str(instance_path)
+    return app
+
+
+@pytest.fixture
+def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
+    app = new_app(database_url, instance_path)
     yield app
     with app.app_context():
         from fieldwork.db import get_session
@@ -241,3 +248,109 @@ def build_world(password_hash: str) -> World:
 def world(app: Flask, password_hash: str) -> World:
     with app.app_context():
         return build_world(password_hash)
+
+
+class Housing:
+    """Ids of a housing study (see build_housing_world)."""
+
+    study_id: int
+    overdue: int
+    today: int
+    this_week: int
+    later: int
+    done: int
+
+
+# The housing study's "now": Wednesday 11 March 2026, noon in The Hague (tests freeze the clock).
+HOUSING_NOW = "2026-03-11T12:00:00+01:00"
+HOUSING_ANSWERS = {
+    "contact_mode": "email",
+    "contact_time": "2026-03-09T10:30",
+    "any_response": "true",
+    "invited_to_viewing": "true",
+    "unit_available_said": "yes",
+    "units_offered": "1",
+    "units_shown": "0",
+}
+
+
+def build_housing_world(password_hash: str) -> Housing:
+    """A housing study: h01 (team HA) and h02 (team HB) contact five landlords in the week of
+    Wednesday 11 March 2026, each before 17:00 of its day; the one of Monday 9 March is reported.
+    With the clock at HOUSING_NOW: one overdue, one today, one this week, one later, one done."""
+    import uuid
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from fieldwork import clock
+    from fieldwork.db import get_session
+    from fieldwork.models import (
+        DEFAULT_TARGET_TYPES,
+        Pair,
+        Study,
+        Target,
+        Team,
+        TeamMember,
+        Test,
+        Tester,
+        User,
+    )
+    from fieldwork.services.reports.intake import ReportSubmission, submit_report
+    from fieldwork.services.schedule.assignments import assignment_for_user
+
+    zone = ZoneInfo("Europe/Amsterdam")
+    session = get_session()
+    users = {name: User(username=name, password_hash=password_hash, role="tester")
+             for name in ("h01", "h02")}  # fmt: skip
+    session.add_all(users.values())
+    study = Study(code="H1", title="Woningmarkt", domain="housing",
+                  instrument_id="housing-access", instrument_version=1, seed=3,
+                  status="fieldwork", target_types=DEFAULT_TARGET_TYPES["housing"],
+                  max_interval_minutes=1440)  # fmt: skip
+    session.add(study)
+    session.flush()
+    teams = []
+    for code, role, username in (("HA", "protected", "h01"), ("HB", "control", "h02")):
+        team = Team(study_id=study.id, code=code, role=role)
+        tester = Tester(study_id=study.id, code=f"T-{username}", group=role)
+        session.add_all([team, tester])
+        session.flush()
+        tester.user_id = users[username].id
+        session.add(TeamMember(team_id=team.id, tester_id=tester.id))
+        teams.append(team)
+    pair = Pair(study_id=study.id, code="HP-1", protected_team_id=teams[0].id,
+                control_team_id=teams[1].id)  # fmt: skip
+    session.add(pair)
+    session.flush()
+    found = Housing()
+    found.study_id = study.id
+    landlords = {"done": ("Van Dijk Verhuur", 9), "overdue": ("Woonstede Makelaars", 10),
+                 "today": ("Mevrouw De Boer", 11), "this_week": ("Haagse Huur B.V.", 13),
+                 "later": ("Stichting Duinwonen", 17)}  # fmt: skip
+    for key, (name, day) in landlords.items():
+        target = Target(study_id=study.id, code=f"L-{day:03d}", name=name,
+                        address=f"Laan van Meerdervoort {day * 10}",
+                        target_type="private_landlord", area="Segbroek")  # fmt: skip
+        session.add(target)
+        session.flush()
+        start = datetime.combine(date(2026, 3, day), time(10, 0), tzinfo=zone)
+        test = Test(study_id=study.id, pair_id=pair.id, target_id=target.id, night=start.date(),
+                    window_start=start, window_end=start + timedelta(hours=7),
+                    first_role="protected", planned_protected=start + timedelta(minutes=30),
+                    planned_control=start + timedelta(minutes=90))  # fmt: skip
+        session.add(test)
+        session.flush()
+        setattr(found, key, test.id)
+    session.commit()
+    with clock.frozen(datetime(2026, 3, 9, 15, 0, tzinfo=zone)):
+        user = session.exec(select(User).where(User.username == "h01")).one()
+        result = submit_report(
+            session=session,
+            assignment=assignment_for_user(session, user.id, found.done),
+            user=user,
+            submission=ReportSubmission(uuid=str(uuid.uuid4()), answers=HOUSING_ANSWERS),
+        )
+        assert result.status == "created", result.errors
+    return found

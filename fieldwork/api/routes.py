@@ -38,8 +38,11 @@ REPORT_KEYS = frozenset(
         "answers",
         "device_time",
         "elapsed_seconds",
+        # The phone's outbox (issues 10 and 14): who wrote it, for which team, and when the
+        # tester pressed submit. The membership checks on author/team are the intake's.
         "author",
         "team",
+        "submitted_at",
     }
 )
 DEVICE_KEYS = frozenset({"device_id", "unsent_count"})
@@ -102,6 +105,7 @@ class ReportBody:
     elapsed_seconds: int | None
     author: int | None
     team: str | None
+    submitted_at: datetime | None = None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -130,12 +134,20 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
     device_time = _aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [_device_time_error()]
-    author = data.get("author")
-    if author is not None and _whole_number(author) is None:
+    submitted_at = _aware_datetime(data.get("submitted_at"))
+    if data.get("submitted_at") is not None and submitted_at is None:
+        errors["submitted_at"] = [
+            _(
+                "Give the moment of submitting as ISO 8601 with a time zone, between the years "
+                "1970 and 2100, e.g. 2025-05-17T23:45:00+02:00."
+            )
+        ]
+    author = _whole_number(data.get("author"))
+    if data.get("author") is not None and author is None:
         errors["author"] = [_("Give the author as a user id (a whole number).")]
     team = data.get("team")
-    if team is not None and (not isinstance(team, str) or not 0 < len(team) <= 16):
-        errors["team"] = [_("Give the team as its code (1 to 16 characters).")]
+    if team is not None and not (isinstance(team, str) and 0 < len(team.strip()) <= 16):
+        errors["team"] = [_("Give the team as its code, 1 to 16 characters, e.g. TM-A.")]
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
@@ -147,7 +159,8 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
         device_time=device_time,
         elapsed_seconds=elapsed,
         author=author,
-        team=team,
+        team=team.strip() if isinstance(team, str) else None,
+        submitted_at=submitted_at,
     )
     return body, {}
 
@@ -195,6 +208,7 @@ def reports() -> tuple[Response, int]:
             instrument_version=body.instrument_version,
             device_time=body.device_time,
             elapsed_seconds=body.elapsed_seconds,
+            submitted_at=body.submitted_at,
         ),
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         via="api",

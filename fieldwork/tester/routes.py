@@ -6,16 +6,29 @@ signed-in user; a test of another team is answered with 404.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
+from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.db import get_session
 from fieldwork.i18n import translate
@@ -28,8 +41,8 @@ from fieldwork.services.schedule.assignments import (
     assignment_for_user,
     assignments_for_user,
     awaiting_answer,
-    group_by_night,
 )
+from fieldwork.tester.agenda import build_agenda
 from fieldwork.tester.forms import (
     IncidentForm,
     amendment_form,
@@ -37,11 +50,31 @@ from fieldwork.tester.forms import (
     field_errors,
     report_form,
 )
-from fieldwork.timeutil import tonight, zone
+from fieldwork.tester.words import words_for
+from fieldwork.timeutil import local, tonight, zone
 
 bp = Blueprint("tester", __name__, url_prefix="/tester")
 
 Page = str | Response | tuple[str, int]
+
+
+@bp.app_context_processor
+def _tester_words() -> dict[str, object]:
+    return {"words_for": words_for}
+
+
+@bp.app_template_filter("day_clock")
+def day_clock(value: datetime) -> str:
+    """A moment on another day than today, short: "di 3 dec., 17:00" / "Tue 3 Dec, 17:00"."""
+    return format_datetime(local(value), "EEE d MMM, HH:mm", rebase=False)
+
+
+@bp.after_request
+def _owner(response: Response) -> Response:
+    """The phone's service worker is told whose page it is (it keeps one tester's at a time)."""
+    if current_user.is_authenticated and response.mimetype == "text/html":
+        response.headers["X-Mg-User"] = str(current_user.id)
+    return response
 
 
 @bp.get("/")
@@ -49,18 +82,77 @@ Page = str | Response | tuple[str, int]
 def index() -> str:
     session = get_session()
     assignments = assignments_for_user(session, current_user.id)
-    groups = group_by_night(assignments, tonight(), awaiting_answer(session, assignments))
+    agenda = build_agenda(
+        assignments,
+        domains=_domains(session),
+        now=clock.now(),
+        zone=zone(),
+        night_ends_hour=current_app.config["NIGHT_ENDS_HOUR"],
+        attention=awaiting_answer(session, assignments),
+    )
     show_all = request.args.get("done") == "all"
     return render_template(
         "tester/index.html",
-        groups=groups,
-        tonight=tonight(),
-        done_shown=groups["done"] if show_all else groups["done"][:DONE_SHOWN],
+        agenda=agenda,
+        done_shown=agenda.done if show_all else agenda.done[:DONE_SHOWN],
     )
+
+
+def _domains(session: Session) -> set[str]:
+    """The domains of the open studies the signed-in user is a tester of."""
+    return {study.domain for study in incident_service.tester_studies(session, _user())}
 
 
 # The done list can run to dozens of visits; the newest few are what a tester looks back at.
 DONE_SHOWN = 8
+# At most this many pages in one offline bundle (the list, help, tonight's forms).
+MAX_KEPT = 20
+# What a page kept on the phone needs when it is shown again without a connection.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+    "Permissions-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Mg-User",
+)
+
+
+@bp.get("/offline-pages")
+@roles_required("tester")
+def offline_pages() -> Response:
+    """Tester pages in one answer, for the phone's service worker to keep for use without a
+    connection (``?page=/tester/&page=/tester/incident``): one round trip and one compressed
+    body instead of one per page, for a phone with one bar of signal."""
+    paths = [path for path in dict.fromkeys(request.args.getlist("page")) if _keepable(path)]
+    pages = [page for page in map(_rendered, paths[:MAX_KEPT]) if page is not None]
+    return jsonify(pages=pages)
+
+
+def _keepable(path: str) -> bool:
+    return (
+        path.startswith("/tester/")
+        and path != url_for("tester.offline_pages")
+        and "?" not in path
+        and "//" not in path
+    )
+
+
+def _rendered(path: str) -> dict[str, Any] | None:
+    """The page at ``path`` as this request's user gets it (rendered in a request of its own,
+    with this request's cookie, address and language); None when it is not a page for them."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    copied = ("HTTP_COOKIE", "HTTP_USER_AGENT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST", "REMOTE_ADDR")
+    environ = {name: request.environ[name] for name in copied if name in request.environ}
+    environ["wsgi.url_scheme"] = request.environ.get("wsgi.url_scheme", "http")
+    with app.test_request_context(path, environ_base=environ):
+        response = app.full_dispatch_request()
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return {"path": path, "headers": headers, "html": response.get_data(as_text=True)}
 
 
 def _assignment_or_404(test_id: int) -> Assignment:

@@ -54,7 +54,7 @@ def test_no_reader_is_sent_to_the_developers_notes():
 def test_the_readme_pictures_come_from_the_scripts():
     script = "".join(
         (ROOT / "scripts" / name).read_text(encoding="utf-8")
-        for name in ("readme_screenshots.py", "release_screenshots.py")
+        for name in ("readme_screenshots.py", "release_screenshots.py", "housing_screenshots.py")
     )
     pictures = re.findall(r"\]\((docs/[\w-]+\.png)\)", (ROOT / "README.md").read_text("utf-8"))
     assert pictures

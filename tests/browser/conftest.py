@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import World
@@ -32,11 +32,69 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@dataclass
+class _OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: every connection closes after its answer, so stopping the server cuts the phone
+    off at once (no kept-alive connection keeps serving), as at a club door without signal."""
+
+    protocol_version = "HTTP/1.0"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class LiveServer:
-    url: str
-    app: Flask
-    world: World
+    """The app served from a thread on 127.0.0.1; it can be stopped and started again on the same
+    port and database (the phone's server outage), record what it was asked, and lose the answer
+    to a report after storing it (the phone never hears back)."""
+
+    def __init__(self, app: Flask, world: World | None = None) -> None:
+        self.app = app
+        self.world = world
+        self.requests: list[tuple[str, str]] = []
+        self.lose_answers = 0  # answers to POST /api/reports to drop after storing
+        self.refuse_reports = False  # answer POST /api/reports with 503 (the server is busy)
+        self._server: Any = None
+        self.port = 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.requests.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+        report = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/reports"
+        if report and self.refuse_reports:
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": "unavailable"}']
+        if report and self.lose_answers:
+            self.lose_answers -= 1
+            answer = self.app(environ, lambda *args, **kwargs: None)
+            b"".join(answer)  # the report is stored ...
+            if hasattr(answer, "close"):
+                answer.close()
+            # ... and the connection is cut before a byte of the answer.
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("200 OK", [])  # written to a closed connection: dropped quietly
+            return []
+        return self.app(environ, start_response)
+
+    def start(self) -> None:
+        self._server = make_server(
+            "127.0.0.1", self.port, self._wsgi, threaded=True,
+            request_handler=_OneRequestPerConnection,
+        )  # fmt: skip
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="live-server", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def posts(self, path: str) -> int:
+        return sum(1 for method, seen in self.requests if method == "POST" and seen == path)
 
 
 @pytest.fixture(scope="session")
@@ -71,15 +129,11 @@ def browser(playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture
 def live_server(app: Flask, world: World) -> Iterator[LiveServer]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
+    server = LiveServer(app, world)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, world=world)
+        yield server
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.stop()
 
 
 @pytest.fixture

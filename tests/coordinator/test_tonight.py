@@ -80,8 +80,8 @@ def test_the_page_for_coordinator_and_researcher(app, client, auth, world):
                              reported_by_id=reporter.id, description="Bouncer shouted"))  # fmt: skip
         session.commit()
     url = f"/coordinator/studies/{world.study_id}/tonight"
-    auth.login("coord")
-    with clock.frozen(at(app, world, 23, 36)):
+    with clock.frozen(at(app, world, 23, 36)):  # signed in on that clock: sessions end after 16 h
+        auth.login("coord")
         response = client.get(url)
     assert response.status_code == 200
     html = shown(response)
@@ -92,9 +92,9 @@ def test_the_page_for_coordinator_and_researcher(app, client, auth, world):
     row = html.split(f'data-test="{world.test_p2}"')[1].split("</tr>")[0]
     assert "not started" in row
     assert "data-live=" in html and "live.js?v=" in html
-    auth.logout()
-    auth.login("res")
     with clock.frozen(at(app, world, 23, 36)):
+        auth.logout()
+        auth.login("res")
         html = shown(client.get(url))
     assert "Where each team goes next" in html and "V-001" in html
     assert "Club Nachtuil" not in html and "t03" not in html  # codes only for researchers

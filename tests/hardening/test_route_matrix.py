@@ -49,7 +49,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "auth.logout": SIGN_OUT,
     "auth.change_password": HOME,  # any signed-in user, for their own account
     "pwa.manifest": EVERYONE,
-    "pwa.offline": EVERYONE,
+    "pwa.probe": EVERYONE,
     "pwa.service_worker": EVERYONE,
     "public.index": EVERYONE,
     "public.release": EVERYONE,
@@ -59,6 +59,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tester.report": TESTERS,  # the partner has its own slot in the same test
     "tester.amend": TESTERS,
     "tester.incident": TESTERS,
+    "tester.offline_pages": TESTERS,
     "api.reports": TESTERS_API,
     "api.device_status": TESTERS_API,
     "api.incidents": TESTERS_API,

@@ -63,8 +63,9 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "fieldwork/translations/nl/LC_
 # An administrator uses the coordinator's pages; a researcher reads them without names.
 ROLES = ("anonymous", "tester", "coordinator", "researcher")
 # Not called: signing out ends the session (its page is the sign-in page); the PDF is made from
-# the release page's own template and texts, which are read here as HTML.
-SKIP = {("auth.logout", "POST"), ("public.release_pdf", "GET")}
+# the release page's own template and texts, which are read here as HTML; the service worker's
+# probe answers 204 with nothing to read (the worker answers it on the phone).
+SKIP = {("auth.logout", "POST"), ("public.release_pdf", "GET"), ("pwa.probe", "GET")}
 
 
 # --- the site --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fieldwork.models import Study, Tester
 from fieldwork.services.monitoring.devices import devices_with_unsent
 from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
 from fieldwork.services.reports.review import TestStatus, study_statuses
+from fieldwork.services.reports.timing import is_late, submitted_moment
 
 ALPHA = 0.05
 
@@ -50,6 +51,7 @@ class LateReport:
     status: TestStatus
     slot: str
     received_at: datetime | None  # None: still missing after the window
+    submitted_at: datetime | None = None  # when the tester pressed submit (server's clock)
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,10 @@ def dashboard(session: Session, *, study: Study, timezone: str, now: datetime) -
             report = status.reports.get(slot)
             if report is None and status.window_over(now):
                 result.late.append(LateReport(status, slot, None))
-            elif report is not None and report.received_at > status.test.window_end:
-                result.late.append(LateReport(status, slot, report.received_at))
+            elif report is not None and is_late(report, status.test):
+                result.late.append(
+                    LateReport(status, slot, report.received_at, submitted_moment(report))
+                )
     result.by_area = dict(sorted(by_area.items()))
     visits = total.planned / len(targets) if targets else 1.0
     result.power = power_for(total.valid, study.planned_p10, study.planned_p01, visits)

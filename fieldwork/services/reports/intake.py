@@ -63,6 +63,7 @@ class ReportSubmission:
     instrument_version: int | None = None
     device_time: datetime | None = None
     elapsed_seconds: int | None = None
+    submitted_at: datetime | None = None  # the phone's clock when the tester pressed submit
 
 
 Status = Literal[
@@ -276,6 +277,7 @@ def submit_report(
         answers=answers,
         device_time=submission.device_time,
         received_at=received_at,
+        submitted_on_device_at=submission.submitted_at,
         clock_skew_seconds=skew,
         clock_skew_flag=skew is not None and abs(skew) > skew_threshold_seconds,
         elapsed_seconds=submission.elapsed_seconds,

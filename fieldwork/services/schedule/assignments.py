@@ -9,7 +9,7 @@ tester who moves sees the new team's tests from the move on and never its earlie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, or_, select
@@ -120,33 +120,6 @@ def assignment_for_user(
     if team_code is not None:
         found = [assignment for assignment in found if assignment.team.code == team_code]
     return found[0] if found else None
-
-
-def group_by_night(
-    assignments: list[Assignment], tonight: date, attention: set[int] | frozenset[int] = frozenset()
-) -> dict[str, list[Assignment]]:
-    """Sections of the tester's list: reports the coordinator asked about (``attention``, test
-    ids), tonight, upcoming, earlier (not yet reported), done (newest first)."""
-    groups: dict[str, list[Assignment]] = {
-        "attention": [],
-        "tonight": [],
-        "upcoming": [],
-        "earlier": [],
-        "done": [],
-    }
-    for assignment in assignments:
-        if assignment.test.id in attention:
-            groups["attention"].append(assignment)
-        elif assignment.done:
-            groups["done"].append(assignment)
-        elif assignment.test.night == tonight:
-            groups["tonight"].append(assignment)
-        elif assignment.test.night > tonight:
-            groups["upcoming"].append(assignment)
-        else:
-            groups["earlier"].append(assignment)
-    groups["done"].reverse()
-    return groups
 
 
 def awaiting_answer(session: Session, assignments: list[Assignment]) -> set[int]:
