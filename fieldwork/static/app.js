@@ -459,6 +459,11 @@
   }
 
   // --- help / incident: queued like a report when there is no connection ---------------------
+  // The tester's choice where the page asks (a study, a test), else the page's own test.
+  const chosen = (form, name, fallback) => {
+    const value = form.elements[name] ? form.elements[name].value : fallback;
+    return value ? Number(value) : null;
+  };
   function incidentForm(form) {
     const status = $('[data-incident-status]');
     form.addEventListener('submit', async (event) => {
@@ -479,8 +484,8 @@
           uuid,
           kind: kind.value,
           description: form.elements.description.value.trim(),
-          study_id: form.dataset.studyId ? Number(form.dataset.studyId) : null,
-          test_id: form.dataset.testId ? Number(form.dataset.testId) : null,
+          study_id: chosen(form, 'study_id', form.dataset.studyId),
+          test_id: chosen(form, 'test_id', form.dataset.testId),
         },
       };
       await queue(item);

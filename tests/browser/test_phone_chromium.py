@@ -216,20 +216,44 @@ def test_without_javascript_every_question_shows_and_the_form_posts(browser, liv
         context.close()
 
 
+def send_incident(page: Any, kind: str, description: str) -> None:
+    page.check(f"input[name=kind][value={kind}]")
+    page.fill("textarea[name=description]", description)
+    page.click("form[data-incident-outbox] button[type=submit]")  # through the phone's outbox
+    expect(page.locator("[data-incident-status]")).to_contain_text(
+        "coördinator kan je bericht nu zien"
+    )
+
+
 def test_help_button_records_an_incident_against_tonights_test(page, live_server):
     world, app = live_server.world, live_server.app
     sign_in(page, "t01")
     page.goto(form_path(world.test_p1))
     page.click("a.help-button")
-    page.check("input[name=kind][value=violence]")
-    page.fill("textarea[name=description]", "Portier duwde")
-    page.click("form[data-needs-network] button[type=submit]")
-    expect(page.locator(".flash-success")).to_contain_text("coördinator kan je bericht nu zien")
+    send_incident(page, "violence", "Portier duwde")
     with app.app_context():
         from fieldwork.services.monitoring.incidents import open_incidents
 
         [item] = open_incidents(get_session(), world.study_id)
         assert (item.incident.kind, item.incident.test_id) == ("violence", world.test_p1)
+
+
+def test_an_incident_sent_by_the_phone_follows_the_testers_choice_of_test(page, live_server):
+    """Opened from a test, the page preselects it; the tester may choose "none" instead, and the
+    phone sends what was chosen, as the form without JavaScript would."""
+    world, app = live_server.world, live_server.app
+    sign_in(page, "t01")
+    page.goto(form_path(world.test_p1))
+    page.click("a.help-button")
+    assert page.input_value("select[name=test_id]") == str(world.test_p1)
+    page.select_option("select[name=test_id]", "")
+    send_incident(page, "unwell", "Onwel geworden in de rij")
+    with app.app_context():
+        from fieldwork.services.monitoring.incidents import open_incidents
+
+        [item] = open_incidents(get_session(), world.study_id)
+        assert (item.incident.kind, item.incident.test_id) == ("unwell", None)
+        assert item.incident.study_id == world.study_id
 
 
 def test_a_final_answer_is_kept_with_the_servers_message_and_never_retried(page, live_server):
