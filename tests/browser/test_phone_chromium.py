@@ -256,48 +256,88 @@ def test_an_incident_sent_by_the_phone_follows_the_testers_choice_of_test(page, 
         assert item.incident.study_id == world.study_id
 
 
-def test_a_final_answer_is_kept_with_the_servers_message_and_never_retried(page, live_server):
+def close_the_study(app: Any, world: Any, uuid: str) -> None:
+    from fieldwork.models import Study
+
+    with app.app_context():
+        session = get_session()
+        session.get(Study, world.study_id).status = "closed"  # the coordinator closed it
+        session.commit()
+
+
+def move_out_of_the_team(app: Any, world: Any, uuid: str) -> None:
+    """t01 left team A before the test's night (a move recorded late): not its author then."""
+    from fieldwork.models import TeamMember, Test, Tester
+
+    with app.app_context():
+        session = get_session()
+        tester = session.exec(select(Tester).where(Tester.code == "T-01")).one()
+        membership = session.exec(select(TeamMember).where(TeamMember.tester_id == tester.id)).one()
+        membership.left_on = session.get(Test, world.test_p1).night
+        session.commit()
+
+
+def give_the_id_to_the_partner_team(app: Any, world: Any, uuid: str) -> None:
+    """Team B's report of the same test already carries this phone's report id."""
+    with app.app_context():
+        assert submit_as("t02", world.test_p1, uuid=uuid).status == "created"
+
+
+@pytest.mark.parametrize(
+    ("refusal", "make_it_so", "words", "conflicts"),
+    [
+        ("study_closed", close_the_study, "Dit onderzoek is afgesloten", 0),
+        ("author_not_in_team", move_out_of_the_team, "niet in dit team", 1),
+        ("foreign_report", give_the_id_to_the_partner_team, "van een ander team", 0),
+    ],
+)
+def test_a_final_answer_is_kept_with_the_servers_message_and_never_retried(
+    page, live_server, refusal, make_it_so, words, conflicts
+):
     """The server's final answers (the phone ↔ server contract: study_closed, author_mismatch,
-    author_not_in_team, foreign_report) are kept on the phone with the server's message, offered
-    for export, and never sent again. The answer is given here as the contract words it, until
-    the server side (integrity branch) answers it for a closed study by itself."""
-    world = live_server.world
+    author_not_in_team, foreign_report), each brought about for real after the form was opened,
+    are kept on the phone with the server's message, offered for export, and never sent again.
+    (author_mismatch cannot come from this phone: it sends only its signed-in author's items.)"""
+    world, app = live_server.world, live_server.app
     sign_in(page, "t01")
     page.goto(form_path(world.test_p1))
+    page.wait_for_function("() => document.querySelector('[name=report_uuid]').value")
     fill_report(page)
+    make_it_so(app, world, page.input_value("[name=report_uuid]"))
+    before = [report.id for report in reports_in_db(app)]
     posts: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
 
-    def closed(route: Any) -> None:
+    def watch(route: Any) -> None:
         posts.append(json.loads(route.request.post_data))
-        route.fulfill(
-            status=409,
-            content_type="application/json",
-            body=json.dumps(
-                {"error": "study_closed", "message": "Deze studie is gesloten. Exporteer het."}
-            ),
-        )
+        answer = route.fetch()  # the real server's answer, passed on unchanged
+        answers.append({"status": answer.status, **answer.json()})
+        route.fulfill(response=answer)
 
-    page.route("**/api/reports", closed)
+    page.route("**/api/reports", watch)
     page.click("form[data-outbox] button[type=submit]")
-    expect(page.locator("#send-status")).to_contain_text("Deze studie is gesloten")
+    expect(page.locator("#send-status")).to_contain_text(words)
+    assert [(a["status"], a["error"]) for a in answers] == [(409, refusal)]
     # Every way the phone sends again: a page load, the online event, "send now".
-    page.reload()
+    page.goto("/tester/")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     page.click("#outbox summary")
     expect(page.locator("#outbox")).to_contain_text("Geweigerd door de server")
+    expect(page.locator("#outbox")).to_contain_text(words)
     expect(page.locator("#outbox [data-export]")).to_be_visible()
     assert page.locator("#outbox [data-send-now]").is_hidden()
     page.wait_for_timeout(300)
-    assert len(posts) == 1
-    assert posts[0]["author"] == user_id(live_server.app, "t01")
+    assert len(posts) == 1 and live_server.posts("/api/reports") == 1
+    assert posts[0]["author"] == user_id(app, "t01")
     assert posts[0]["team"] == "TM-A" and posts[0]["submitted_at"]
+    assert [report.id for report in reports_in_db(app)] == before  # nothing stored for team A
+    assert count(app, ReportConflict) == conflicts
     with page.expect_download() as download_info:
         page.click("#outbox [data-export]")
     [item] = exported_reports(download_info.value)
     assert item["state"] == "refused" and item["author"]["username"] == "t01"
     page.click("#outbox button.link")  # once exported, it may go
     expect(page.locator("#outbox")).to_be_hidden()
-    assert reports_in_db(live_server.app) == []
 
 
 def test_sign_out_with_unsent_reports_asks_first(page, context, live_server):
