@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -25,3 +26,19 @@ def night_of(moment: datetime, night_ends_hour: int) -> date:
 
 def tonight() -> date:
     return night_of(local(utcnow()), current_app.config["NIGHT_ENDS_HOUR"])
+
+
+def aware_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 string with a time zone, in the years 1970–2100, as a UTC datetime, else None
+    (naive times are refused; so are times like year 1 or 9999, which no phone clock shows and
+    which overflow when converted to UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if 1970 <= parsed.year <= 2100 else None

@@ -10,7 +10,7 @@ A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -25,6 +25,7 @@ from fieldwork.security import MAX_ID
 from fieldwork.services.monitoring import devices as device_service
 from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
+from fieldwork.timeutil import aware_datetime
 from forms import unknown_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -131,10 +132,10 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
     elapsed = data.get("elapsed_seconds")
     if elapsed is not None and _whole_number(elapsed) is None:
         errors["elapsed_seconds"] = [_("Give the time spent on the form in whole seconds.")]
-    device_time = _aware_datetime(data.get("device_time"))
+    device_time = aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [_device_time_error()]
-    submitted_at = _aware_datetime(data.get("submitted_at"))
+    submitted_at = aware_datetime(data.get("submitted_at"))
     if data.get("submitted_at") is not None and submitted_at is None:
         errors["submitted_at"] = [
             _(
@@ -268,7 +269,7 @@ def incidents() -> tuple[Response, int]:
         ids[key] = _whole_number(data.get(key))
         if data.get(key) is not None and ids[key] is None:
             errors[key] = [_("Give a whole number, or null.")]
-    device_time = _aware_datetime(data.get("device_time"))
+    device_time = aware_datetime(data.get("device_time"))
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [_device_time_error()]
     if errors:
@@ -340,7 +341,7 @@ def device_status() -> tuple[Response, int]:
 
 
 def _device_time_error() -> str:
-    """The rule of :func:`_aware_datetime`, for a report's and an incident's ``device_time``."""
+    """The rule of :func:`~fieldwork.timeutil.aware_datetime`, for a report's and an incident's ``device_time``."""
     return _(
         "Give the device time as ISO 8601 with a time zone, between the years 1970 "
         "and 2100, e.g. 2025-05-17T23:45:00+02:00."
@@ -349,19 +350,3 @@ def _device_time_error() -> str:
 
 def _user() -> User:
     return current_user.record
-
-
-def _aware_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 string with a time zone, in the years 1970–2100, as a UTC datetime, else None
-    (naive times are refused; so are times like year 1 or 9999, which no phone clock shows and
-    which overflow when converted to UTC)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            return None
-        parsed = parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if 1970 <= parsed.year <= 2100 else None

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -53,6 +54,7 @@ def export(app, world, *, username="t01", team="TM-A", body_author=None, **chang
             "instrument_version": 1,
             "answers": dict(ANSWERS),
             "device_time": "2026-01-01T23:05:00.000Z",
+            "submitted_at": "2026-01-01T23:04:30.000Z",
             "elapsed_seconds": 80,
             "author": author_id if body_author is None else body_author,
             "team": team,
@@ -77,6 +79,8 @@ def test_an_export_is_taken_in_once_after_a_dry_run(app, world):
         assert (first.http_status, again.http_status) == (201, 200)
         stored = session.exec(select(VisitReport)).one()
         assert stored.elapsed_seconds == 80 and stored.device_time is None
+        # The moment the tester pressed submit, as the phone kept it (the late rule reads it).
+        assert stored.submitted_on_device_at == datetime(2026, 1, 1, 23, 4, 30, tzinfo=UTC)
         assert stored.submitted_by_id == user_id(app, "t01") and stored.team_id == world.team_a
 
 
@@ -230,3 +234,14 @@ def test_the_command_dry_runs_by_default_and_imports_with_apply(app, runner, wor
     refused = runner.invoke(args=["import-unsent", str(other), "--apply"])
     assert refused.exit_code == 1 and "409 author_not_in_team" in refused.output
     assert runner.invoke(args=["import-unsent", str(path), "--study", "NOPE"]).exit_code != 0
+
+
+@pytest.mark.parametrize("moment", ["23:04", "2026-01-01T23:04:30", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_of_submitting_that_no_phone_wrote_is_refused_with_what_to_do(app, world, moment):
+    data = export(app, world)
+    data["reports"][0]["body"]["submitted_at"] = moment
+    with app.app_context():
+        [outcome] = import_unsent_reports(session=get_session(), data=data)
+        assert (outcome.status, outcome.http_status) == ("invalid", 422)
+        assert "export the report again" in outcome.message
+        assert rows(VisitReport) == []

@@ -26,6 +26,7 @@ from fieldwork.i18n import _
 from fieldwork.models import Study, Target, Test, User
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import ReportSubmission, file_report
+from fieldwork.timeutil import aware_datetime
 
 OUTBOX_FORMAT = "mysteryguest-outbox"
 MAX_FILE_BYTES = 2_000_000
@@ -212,6 +213,19 @@ def _one(
         outcome.status = "author_mismatch"
         return outcome
     outcome.username = writer.username
+    submitted_at = aware_datetime(body.get("submitted_at"))
+    if body.get("submitted_at") is not None and submitted_at is None:
+        outcome.status = "invalid"
+        outcome.errors = {
+            "submitted_at": [
+                _(
+                    "The moment of submitting is not an ISO 8601 time with a time zone between "
+                    "1970 and 2100, so the file was changed after the phone wrote it. Ask the "
+                    "tester to export the report again from the phone."
+                )
+            ]
+        }
+        return outcome
     answers = body.get("answers")
     elapsed = _whole(body.get("elapsed_seconds"))
     version = body.get("instrument_version")
@@ -231,6 +245,8 @@ def _one(
             # The phone's clock at export time says nothing about its skew at import time.
             device_time=None,
             elapsed_seconds=elapsed,
+            # When the tester pressed submit, by the phone's clock (the late rule reads it).
+            submitted_at=submitted_at,
         ),
         skew_threshold_seconds=skew_threshold_seconds,
         via="import",
