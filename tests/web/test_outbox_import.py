@@ -245,3 +245,19 @@ def test_a_moment_of_submitting_that_no_phone_wrote_is_refused_with_what_to_do(a
         assert (outcome.status, outcome.http_status) == ("invalid", 422)
         assert "export the report again" in outcome.message
         assert rows(VisitReport) == []
+
+
+@pytest.mark.parametrize("where", ["test", "author"])
+def test_ids_beyond_the_database_range_are_no_test_and_no_author(app, world, where):
+    """A file with an id no INTEGER column holds (PostgreSQL would refuse to look it up)."""
+    data = export(app, world)
+    item = data["reports"][0]
+    if where == "test":
+        item["body"]["test_id"] = 2**63 - 1
+    else:
+        item["author"]["user_id"] = item["body"]["author"] = 2**40
+    with app.app_context():
+        [outcome] = import_unsent_reports(session=get_session(), data=data)
+        expected = ("not_found", 404) if where == "test" else ("invalid", 422)
+        assert (outcome.status, outcome.http_status) == expected
+        assert rows(VisitReport) == []

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from fieldwork.i18n import _
 from fieldwork.models import Study, Target, Test, User
+from fieldwork.security import MAX_ID
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import ReportSubmission, file_report
 from fieldwork.timeutil import aware_datetime
@@ -191,7 +192,7 @@ def _one(
         team=team if isinstance(team, str) else "",
         status="not_found",
     )
-    test = session.get(Test, test_id) if test_id is not None else None
+    test = session.get(Test, test_id) if _in_id_range(test_id) else None
     if test is None or (study is not None and test.study_id != study.id):
         return outcome
     target = session.get(Target, test.target_id)
@@ -269,7 +270,7 @@ def _author(
     ``author``), and whether every other name and id in the item names that same account."""
     claimed_ids = [_whole(author.get("user_id")), _whole(body.get("author"))]
     user_id = next((value for value in claimed_ids if value is not None), None)
-    writer = session.get(User, user_id) if user_id is not None else None
+    writer = session.get(User, user_id) if _in_id_range(user_id) else None
     if writer is None or writer.role != "tester":
         return None, False
     names = [
@@ -285,3 +286,9 @@ def _author(
 
 def _whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _in_id_range(value: int | None) -> bool:
+    """Whether ``value`` can be a database id (larger numbers fit no INTEGER column: PostgreSQL
+    would refuse the lookup, and no such row exists)."""
+    return value is not None and 0 < value <= MAX_ID
