@@ -273,3 +273,18 @@ def test_the_phone_keeps_its_pages_in_one_request(app, client, auth, world):
     headers = pages["/tester/incident"]["headers"]
     assert headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert headers["X-Mg-User"]
+    # A background fetch right after a page load: personal (never stored by a cache), but the
+    # session cookie the page load refreshed is not sent again.
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    assert "Set-Cookie" in client.get("/tester/").headers  # a page load refreshes it
+
+
+def test_the_phones_background_fetch_still_checks_the_session(app, client, auth, world):
+    auth.login("t01")
+    with app.app_context():
+        session = get_session()
+        session.exec(select(User).where(User.username == "t01")).one().session_generation += 1
+        session.commit()  # "end sessions" by the coordinator
+    response = client.get("/tester/offline-pages", query_string=[("page", "/tester/")])
+    assert response.status_code == 302 and "/login" in response.location
