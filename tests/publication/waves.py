@@ -56,7 +56,9 @@ def next_wave_with_fieldwork(
     study = create_study(session=session, data=data, user=user, previous_wave=previous)
     study.status = "fieldwork"
     targets = {t.code: t for t in session.exec(select(Target).where(Target.study_id == study.id))}
-    old_targets = {t.id: t for t in session.exec(select(Target).where(Target.study_id == previous.id))}
+    old_targets = {
+        t.id: t for t in session.exec(select(Target).where(Target.study_id == previous.id))
+    }
     testers: dict[int, int] = {}
     for tester in session.exec(select(Tester).where(Tester.study_id == previous.id)):
         copy = Tester(study_id=study.id, code=tester.code, user_id=tester.user_id,
@@ -100,7 +102,10 @@ def next_wave_with_fieldwork(
         )  # fmt: skip
         session.add(copy_test)
         session.flush()
-        reports = {r.role: r for r in session.exec(select(VisitReport).where(VisitReport.test_id == test.id))}
+        reports = {
+            r.role: r
+            for r in session.exec(select(VisitReport).where(VisitReport.test_id == test.id))
+        }
         answers = {role: dict(report.answers) for role, report in reports.items()}
         if set(answers) == {"protected", "control"} and (
             answers["control"].get("admitted") == "yes"
@@ -124,7 +129,9 @@ def next_wave_with_fieldwork(
             )  # fmt: skip
             session.add(copy_report)
             session.flush()
-            for amendment in session.exec(select(Amendment).where(Amendment.report_id == report.id)):
+            for amendment in session.exec(
+                select(Amendment).where(Amendment.report_id == report.id)
+            ):
                 session.add(Amendment(report_id=copy_report.id, changes=dict(amendment.changes),
                                       reason=amendment.reason,
                                       created_by_id=amendment.created_by_id))  # fmt: skip
