@@ -1,4 +1,5 @@
-"""The release's chart: the net measure with its 95 % margin per stratum, as inline SVG.
+"""The public charts as inline SVG: a release's net measure with its 95 % margin per stratum
+(:func:`net_chart`), and a series' net measure per wave (:func:`trend_chart`).
 
 Phone first: each stratum takes two lines (its name and numbers, then the interval), so the
 figure stays readable when it is scaled down to a phone's width. Colours are presentation
