@@ -103,17 +103,27 @@ def in_chromium(check: Any, home: Path) -> Any:
     return outcome.get("value")
 
 
-@pytest.mark.parametrize("lang", ["nl", "en"])
-@pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
+def require_chromium_and_axe() -> None:
     require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
             f"Chromium not found at {CHROMIUM}")  # fmt: skip
     require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
+
+
+def new_context(browser: Any, url: str, device: str, lang: str) -> Any:
+    """A browser context of `device`'s size that reads the site in `lang`."""
+    context = browser.new_context(viewport=VIEWPORTS[device], locale=lang)
+    context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+    return context
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
+    require_chromium_and_axe()
     url, release_id = release_server
 
     def check(browser: Any) -> dict[str, Any]:
-        context = browser.new_context(viewport=VIEWPORTS[device], locale=lang)
-        context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+        context = new_context(browser, url, device, lang)
         try:
             page = context.new_page()
             page.goto(f"{url}/public/releases/{release_id}")
@@ -141,14 +151,11 @@ def test_trends_and_a_compared_release_pass_axe(waves_server, device, lang, tmp_
     """/public/trends (a chart whose points are links, a table beside it) and the release page
     that compares its wave with the one before: no violations, nothing wider than the screen,
     and every request stays on the app's own address."""
-    require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
-            f"Chromium not found at {CHROMIUM}")  # fmt: skip
-    require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
+    require_chromium_and_axe()
     url, release_id = waves_server
 
     def check(browser: Any) -> dict[str, Any]:
-        context = browser.new_context(viewport=VIEWPORTS[device], locale=lang)
-        context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+        context = new_context(browser, url, device, lang)
         requested: list[str] = []
         try:
             page = context.new_page()
