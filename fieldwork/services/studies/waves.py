@@ -122,11 +122,13 @@ def check_next_wave(
         )
     elif instrument_version != previous.instrument_version:
         try:
-            earlier = get_instrument(previous.instrument_id, previous.instrument_version)
-            later = get_instrument(instrument_id, instrument_version)
-        except InstrumentError:
-            later = None
-        if later is None or not same_meaning(earlier, later):
+            equivalent = same_meaning(
+                get_instrument(previous.instrument_id, previous.instrument_version),
+                get_instrument(instrument_id, instrument_version),
+            )
+        except InstrumentError:  # a version that does not exist: _check says so too
+            equivalent = False
+        if not equivalent:
             problems.append(
                 _(
                     "Version %(new)s of instrument %(id)s is not declared equivalent to version "
