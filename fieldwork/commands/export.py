@@ -72,3 +72,8 @@ def export_summary(
         f"{written.period[0]} to {written.period[1]}: {written.targets} targets, "
         f"{written.pairs} valid pairs."
     )
+    if not written.closed:
+        click.echo(
+            f"Note: study {study} is not closed, so these are the counts so far; export its "
+            "summary again once it is closed."
+        )

@@ -54,6 +54,7 @@ def test_each_demo_study_round_trips_to_the_analyze_lines(app, demo, runner, tmp
     the exported bundle, overall and per target type, for every yes/no outcome."""
     out, printed = export(runner, tmp_path, code, "summary.json")
     assert f"Wrote {out}: Den Haag, study {code} (wave 1)" in printed
+    assert f"Note: study {code} is not closed, so these are the counts so far" in printed
     with app.app_context():
         export_study(session=get_session(), study_code=code, folder=tmp_path / "bundle")
         study = get_session().exec(select(Study).where(Study.code == code)).one()
@@ -163,7 +164,13 @@ def test_pseudonyms_differ_between_city_secrets_and_match_across_waves(app, demo
     wave1, _ = export(runner, tmp_path, "DEMO-NL", "w1.json")
     wave2, printed = export(runner, tmp_path, "DEMO-NL-2", "w2.json")
     other, _ = export(runner, tmp_path, "DEMO-NL", "other.json", secret=OTHER)
-    assert "(wave 2)" in printed
+    assert "(wave 2)" in printed and "not closed" in printed
+    with app.app_context():
+        session = get_session()
+        session.exec(select(Study).where(Study.code == "DEMO-NL")).one().status = "closed"
+        session.commit()
+    _, printed = export(runner, tmp_path, "DEMO-NL", "closed.json")
+    assert "not closed" not in printed
     one, two, elsewhere = (read_summary(path) for path in (wave1, wave2, other))
     assert (one.study["wave"], two.study["wave"]) == (1, 2)
     names = [{t["target"] for t in s.targets()} for s in (one, two, elsewhere)]

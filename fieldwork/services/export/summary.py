@@ -51,6 +51,7 @@ class SummaryExport:
     targets: int
     pairs: int  # valid pairs with the primary outcome on both sides
     period: tuple[str, str]
+    closed: bool  # False: the study is still open, so later reports may change the counts
 
 
 def read_secret_file(path: Path) -> str:
@@ -141,4 +142,5 @@ def export_summary(
         },  # fmt: skip
     )
     session.commit()
-    return SummaryExport(out, city, wave, len(data["targets"]), pairs, period)
+    return SummaryExport(out, city, wave, len(data["targets"]), pairs, period,
+                         study.status == "closed")  # fmt: skip
