@@ -64,7 +64,7 @@ def change_sentences(change: Change, *, domain: str, alpha: float) -> list[str]:
         ))  # fmt: skip
     below = p_below(change.p_value, alpha)
     if below is None:
-        sentences.append(gettext("There are too few places to test whether the change is chance."))
+        sentences.append(gettext("No test of chance can be shown for this change."))
     elif below and change.p_value == "< 0.001":
         sentences.append(gettext("A change this large is very unlikely to be chance (p %(p)s).",
                                  p=p_phrase(change.p_value or "")))  # fmt: skip
