@@ -27,8 +27,9 @@ import pandas as pd
 
 from analysis import csvsafe
 from analysis.bundle import BundleError, read_bundle
-from analysis.disclosure import ReleaseTables, check_release
+from analysis.disclosure import REMAINDER, ReleaseTables, analysed_pairs, check_release
 from analysis.estimate import analyze_bundle
+from analysis.summary import counts_by_target
 
 FORMAT, VERSION = "mysteryguest-release", 2
 # Roles an instrument of a domain must give for its release (forms.model.ROLES says what they are).
@@ -56,10 +57,29 @@ class PublicationError(ValueError):
 
 @dataclass(frozen=True)
 class BuiltRelease:
-    """The public content and, kept private by the app, the test ids of every public line."""
+    """The public content and, kept private by the app, the test ids of every public line and
+    the per-target counts of the published lines by target type (:func:`line_targets`)."""
 
     content: dict[str, Any]
     line_records: dict[str, dict[str, list[str]]]
+    line_targets: dict[str, dict[str, list[int]]]
+
+
+def line_targets(pairs: pd.DataFrame, tables: ReleaseTables) -> dict[str, dict[str, list[int]]]:
+    """Per published line of the table by target type (``total`` included), the paired table
+    (a, b, c, d) of the release's outcome per target code, among exactly the pairs behind the
+    line. Never public: the change between two waves (docs/methods.md §7) is computed from it,
+    and only for lines both releases published (docs/release-rules.md rule 4)."""
+    frame = analysed_pairs(pairs, tables.outcome)
+    ids = frame["test_id"].astype(str)
+    found = {}
+    for key, tests in tables.line_records.get("by_target_type", {}).items():
+        if key == REMAINDER:
+            continue
+        rows = frame[ids.isin(set(tests))]
+        found[key] = {code: item["counts"][tables.outcome]
+                      for code, item in counts_by_target(rows, [tables.outcome]).items()}  # fmt: skip
+    return found
 
 
 def required_question(instrument: Any, role: str) -> Any:
@@ -178,7 +198,7 @@ def release_content(
     }
     records = {table: {key: list(ids) for key, ids in lines.items()}
                for table, lines in tables.line_records.items()}  # fmt: skip
-    return BuiltRelease(content, records)
+    return BuiltRelease(content, records, line_targets(pairs, tables))
 
 
 def build_release(

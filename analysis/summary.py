@@ -308,10 +308,9 @@ def read_summary(path: str | Path) -> Summary:
     return Summary(data, str(file))
 
 
-def target_counts(frame: pd.DataFrame, outcomes: Sequence[str], secret: str | bytes) -> list[
-    TargetCounts
-]:  # fmt: skip
-    """Per-target (a, b, c, d) of `outcomes` among the valid real pairs of a tidy pairs frame.
+def counts_by_target(frame: pd.DataFrame, outcomes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per target code: its ``type``, ``area`` and ``counts`` (outcome → [a, b, c, d]) among the
+    valid real pairs of a tidy pairs frame.
 
     A pair with an outcome missing on one side does not count for that outcome (as in the
     analysis); a target without any complete valid pair is left out.
@@ -332,8 +331,15 @@ def target_counts(frame: pd.DataFrame, outcomes: Sequence[str], secret: str | by
             first = group.iloc[0]
             area = first["area"] if isinstance(first["area"], str) and first["area"] else None
             result[str(code)] = {"type": str(first["target_type"]), "area": area, "counts": counts}
+    return result
+
+
+def target_counts(frame: pd.DataFrame, outcomes: Sequence[str], secret: str | bytes) -> list[
+    TargetCounts
+]:  # fmt: skip
+    """:func:`counts_by_target` with each code replaced by its :func:`pseudonym`."""
     return [TargetCounts(pseudonym(code, secret), item["type"], item["area"], item["counts"])
-            for code, item in result.items()]  # fmt: skip
+            for code, item in counts_by_target(frame, outcomes).items()]  # fmt: skip
 
 
 def months(frame: pd.DataFrame) -> dict[str, str | None]:

@@ -46,6 +46,10 @@ def load_config(app: Any, test_config: dict[str, Any] | None) -> None:
         and os.environ.get("MYSTERYGUEST_INSECURE_COOKIES") != "1",
         WTF_CSRF_TIME_LIMIT=None,  # a tester may keep a form open for hours in a queue
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # Summary bundles (export-summary): the city's name and where its secret is kept. The
+        # secret itself stays outside the database and every file the app writes.
+        CITY=os.environ.get("CITY", ""),
+        CITY_SECRET_FILE=os.environ.get("CITY_SECRET_FILE", ""),
         BABEL_DEFAULT_LOCALE="nl",
         LANGUAGES=("nl", "en"),
         # Reverse proxies in front of the app (each adds one X-Forwarded-For entry); 0: none.

@@ -93,6 +93,18 @@ class Study(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class WaveLink(SQLModel, table=True):
+    """Study ``study_id`` is the next wave of study ``previous_id``: the same city (one install
+    serves one city), an instrument whose outcomes mean the same, and the earlier wave's targets
+    carried over with their codes, so that summary pseudonyms match across the waves. A study has
+    at most one previous and at most one next wave: the waves of a series form a chain."""
+
+    study_id: int = Field(foreign_key="study.id", primary_key=True)
+    previous_id: int = Field(foreign_key="study.id", unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
 class Target(SQLModel, table=True):
     """A venue (nightlife) or a listing/provider (housing). ``name``/``address`` are restricted."""
 
@@ -332,7 +344,9 @@ class Release(SQLModel, table=True):
     """A frozen set of aggregated, disclosure-checked results of a closed study.
 
     ``line_tests`` (never public) holds the test ids behind every public line, so that a later
-    release can be checked against this one (docs/release-rules.md rule 4). A second person approves the
+    release can be checked against this one (docs/release-rules.md rule 4); ``line_targets``
+    (never public) the per-target counts of the published lines by target type, for the change
+    between waves. A second person approves the
     texts before publication; a withdrawal is final and keeps the content for audit.
     """
 
@@ -342,6 +356,12 @@ class Release(SQLModel, table=True):
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     checksum: str = Field(default="", max_length=64)
     line_tests: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    # Never public either: per published line of the table by target type, the (a, b, c, d) of
+    # the release's outcome per target code, so that the next wave's release can say how the
+    # city changed (docs/methods.md §7) from lines both releases published.
+    line_targets: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
     replaces_id: int | None = Field(default=None, foreign_key="release.id")

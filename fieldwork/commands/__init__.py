@@ -2,7 +2,7 @@
 
 :data:`COMMANDS` is the one list of them (name → "module:attribute", in the order ``--help``
 shows them): ``setup`` (init-db, create-user, demo, lan-cert), ``studies`` (import-targets),
-``reports`` (import-unsent), ``export`` (export), ``releases`` (release), ``retention`` (backup,
+``reports`` (import-unsent), ``export`` (export, export-summary), ``releases`` (release), ``retention`` (backup,
 retention, purge, tester-export). The console script lists them without building the app (so
 ``mysteryguest --help`` works in any environment and touches no database); :func:`register`
 adds them to ``app.cli``. The analysis commands (analyze, power, simulate) live in
@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "import-targets": "fieldwork.commands.studies:import_targets_command",
     "import-unsent": "fieldwork.commands.reports:import_unsent",
     "export": "fieldwork.commands.export:export",
+    "export-summary": "fieldwork.commands.export:export_summary",
     "release": "fieldwork.commands.releases:release",
     "backup": "fieldwork.commands.retention:backup",
     "retention": "fieldwork.commands.retention:retention",

@@ -88,6 +88,20 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Data bundle exported"),
         N_("%(who)s exported the data bundle of %(object)s (%(tests)s tests, %(valid)s valid)."),
     ),
+    "study.export_summary": (
+        N_("Summary bundle exported"),
+        N_(
+            "%(who)s exported the summary bundle of %(object)s for %(city)s (wave %(wave)s: "
+            "%(targets)s targets, %(pairs)s valid pairs)."
+        ),
+    ),
+    "study.next_wave": (
+        N_("Next wave planned"),
+        N_(
+            "%(who)s made %(object)s the next wave of study %(previous)s, with its %(targets)s "
+            "targets carried over."
+        ),
+    ),
     "targets.import": (
         N_("Targets imported"),
         N_("%(who)s imported %(count)s targets into %(object)s."),

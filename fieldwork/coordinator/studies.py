@@ -9,6 +9,7 @@ from flask import Response as FlaskResponse
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from fieldwork import clock
@@ -29,10 +30,11 @@ from fieldwork.coordinator.common import (
 from fieldwork.coordinator.forms import ReopenForm, StatusForm, StudyForm, options
 from fieldwork.db import get_session
 from fieldwork.labels import label
-from fieldwork.models import DEFAULT_TARGET_TYPES, Study
+from fieldwork.models import DEFAULT_TARGET_TYPES, Study, Target
 from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring.incidents import open_incidents
 from fieldwork.services.monitoring.tonight import in_fieldwork_hours
+from fieldwork.services.studies import waves
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.services.studies.setup import (
     MIN_REOPEN_REASON,
@@ -179,16 +181,61 @@ def study_new() -> Page:
     return render_template("coordinator/study_form.html", form=form, study=None, locked=()), status
 
 
+@bp.route("/studies/<int:study_id>/next-wave", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def study_next_wave(study_id: int) -> Page:
+    """A new study as the next wave of this one: the same instrument (or a version declared
+    equivalent), its settings as a start, its targets carried over with their codes."""
+    previous = study_or_404(study_id)
+    session = get_session()
+    form = _form(previous)  # its settings as a start (only on the first GET)
+    form.instrument.choices = options(
+        [
+            (f"{i}:{v}", f"{i} v{v}")
+            for i, v in available_instruments()
+            if i == previous.instrument_id
+        ]
+    )
+    if not form.is_submitted():
+        form.code.data = ""
+        form.seed.data = secrets.randbelow(2**31)
+    if form.validate_on_submit():
+        try:
+            study = create_study(session=session, data=_input(form), user=user(),
+                                 previous_wave=previous)  # fmt: skip
+        except Refused as error:
+            session.rollback()
+            refused(error)
+        else:
+            return done(
+                _(
+                    "Study %(code)s created as the next wave of %(previous)s, with its targets.",
+                    code=study.code,
+                    previous=previous.code,
+                ),
+                "coordinator.study",
+                study_id=study.id,
+            )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/study_form.html", form=form, study=None, locked=(), previous=previous,
+        carried=len(session.exec(select(Target.id).where(Target.study_id == previous.id)).all()),
+    ), status  # fmt: skip
+
+
 @bp.get("/studies/<int:study_id>")
 @roles_required(*READ_ROLES)
 def study(study_id: int) -> str:
     study = study_or_404(study_id)
+    session = get_session()
     return render_template(
         "coordinator/study.html",
         study=study,
         next_statuses=TRANSITIONS[study.status],
         status_form=StatusForm(),
         reopen_form=ReopenForm(),
+        waves=waves.series(session, study),
+        next_wave=waves.next_wave(session, study),
     )
 
 

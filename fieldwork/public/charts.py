@@ -1,4 +1,5 @@
-"""The release's chart: the net measure with its 95 % margin per stratum, as inline SVG.
+"""The public charts as inline SVG: a release's net measure with its 95 % margin per stratum
+(:func:`net_chart`), and a series' net measure per wave (:func:`trend_chart`).
 
 Phone first: each stratum takes two lines (its name and numbers, then the interval), so the
 figure stays readable when it is scaled down to a phone's width. Colours are presentation
@@ -105,3 +106,77 @@ def net_chart(
         f'<desc id="{ident}-desc">{escape(description)}</desc>'
     )
     return head + "".join(parts) + "</svg>"
+
+
+PLOT_TOP, PLOT_HEIGHT, AXIS_WIDTH = 12, 200, 40
+
+
+def trend_chart(
+    points: list[Mapping[str, Any]], *, title: str, description: str, axis: str, not_shown: str,
+    ident: str, signed: Callable[[int | None], str],
+) -> str:  # fmt: skip
+    """SVG of a series' net measure per wave (percentage points) with its interval.
+
+    Each point is ``{"label", "period", "net_pct", "ci_low_pct", "ci_high_pct", "href",
+    "name"}`` (net None: not shown); a point is a link to its release, named by ``name`` (the
+    wave, its period and its numbers). Time runs left to right; above the dashed line (0) the
+    protected group is worse off. The drawing's text is hidden from screen readers: the table
+    beside the chart and the links' names say the same.
+    """
+    shown = [p for p in points if p["net_pct"] is not None]
+    low, high, step = _domain([{"ci_low_pct": p["ci_low_pct"], "ci_high_pct": p["ci_high_pct"]}
+                               for p in shown] + [{"ci_low_pct": p["net_pct"],
+                                                   "ci_high_pct": p["net_pct"]} for p in shown])  # fmt: skip
+    left, right = LEFT + AXIS_WIDTH, RIGHT
+    column = (right - left) / max(len(points), 1)
+    bottom = PLOT_TOP + PLOT_HEIGHT
+    height = bottom + 64
+
+    def y(value: float) -> float:
+        return bottom - (value - low) / (high - low) * PLOT_HEIGHT
+
+    scale = []
+    for tick in range(low, high + 1, step):
+        scale.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{right}" y2="{y(tick):.1f}" '
+                     f'stroke="#d9d9d9"/>')  # fmt: skip
+        scale.append(f'<text x="{left - 6}" y="{y(tick) + 5:.1f}" font-size="13" fill="{MUTED}" '
+                     f'text-anchor="end">{escape(signed(tick))}</text>')  # fmt: skip
+    scale.append(f'<line x1="{left}" y1="{y(0):.1f}" x2="{right}" y2="{y(0):.1f}" '
+                 f'stroke="{ZERO}" stroke-width="1.5" stroke-dasharray="4 3"/>')  # fmt: skip
+    scale.append(f'<text x="{LEFT}" y="{height - 6}" font-size="13" fill="{MUTED}">'
+                 f"{escape(axis)}</text>")  # fmt: skip
+    drawn = []
+    for index, point in enumerate(points):
+        middle = left + column * (index + 0.5)
+        scale.append(f'<text x="{middle:.1f}" y="{bottom + 20}" font-size="13" fill="{INK}" '
+                     f'text-anchor="middle">{escape(point["label"])}</text>')  # fmt: skip
+        scale.append(f'<text x="{middle:.1f}" y="{bottom + 38}" font-size="12" fill="{MUTED}" '
+                     f'text-anchor="middle">{escape(point["period"])}</text>')  # fmt: skip
+        parts = [f'<rect x="{middle - column / 2 + 2:.1f}" y="{PLOT_TOP}" '
+                 f'width="{column - 4:.1f}" height="{PLOT_HEIGHT}" fill="#ffffff" '
+                 f'fill-opacity="0"/>']  # fmt: skip
+        net, ci_low, ci_high = point["net_pct"], point["ci_low_pct"], point["ci_high_pct"]
+        if net is None:
+            parts.append(f'<text x="{middle:.1f}" y="{y(0) - 8:.1f}" font-size="12" '
+                         f'fill="{MUTED}" text-anchor="middle">{escape(not_shown)}</text>')  # fmt: skip
+        else:
+            if ci_low is not None and ci_high is not None:
+                parts += [
+                    f'<line x1="{middle:.1f}" y1="{y(ci_low):.1f}" x2="{middle:.1f}" '
+                    f'y2="{y(ci_high):.1f}" stroke="{ACCENT}" stroke-width="3"/>',
+                    f'<line x1="{middle - 7:.1f}" y1="{y(ci_low):.1f}" x2="{middle + 7:.1f}" '
+                    f'y2="{y(ci_low):.1f}" stroke="{ACCENT}" stroke-width="2"/>',
+                    f'<line x1="{middle - 7:.1f}" y1="{y(ci_high):.1f}" x2="{middle + 7:.1f}" '
+                    f'y2="{y(ci_high):.1f}" stroke="{ACCENT}" stroke-width="2"/>',
+                ]  # fmt: skip
+            parts.append(f'<circle cx="{middle:.1f}" cy="{y(net):.1f}" r="7" fill="{ACCENT}"/>')
+        drawn.append(f'<a href="{escape(point["href"])}" aria-label="{escape(point["name"])}">'
+                     f'<title>{escape(point["name"])}</title>{"".join(parts)}</a>')  # fmt: skip
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="group" aria-labelledby="{ident}-title" '
+        f'aria-describedby="{ident}-desc" font-family="sans-serif">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(description)}</desc>'
+    )
+    return head + '<g aria-hidden="true">' + "".join(scale) + "</g>" + "".join(drawn) + "</svg>"

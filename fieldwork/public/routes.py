@@ -1,4 +1,5 @@
-"""Public pages: the list of releases and each published release as HTML, PDF and CSV.
+"""Public pages: the list of releases, each published release as HTML, PDF and CSV, and the
+trend of the waves (``/public/trends``).
 
 Anonymous access. A published release is shown in full; a withdrawn one is taken down: its
 page, PDF and CSV answer 410 with the date and the reason only (and a link to its correction),
@@ -15,8 +16,10 @@ from flask_babel import format_date, get_locale, gettext
 from analysis.publication import tables_csv
 from fieldwork.db import get_session
 from fieldwork.models import Release
+from fieldwork.public.trends import comparison_view, trends_view
 from fieldwork.public.view import release_view
 from fieldwork.services.releases import lifecycle as releases
+from fieldwork.services.releases import trends
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PDF_CACHE, PDF_CACHE_SIZE = "mysteryguest.release_pdfs", 16
@@ -35,14 +38,18 @@ def withdrawn_date(release: Release) -> str:
 
 
 def page_context(release: Release) -> dict[str, object]:
-    """What the release templates need besides the view: status, links, corrections."""
-    newer = releases.replaced_by(get_session(), release)
+    """What the release templates need besides the view: status, links, corrections, and how
+    this wave compares with the one before it when that wave's release is published."""
+    session = get_session()
+    newer = releases.replaced_by(session, release)
+    earlier = trends.previous_release(session, release)
     return {
         "release": release,
         "view": release_view(release.content, lang()),
         "published_month": published_month(release),
         "withdrawn_date": withdrawn_date(release),
         "replaced_by": newer.id if newer is not None else None,
+        "comparison": comparison_view(earlier, release, lang()),
     }
 
 
@@ -96,6 +103,14 @@ def index() -> str:
     return render_template("public/index.html", items=items)
 
 
+@bp.get("/trends", endpoint="trends")
+def trends_page() -> str:
+    """The net measure of the whole city per wave, from published releases only."""
+    return render_template(
+        "public/trends.html", series=trends_view(trends.series_of_releases(get_session()), lang())
+    )
+
+
 @bp.get("/releases/<int:release_id>")
 def release(release_id: int) -> str | Response:
     item = _release_or_404(release_id)
@@ -114,7 +129,9 @@ def release_pdf(release_id: int) -> Response:
     context = page_context(item)
     # Rendering takes about half a second; the content is frozen, so keep the last few PDFs.
     cache = current_app.extensions.setdefault(PDF_CACHE, {})
-    key = (item.id, item.checksum, item.status, context["replaced_by"], lang())
+    comparison = context["comparison"]
+    previous = comparison["previous_id"] if isinstance(comparison, dict) else None
+    key = (item.id, item.checksum, item.status, context["replaced_by"], previous, lang())
     data = cache.get(key)
     if data is None:
         data = release_pdf_bytes(context)

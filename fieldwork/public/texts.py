@@ -127,6 +127,13 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Elsewhere p is McNemar's mid-p."
         ),
         "index_line": _l("Nightlife"),
+        "change_overlap": _l(
+            "%(both)s of the %(targets)s venues in this comparison were tested in both waves."
+        ),
+        "trend_caption": _l(
+            "Dot: net measure of the whole city; line: 95 %% margin. Above the dashed line (0), "
+            "the group with a migration background is worse off. Each dot opens its release."
+        ),
     },
     "housing": {
         "headline": _l(
@@ -249,6 +256,13 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Elsewhere p is McNemar's mid-p."
         ),
         "index_line": _l("Housing"),
+        "change_overlap": _l(
+            "%(both)s of the %(targets)s adverts in this comparison were tested in both waves."
+        ),
+        "trend_caption": _l(
+            "Dot: net measure of the whole city; line: 95 %% margin. Above the dashed line (0), "
+            "the tester with a migration background is worse off. Each dot opens its release."
+        ),
     },
 }
 

@@ -55,6 +55,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "public.release": EVERYONE,
     "public.release_csv": EVERYONE,
     "public.release_pdf": EVERYONE,
+    "public.trends": EVERYONE,
     "tester.index": TESTERS,
     "tester.report": TESTERS,  # the partner has its own slot in the same test
     "tester.amend": TESTERS,
@@ -88,6 +89,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "coordinator.account_lift_wait": WRITERS,
     "coordinator.study_new": WRITERS,
     "coordinator.study_edit": WRITERS,
+    "coordinator.study_next_wave": WRITERS,  # a new study, with the targets' names
     "coordinator.study_status": WRITERS,
     "coordinator.study_reopen": ADMINS,
     "coordinator.tester_edit": WRITERS,

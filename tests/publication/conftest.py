@@ -53,15 +53,16 @@ def user_named(username: str) -> User:
     return get_session().exec(select(User).where(User.username == username)).one()
 
 
-def release_study(code: str, *, publish: bool = True) -> DemoRelease:
-    """Close demo study `code`, make a release (coordinator), approve it (admin), publish."""
+def release_study(code: str, *, publish: bool = True, now: datetime = DEMO_NOW) -> DemoRelease:
+    """Close demo study `code`, make a release (coordinator), approve it (admin), publish; at
+    the moment `now`."""
     from fieldwork.services.releases import lifecycle as releases
 
     session = get_session()
     study = close_study(code)
     coordinator, admin = user_named("coordinator"), user_named("admin")
     nl, en = TEXTS[study.domain]
-    with clock.frozen(DEMO_NOW):
+    with clock.frozen(now):
         release = releases.create_release(
             session=session, study=study, user=coordinator,
             texts=releases.ReleaseTexts(next_steps_nl=nl, next_steps_en=en),

@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +29,37 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 
 
-@pytest.fixture
-def release_server(app: Flask) -> Iterator[tuple[str, int]]:
-    with app.app_context():
-        made = build_demo_release()
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app on a local port, in a thread, for the length of the block; yields its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="public-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", made.release_id
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def release_server(app: Flask) -> Iterator[tuple[str, int]]:
+    with app.app_context():
+        made = build_demo_release()
+    with serving(app) as url:
+        yield url, made.release_id
+
+
+@pytest.fixture
+def waves_server(app: Flask) -> Iterator[tuple[str, int]]:
+    """Two published waves of the nightlife study (tests/publication/test_trends.py)."""
+    from tests.publication.test_trends import build_two_waves
+
+    with app.app_context():
+        made = build_two_waves()
+    with serving(app) as url:
+        yield url, made.second.release_id
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -84,17 +103,27 @@ def in_chromium(check: Any, home: Path) -> Any:
     return outcome.get("value")
 
 
-@pytest.mark.parametrize("lang", ["nl", "en"])
-@pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
+def require_chromium_and_axe() -> None:
     require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
             f"Chromium not found at {CHROMIUM}")  # fmt: skip
     require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
+
+
+def new_context(browser: Any, url: str, device: str, lang: str) -> Any:
+    """A browser context of `device`'s size that reads the site in `lang`."""
+    context = browser.new_context(viewport=VIEWPORTS[device], locale=lang)
+    context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+    return context
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
+    require_chromium_and_axe()
     url, release_id = release_server
 
     def check(browser: Any) -> dict[str, Any]:
-        context = browser.new_context(viewport=VIEWPORTS[device], locale=lang)
-        context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+        context = new_context(browser, url, device, lang)
         try:
             page = context.new_page()
             page.goto(f"{url}/public/releases/{release_id}")
@@ -114,6 +143,56 @@ def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
     assert found["lang"] == lang and found["charts"] == 2
     assert found["release"] == [] and found["index"] == []
     assert found["width"] <= VIEWPORTS[device]["width"]  # nothing wider than the screen
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_trends_and_a_compared_release_pass_axe(waves_server, device, lang, tmp_path):
+    """/public/trends (a chart whose points are links, a table beside it) and the release page
+    that compares its wave with the one before: no violations, nothing wider than the screen,
+    and every request stays on the app's own address."""
+    require_chromium_and_axe()
+    url, release_id = waves_server
+
+    def check(browser: Any) -> dict[str, Any]:
+        context = new_context(browser, url, device, lang)
+        requested: list[str] = []
+        try:
+            page = context.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            found: dict[str, Any] = {}
+            for name, path in (("trends", "/public/trends"),
+                               ("release", f"/public/releases/{release_id}")):  # fmt: skip
+                page.goto(f"{url}{path}")
+                found[name] = axe_violations(page)
+                found[f"{name}-width"] = page.evaluate("document.documentElement.scrollWidth")
+                if name == "trends":
+                    found["points"] = page.locator("svg[role=group] a[href]").count()
+                    found["focus"] = _focus_first_point(page)
+            found["requested"] = requested
+            return found
+        finally:
+            context.close()
+
+    found = in_chromium(check, tmp_path)
+    assert found["trends"] == [] and found["release"] == []
+    assert found["points"] == 2 and found["focus"].startswith("/public/releases/")
+    for name in ("trends", "release"):
+        assert found[f"{name}-width"] <= VIEWPORTS[device]["width"]
+    assert [u for u in found["requested"] if not u.startswith(url)] == []  # no third parties
+
+
+def _focus_first_point(page: Any) -> str:
+    """Tab from the top of the page to the chart's first point; its link, as the keyboard finds
+    it."""
+    for _press in range(30):
+        page.keyboard.press("Tab")
+        href = page.evaluate("(() => { const found = document.activeElement; "
+                             "return found && found.closest('svg') ? "
+                             "found.getAttribute('href') : null; })()")  # fmt: skip
+        if href:
+            return str(href)
+    return ""
 
 
 CACHED_URLS = """async () => {

@@ -1,1 +1,1 @@
-"""Data leaving the app for analysis: the export bundle."""
+"""Data leaving the app for analysis: the export bundle and the summary bundle."""

@@ -49,14 +49,36 @@ class ExportSummary:
     reports: int
 
 
-def export_study(
-    *, session: Session, study_code: str, folder: Path, user: User | None = None
-) -> ExportSummary:
-    """Write the bundle of study ``study_code`` into ``folder`` (new, or empty)."""
+def study_by_code(session: Session, study_code: str) -> Study:
+    """The study with code ``study_code``; :class:`ExportError` names the known codes."""
     study = session.exec(select(Study).where(Study.code == study_code)).first()
     if study is None:
         known = ", ".join(session.exec(select(Study.code).order_by(col(Study.code))).all())
         raise ExportError(f"No study with code {study_code!r}. Known studies: {known or 'none'}.")
+    return study
+
+
+def export_study(
+    *, session: Session, study_code: str, folder: Path, user: User | None = None
+) -> ExportSummary:
+    """Write the bundle of study ``study_code`` into ``folder`` (new, or empty)."""
+    study = study_by_code(session, study_code)
+    summary = write_study_bundle(session, study, folder)
+    audit.record(
+        session,
+        action="study.export",
+        user=user,
+        study_id=study.id,
+        object_type="study",
+        object_id=study.id,
+        after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid},
+    )
+    session.commit()
+    return summary
+
+
+def write_study_bundle(session: Session, study: Study, folder: Path) -> ExportSummary:
+    """Write the bundle of ``study`` into ``folder`` (new, or empty); the caller audits."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExportError(f"{folder} exists and is not an empty folder. Choose a new folder.")
     try:
@@ -75,16 +97,6 @@ def export_study(
     # The bundle's format lives in analysis.bundle (one schema for export, analysis, simulator).
     write_bundle(folder, manifest=_manifest(study, summary), instrument=instrument,
                  pairs=map(_pair_record, exported), visits=_visit_records(exported))  # fmt: skip
-    audit.record(
-        session,
-        action="study.export",
-        user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
-        after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid},
-    )
-    session.commit()
     return summary
 
 

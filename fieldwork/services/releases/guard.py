@@ -16,7 +16,8 @@ from fieldwork.models import Release
 from fieldwork.services.errors import Refused
 
 FROZEN_COLUMNS = (
-    "content", "checksum", "line_tests", "study_id", "replaces_id", "created_at", "created_by_id",
+    "content", "checksum", "line_tests", "line_targets", "study_id", "replaces_id", "created_at",
+    "created_by_id",
 )  # fmt: skip
 
 

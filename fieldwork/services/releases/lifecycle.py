@@ -241,6 +241,7 @@ def create_release(
         content=content,
         checksum=checksum_of(content),
         line_tests=built.line_records,
+        line_targets=built.line_targets,
         replaces_id=replaces.id if replaces is not None else None,
         created_by_id=user.id,
     )

@@ -1,1 +1,2 @@
-"""Study set-up: studies (create, edit, status), their targets and the target CSV import."""
+"""Study set-up: studies (create, edit, status), their waves, their targets and the target CSV
+import."""

@@ -24,6 +24,7 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
+from fieldwork.services.studies import waves
 from forms import InstrumentError, get_instrument
 
 # Fixed once the first test is drawn: changing them would make the stored draws unreproducible.
@@ -157,8 +158,16 @@ def _snapshot(study: Study) -> dict[str, Any]:
     return {name: getattr(study, name) for name in StudyInput.__dataclass_fields__}
 
 
-def create_study(*, session: Session, data: StudyInput, user: User) -> Study:
+def create_study(
+    *, session: Session, data: StudyInput, user: User, previous_wave: Study | None = None
+) -> Study:
+    """Create a draft study; with ``previous_wave``, as the next wave of that study, whose
+    targets it takes over with their codes (:mod:`fieldwork.services.studies.waves`)."""
     _check(session, data, None)
+    if previous_wave is not None:
+        waves.check_next_wave(session, previous_wave, instrument_id=data.instrument_id,
+                              instrument_version=data.instrument_version,
+                              target_types=data.target_types)  # fmt: skip
     study = Study(**asdict(data), status="draft")
     session.add(study)
     session.flush()
@@ -171,6 +180,8 @@ def create_study(*, session: Session, data: StudyInput, user: User) -> Study:
         object_id=study.id,
         after=_snapshot(study),
     )
+    if previous_wave is not None:
+        waves.carry_over(session, previous=previous_wave, study=study, user=user)
     session.commit()
     return study
 

@@ -1,7 +1,7 @@
 """release approval, final withdrawal and line tests; study types whose names the purge removes
 
-Revision ID: 0006
-Revises: 0009
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 14:09:06.889755
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0009"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """membership history, conflicts without a stored report, incidents handled, emergency contact,
 devices known from sign-in
 
-Revision ID: 0004
-Revises: 0006
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 14:08:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0006"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

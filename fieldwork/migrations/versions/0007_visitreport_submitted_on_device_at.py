@@ -1,7 +1,7 @@
 """VisitReport.submitted_on_device_at: the moment the tester pressed submit, by the phone's clock
 
-Revision ID: 0003
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 14:15:45.903664
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """freeze instrument versions that have reports (FrozenInstrument)
 
-Revision ID: 0009
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30 14:23:24.866244
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0009"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
