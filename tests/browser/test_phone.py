@@ -379,3 +379,60 @@ def test_an_incident_written_without_a_connection_is_sent_once(phone, served, wo
     with served.app.app_context():
         [incident] = get_session().exec(select(Incident)).all()
         assert (incident.kind, incident.test_id) == ("threat", world.test_p1)
+
+
+# A page where only the events can send: the back-off timer's calls (5 s and longer) are held,
+# as iOS holds timers while the app is in the background; and where the outbox's request for
+# persistent storage is counted (the engines here grant or refuse it silently).
+HOLD_TIMERS_AND_COUNT_PERSIST = """() => {
+  const original = window.setTimeout;
+  window.heldTimers = 0;
+  window.setTimeout = (callback, delay, ...rest) => {
+    if (delay >= 5000) { window.heldTimers += 1; return 0; }
+    return original(callback, delay, ...rest);
+  };
+  const storage = navigator.storage;
+  window.persistAsked = 0;
+  if (!storage || !storage.persist) return 'no storage.persist';
+  storage.persisted = () => Promise.resolve(false);
+  storage.persist = () => { window.persistAsked += 1; return Promise.resolve(true); };
+  return 'storage.persist';
+}"""
+
+SHOW_AGAIN = {
+    # iOS: the app comes back to the foreground (timers stopped while it was hidden).
+    "visibilitychange": "() => document.dispatchEvent(new Event('visibilitychange'))",
+    # Back from the back-forward cache.
+    "pageshow": "() => window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))",
+    "online": "() => window.dispatchEvent(new Event('online'))",
+}
+
+
+@pytest.mark.parametrize("event", sorted(SHOW_AGAIN))
+def test_the_outbox_sends_when_the_app_is_shown_again_without_its_timer(
+    phone, served, world, event
+):
+    """Timers stop while a phone sleeps or the app is in the background (iOS): a report that
+    waits is sent when the app is shown again (or the network returns), not only by the timer.
+    Queuing it asks the browser to keep the site's storage."""
+    sign_in(phone, "t01")
+    phone.wait_until_ready_offline()
+    open_form(phone, world.test_p1)
+    persist = phone.run(HOLD_TIMERS_AND_COUNT_PERSIST)
+    fill_report(phone)
+    # The server cannot take the report (503: the phone keeps it and retries). No network
+    # switch, so no online event of the browser's own; stopping the server would not do on
+    # Chromium, whose preconnected socket can still carry the report.
+    served.refuse_reports = True
+    phone.click(SUBMIT)
+    phone.wait_for_text("#send-status", QUEUED)
+    phone.wait("() => window.heldTimers > 0", what="the back-off timer to be set")
+    served.refuse_reports = False
+    time.sleep(2)  # the server takes reports again, but nothing wakes the outbox: it waits
+    assert reports(served.app) == []
+    assert phone.run("() => window.heldTimers") >= 1
+    phone.run(SHOW_AGAIN[event])
+    [stored] = wait_stored(served)
+    assert stored.answers["arrival_time"] == "23:02"
+    if persist == "storage.persist" or phone.engine != "webkit":
+        assert phone.run("() => window.persistAsked") >= 1, "the outbox did not ask to persist"
