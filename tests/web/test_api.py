@@ -401,3 +401,20 @@ def test_a_closed_study_answers_study_closed_in_the_testers_language(app, client
     assert "Club Nachtuil" not in listed and "Cafe De Kroeg" not in listed
     form = client.get(f"/tester/tests/{world.test_p1}/report", follow_redirects=True)
     assert "afgesloten" in form.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("off_by_minutes", [-4, 4, 5.25, -6])
+def test_a_phone_clock_off_by_more_than_the_threshold_is_flagged_and_less_is_not(
+    app, api, world, off_by_minutes
+):
+    """The server's receive time against the phone's clock: beyond the configured threshold
+    (5 minutes) the report is flagged for the coordinator; a clock a few minutes off is usual."""
+    threshold = app.config["CLOCK_SKEW_THRESHOLD_SECONDS"]
+    assert threshold == 300
+    off = timedelta(minutes=off_by_minutes)
+    response = api(report(world, device_time=(datetime.now(UTC) + off).isoformat()))
+    assert response.status_code == 201
+    with app.app_context():
+        stored = get_session().exec(select(VisitReport)).one()
+    assert abs(stored.clock_skew_seconds - off.total_seconds()) < 5  # the receive moment
+    assert stored.clock_skew_flag == (abs(off.total_seconds()) > threshold)
