@@ -82,7 +82,11 @@ def purge(study: str, yes: bool) -> None:
             "  - anonymise the accounts of its testers and unlink the testers from them;\n"
             "  - remove the free text of its reports, amendments, messages, conflicts and "
             "incidents;\n"
-            "  - redact that text and the account names in its audit events.\n"
+            "  - replace the names and addresses of its private landlords (and of the target "
+            "types chosen with `retention --generalise-type`) by their type, code and postcode "
+            "digits;\n"
+            "  - redact that text, the account names and those names and addresses in its "
+            "audit events.\n"
             "The coded outcomes, the reviews and the releases stay. There is no undo, and "
             "a backup keeps the data only as long as the law allows."
         )

@@ -297,3 +297,21 @@ def test_an_account_another_study_still_needs_is_kept(app, runner, filled):
         linked = session.exec(select(Tester).where(Tester.user_id == t01.id)).all()
         assert [tester.code for tester in linked] == ["T-01"]
         assert all(tester.study_id != filled.study_id for tester in linked)
+
+
+def test_purge_says_what_it_will_do_and_changes_nothing_unless_confirmed(app, runner, filled):
+    _close(app, filled.study_id, date.today() - timedelta(days=1))
+    declined = runner.invoke(args=["purge", "S1"], input="n\n")
+    assert declined.exit_code != 0 and "Aborted" in declined.output
+    for consequence in ("anonymise the accounts", "free text", "private landlords", "no undo",
+                        "Purge the personal data of study S1? [y/N]"):  # fmt: skip
+        assert consequence in declined.output, consequence
+    with app.app_context():
+        session = get_session()
+        assert session.exec(select(User).where(User.username == "t01")).first()
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "study.purge")).all()
+    confirmed = runner.invoke(args=["purge", "S1"], input="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "4 accounts anonymised" in confirmed.output
+    with app.app_context():
+        assert not get_session().exec(select(User).where(User.username == "t01")).first()
