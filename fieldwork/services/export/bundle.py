@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from analysis.bundle import manifest as bundle_manifest
 from analysis.bundle import write_bundle
+from analysis.bundle.schema import manifest as bundle_manifest
 from fieldwork.models import (
     Amendment,
     Pair,
