@@ -68,8 +68,13 @@ def account_lift_wait(user_id: int) -> Response:
         return back("coordinator.accounts")
     throttle().lift(account.username)
     session = get_session()
-    audit.record(session, action="user.lift_sign_in_wait", user=user(), object_type="user",
-                 object_id=account.id, after={"username": account.username})  # fmt: skip
+    audit.record(
+        session,
+        action="user.lift_sign_in_wait",
+        user=user(),
+        about=account,
+        after={"username": account.username},
+    )
     session.commit()
     return done(
         _("%(name)s can sign in again without waiting.", name=account.username),

@@ -68,9 +68,7 @@ def export_study(
         session,
         action="study.export",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid},
     )
     session.commit()

@@ -128,9 +128,7 @@ def export_summary(
         session,
         action="study.export_summary",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "city": city,
             "wave": wave,

@@ -104,14 +104,11 @@ def set_retention(
         after["generalise_target_types"] = kinds
         study.generalise_target_types = kinds
     study.retention_until = until
-    session.add(study)
     audit.record(
         session,
         action="study.retention",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         before=before,
         after=after,
     )
@@ -215,9 +212,7 @@ def purge_study(
         session,
         action="study.purge",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "retention_until": study.retention_until.isoformat(),
             "accounts": summary.accounts,

@@ -618,9 +618,7 @@ def create_schedule(
             session,
             action="randomisation.draw",
             user=user,
-            study_id=study.id,
-            object_type="test",
-            object_id=test.id,
+            about=test,
             after={
                 "first_role": test.first_role,
                 "block": test.block,
@@ -633,9 +631,7 @@ def create_schedule(
         session,
         action="schedule.create",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "tests": len(tests),
             "nights": [night.isoformat() for night in sorted(set(nights))],

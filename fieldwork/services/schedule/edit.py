@@ -232,14 +232,11 @@ def save_schedule(
     marked = [test for test in tests if test.target_id in revisited and not test.retest]
     for test in marked:
         test.retest = True
-        session.add(test)
         audit.record(
             session,
             action="test.mark_retest",
             user=user,
-            study_id=study.id,
-            object_type="test",
-            object_id=test.id,
+            about=test,
             before={"retest": False},
             after={"retest": True},
         )
@@ -275,14 +272,11 @@ def _audited(
     reason: str,
 ) -> Test:
     """Store a change of a planned test with its audit event (before/after and the reason)."""
-    session.add(test)
     audit.record(
         session,
         action=action,
         user=user,
-        study_id=study.id,
-        object_type="test",
-        object_id=test.id,
+        about=test,
         before=before,
         after={**_snapshot(test), "reason": reason},
     )
