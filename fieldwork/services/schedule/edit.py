@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -43,6 +44,17 @@ class ScheduleRequest:
     pair_ids: list[int]
     target_ids: list[int]
     retest: bool = False  # the coordinator means to visit targets that were visited before
+
+    def draw(self) -> dict[str, Any]:
+        """The draw's settings, as the keyword arguments of :func:`plan_schedule` and
+        :func:`create_schedule` (the preview and the save draw with the same ones)."""
+        return {
+            "nights": self.nights,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "slot_minutes": self.slot_minutes,
+            "visits_per_target": self.visits_per_target,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,7 @@ def preview_schedule(
             study=study,
             pairs=pairs,
             targets=targets,
-            nights=request.nights,
-            window_start=request.window_start,
-            window_end=request.window_end,
-            slot_minutes=request.slot_minutes,
-            visits_per_target=request.visits_per_target,
+            **request.draw(),
             timezone=timezone,
             busy=existing_busy(session, pairs, request.slot_minutes),
             previous_draws=previous_draws(session, study),
@@ -217,11 +225,7 @@ def save_schedule(
             study=study,
             pairs=pairs,
             targets=targets,
-            nights=request.nights,
-            window_start=request.window_start,
-            window_end=request.window_end,
-            slot_minutes=request.slot_minutes,
-            visits_per_target=request.visits_per_target,
+            **request.draw(),
             user=user,
             timezone=timezone,
         )
