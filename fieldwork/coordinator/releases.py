@@ -24,6 +24,7 @@ from fieldwork.coordinator.common import (
     confirmation,
     confirmed,
     done,
+    form_page,
     refused,
     study_or_404,
     user,
@@ -122,11 +123,10 @@ def releases_page(study_id: int) -> str | Response | tuple[str, int]:
                           id=release.id),
                         "coordinator.release_preview", study_id=study.id, release_id=release.id,
                     )  # fmt: skip
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/releases/index.html", study=study, form=form,
         items=releases.study_releases(session, study),
-    ), status  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/studies/<int:study_id>/releases/<int:release_id>")

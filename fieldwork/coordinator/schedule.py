@@ -12,11 +12,13 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     confirmation,
     confirmed,
     date_arg,
     done,
+    form_page,
     refused,
     study_or_404,
     timezone,
@@ -34,7 +36,6 @@ from fieldwork.services.schedule import view as schedule_view
 from fieldwork.services.studies.targets import TargetFilter, list_targets
 from fieldwork.timeutil import local, tonight
 
-Page = str | Response | tuple[str, int]
 DEFAULT_SLOT_MINUTES = 30
 
 
@@ -211,10 +212,9 @@ def test_edit(study_id: int, test_id: int) -> Page:
             refused(error)
         else:
             return done(_("Test moved."), "coordinator.schedule", study_id=study.id)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/test_edit.html", study=study, row=row, form=form, cancel=CancelForm()
-    ), status
+    )
 
 
 @bp.post("/studies/<int:study_id>/tests/<int:test_id>/cancel")

@@ -18,11 +18,14 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     confirmation,
     confirmed,
     done,
+    form_page,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -49,8 +52,6 @@ from fieldwork.services.studies.setup import (
 )
 from fieldwork.timeutil import tonight
 from forms import available_instruments, get_instrument
-
-Page = str | Response | tuple[str, int]
 
 
 @bp.get("/")
@@ -167,18 +168,14 @@ def study_new() -> Page:
         form.seed.data = secrets.randbelow(2**31)
         form.instrument.data = _default_instrument("nightlife")
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             study = create_study(session=get_session(), data=_input(form), user=user())
-        except Refused as error:
-            refused(error)
-        else:
             return done(
                 _("Study %(code)s created.", code=study.code),
                 "coordinator.study",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template("coordinator/study_form.html", form=form, study=None, locked=()), status
+    return form_page("coordinator/study_form.html", form=form, study=None, locked=())
 
 
 @bp.route("/studies/<int:study_id>/next-wave", methods=["GET", "POST"])
@@ -216,11 +213,10 @@ def study_next_wave(study_id: int) -> Page:
                 "coordinator.study",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/study_form.html", form=form, study=None, locked=(), previous=previous,
         carried=len(session.exec(select(Target.id).where(Target.study_id == previous.id)).all()),
-    ), status  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/studies/<int:study_id>")
@@ -254,10 +250,7 @@ def study_edit(study_id: int) -> Page:
             refused(error)
         else:
             return done(_("Study saved."), "coordinator.study", study_id=study.id)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/study_form.html", form=form, study=study, locked=locked
-    ), status
+    return form_page("coordinator/study_form.html", form=form, study=study, locked=locked)
 
 
 @bp.post("/studies/<int:study_id>/status")
@@ -339,17 +332,14 @@ def study_reopen(study_id: int) -> Response:
             )
         )
         return back("coordinator.study", study_id=study.id)
-    try:
+    with refusal_shown(rollback=True):
         reopen_study(session=get_session(), study=study, reason=form.reason.data or "", user=user())
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.study", study_id=study.id)
-    return done(
-        _("Study %(code)s is open for fieldwork again.", code=study.code),
-        "coordinator.study",
-        study_id=study.id,
-    )
+        return done(
+            _("Study %(code)s is open for fieldwork again.", code=study.code),
+            "coordinator.study",
+            study_id=study.id,
+        )
+    return back("coordinator.study", study_id=study.id)
 
 
 @bp.get("/studies/<int:study_id>/export.zip")
