@@ -10,7 +10,6 @@ A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -95,18 +94,13 @@ def _whole_number(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class ReportBody:
-    """A well-formed ``POST /api/reports`` body (the answers themselves are not checked yet)."""
+    """A well-formed ``POST /api/reports`` body (the answers themselves are not checked yet):
+    the report for the intake, and the test, the author and the team it claims."""
 
-    uuid: str
+    submission: report_service.ReportSubmission
     test_id: int
-    answers: dict[str, Any]
-    instrument_id: str | None
-    instrument_version: int | None
-    device_time: datetime | None
-    elapsed_seconds: int | None
     author: int | None
     team: str | None
-    submitted_at: datetime | None = None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -152,16 +146,18 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
-        uuid=data["uuid"],
+        submission=report_service.ReportSubmission(
+            uuid=data["uuid"],
+            answers=answers,
+            instrument_id=instrument_id,
+            instrument_version=instrument_version,
+            device_time=device_time,
+            elapsed_seconds=elapsed,
+            submitted_at=submitted_at,
+        ),
         test_id=test_id,
-        answers=answers,
-        instrument_id=instrument_id,
-        instrument_version=instrument_version,
-        device_time=device_time,
-        elapsed_seconds=elapsed,
         author=author,
         team=team.strip() if isinstance(team, str) else None,
-        submitted_at=submitted_at,
     )
     return body, {}
 
@@ -185,7 +181,7 @@ def reports() -> tuple[Response, int]:
     instrument = report_service.test_instrument(session, user=_user(), test_id=body.test_id)
     if instrument is None:
         return _not_found()
-    unknown = unknown_keys(instrument, body.answers)
+    unknown = unknown_keys(instrument, body.submission.answers)
     if unknown:
         return _reply(
             422,
@@ -202,15 +198,7 @@ def reports() -> tuple[Response, int]:
         test_id=body.test_id,
         team_code=body.team,
         author_id=body.author,
-        submission=report_service.ReportSubmission(
-            uuid=body.uuid,
-            answers=body.answers,
-            instrument_id=body.instrument_id,
-            instrument_version=body.instrument_version,
-            device_time=body.device_time,
-            elapsed_seconds=body.elapsed_seconds,
-            submitted_at=body.submitted_at,
-        ),
+        submission=body.submission,
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         via="api",
     )
@@ -220,7 +208,7 @@ def reports() -> tuple[Response, int]:
         return _reply(
             409,
             error=result.status,
-            uuid=body.uuid,
+            uuid=body.submission.uuid,
             message=report_service.refusal_message(result.status),
         )
     report_url = url_for("tester.report", test_id=body.test_id)
@@ -231,7 +219,7 @@ def reports() -> tuple[Response, int]:
             409,
             status="conflict",
             error="conflict",
-            uuid=body.uuid,
+            uuid=body.submission.uuid,
             report_url=report_url,
             message=_(
                 "Your team had already sent a different report for this test. We kept this "
@@ -243,7 +231,7 @@ def reports() -> tuple[Response, int]:
     return _reply(
         201 if result.status == "created" else 200,
         status=result.status,
-        uuid=body.uuid,
+        uuid=body.submission.uuid,
         report_url=report_url,
         received_at=result.report.received_at.isoformat(),
         message=_("Sent. Your report is saved and locked."),
