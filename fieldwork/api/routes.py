@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -64,17 +64,21 @@ def _signed_in_tester() -> tuple[Response, int] | None:
     return None
 
 
-def _json_object() -> dict[str, Any] | None:
+def _json_object() -> dict[str, Any]:
+    """The request's JSON object; any other body ends the request with 400 ``malformed``."""
     data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        response = jsonify(
+            error="malformed",
+            message=_("The request body is not a JSON object. Nothing was saved."),
+        )
+        response.status_code = 400
+        abort(response)
+    return data
 
 
-def _malformed() -> tuple[Response, int]:
-    return _reply(
-        400,
-        error="malformed",
-        message=_("The request body is not a JSON object. Nothing was saved."),
-    )
+def _invalid(errors: dict[str, list[str]]) -> tuple[Response, int]:
+    return _reply(422, error="invalid", errors=errors)
 
 
 def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[str, list[str]]:
@@ -169,11 +173,9 @@ def _not_found() -> tuple[Response, int]:
 @bp.post("/reports")
 def reports() -> tuple[Response, int]:
     data = _json_object()
-    if data is None:
-        return _malformed()
     body, errors = _report_body(data)
     if body is None:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
 
     session = get_session()
     if not 0 < body.test_id <= MAX_ID:  # outside the id range no test exists (none is looked up)
@@ -213,7 +215,7 @@ def reports() -> tuple[Response, int]:
         )
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
-        return _reply(422, error="invalid", errors=translate_errors(result.errors))
+        return _invalid(translate_errors(result.errors))
     if result.status == "conflict":
         return _reply(
             409,
@@ -242,8 +244,6 @@ def reports() -> tuple[Response, int]:
 def incidents() -> tuple[Response, int]:
     """An incident from the phone (queued offline like a report): stored once per ``uuid``."""
     data = _json_object()
-    if data is None:
-        return _malformed()
     errors = _unknown_key_errors(data, INCIDENT_KEYS)
     if not isinstance(data.get("uuid"), str):
         errors["uuid"] = [_("Give the message id as a text (a UUID).")]
@@ -261,7 +261,7 @@ def incidents() -> tuple[Response, int]:
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [_device_time_error()]
     if errors:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
     result = incident_service.record_incident(
         session=get_session(),
         user=_user(),
@@ -274,7 +274,7 @@ def incidents() -> tuple[Response, int]:
         via="api",
     )
     if result.status == "invalid":
-        return _reply(422, error="invalid", errors=result.errors)
+        return _invalid(result.errors)
     assert result.incident is not None
     return _reply(
         201 if result.status == "created" else 200,
@@ -290,8 +290,6 @@ def incidents() -> tuple[Response, int]:
 @bp.post("/device-status")
 def device_status() -> tuple[Response, int]:
     data = _json_object()
-    if data is None:
-        return _malformed()
     errors = _unknown_key_errors(data, DEVICE_KEYS)
     device_id = data.get("device_id")
     if not isinstance(device_id, str) or not 0 < len(device_id.strip()) <= 64:
@@ -305,7 +303,7 @@ def device_status() -> tuple[Response, int]:
             )
         ]
     if errors:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
     assert isinstance(device_id, str) and unsent is not None
     try:
         device_service.record_device_status(
