@@ -245,20 +245,15 @@ def create_release(
         replaces_id=replaces.id if replaces is not None else None,
         created_by_id=user.id,
     )
-    audit.record(
-        session,
-        action="release.create",
-        user=user,
-        about=release,
-        after={
-            "checksum": release.checksum,
-            "replaces": release.replaces_id,
-            "author": user.username,
-            "min_pairs": minimum,
-            "min_pairs_reason": texts.min_pairs_reason.strip() or None,
-            "suppressed": sum(1 for d in content["decisions"] if d["action"] == "suppressed"),
-        },
-    )
+    made = {
+        "checksum": release.checksum,
+        "replaces": release.replaces_id,
+        "author": user.username,
+        "min_pairs": minimum,
+        "min_pairs_reason": texts.min_pairs_reason.strip() or None,
+        "suppressed": sum(1 for d in content["decisions"] if d["action"] == "suppressed"),
+    }
+    audit.record(session, action="release.create", user=user, about=release, after=made)
     session.commit()
     return release
 
