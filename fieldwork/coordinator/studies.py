@@ -197,13 +197,9 @@ def study_next_wave(study_id: int) -> Page:
         form.code.data = ""
         form.seed.data = secrets.randbelow(2**31)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             study = create_study(session=session, data=_input(form), user=user(),
                                  previous_wave=previous)  # fmt: skip
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(
                 _(
                     "Study %(code)s created as the next wave of %(previous)s, with its targets.",
@@ -243,12 +239,8 @@ def study_edit(study_id: int) -> Page:
     locked = locked_fields(session, study)
     form = _form(study)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             update_study(session=session, study=study, data=_input(form), user=user())
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(_("Study saved."), "coordinator.study", study_id=study.id)
     return form_page("coordinator/study_form.html", form=form, study=study, locked=locked)
 
@@ -265,22 +257,20 @@ def study_status(study_id: int) -> str | Response:
     closing = form.status.data == "closed" and "closed" in TRANSITIONS[study.status]
     if closing and not confirmed():
         return _confirm_closing(study)
-    try:
+    with refusal_shown():
         change_status(
             session=get_session(), study=study, status=form.status.data or "", user=user()
         )
-    except Refused as error:
-        refused(error)
-        return back("coordinator.study", study_id=study.id)
-    return done(
-        _(
-            "Study %(code)s now has status '%(status)s'.",
-            code=study.code,
-            status=label(study.status, "study_status"),
-        ),
-        "coordinator.study",
-        study_id=study.id,
-    )
+        return done(
+            _(
+                "Study %(code)s now has status '%(status)s'.",
+                code=study.code,
+                status=label(study.status, "study_status"),
+            ),
+            "coordinator.study",
+            study_id=study.id,
+        )
+    return back("coordinator.study", study_id=study.id)
 
 
 def _confirm_closing(study: Study) -> str:

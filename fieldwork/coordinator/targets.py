@@ -19,6 +19,7 @@ from fieldwork.coordinator.common import (
     done,
     form_page,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -74,7 +75,7 @@ def target_edit(study_id: int, target_id: int) -> Page:
     form = TargetForm(obj=target)
     form.target_type.choices = options(choices("target_type", study.target_types))
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             update_target(
                 session=session,
                 study=study,
@@ -86,10 +87,6 @@ def target_edit(study_id: int, target_id: int) -> Page:
                 active=bool(form.active.data),
                 user=user(),
             )
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(
                 _("Target %(code)s saved.", code=target.code),
                 "coordinator.targets",
