@@ -75,6 +75,17 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def scipy_alias(field_name: str, meaning: str) -> Any:
+    """A read-only property giving the field ``field_name`` under scipy's name: a result class
+    says ``statistic = scipy_alias("net_difference", "Net difference (b − c)/n")``."""
+
+    def get(result: Any) -> float | None:
+        value: float | None = getattr(result, field_name)
+        return value
+
+    return property(get, doc=f"{meaning}, scipy-style alias.")
+
+
 class ResultMixin:
     """to_dict / to_frame / summary / _repr_html_ for frozen result dataclasses."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence
+from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
 from analysis.paired_tests import mcnemar_tests, newcombe_interval, tango_interval
 from analysis.proportions import clopper_pearson_interval, midp_interval, wilson_interval
 from analysis.table import PairedTable
@@ -89,15 +89,8 @@ class PairedBinaryResult(ResultMixin):
             self.neither_favourable,
         )
 
-    @property
-    def statistic(self) -> float | None:
-        """Net difference (b − c)/n, scipy-style alias."""
-        return self.net_difference
-
-    @property
-    def pvalue(self) -> float | None:
-        """McNemar mid-p, scipy-style alias."""
-        return self.p_value
+    statistic = scipy_alias("net_difference", "Net difference (b − c)/n")
+    pvalue = scipy_alias("p_value", "McNemar mid-p")
 
     def confidence_interval(self, level: float | None = None) -> ConfidenceInterval:
         """Tango interval for the net difference, at `level` (default: this result's level)."""

@@ -12,7 +12,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,10 +20,27 @@ from typing import Any, TypeVar
 import click
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
+
+
+def _out_option(contents: str) -> Callable[[F], F]:
+    """The ``--out`` option of a command that writes a folder of ``contents`` (see
+    :func:`_check_out` and :func:`_staged`)."""
+    return click.option(
+        "--out",
+        required=True,
+        type=click.Path(path_type=Path),
+        help=f"New (or empty) folder for {contents}.",
+    )
+
+
+_force_option = click.option(
+    "--force", is_flag=True, help="Replace the contents of a non-empty --out folder."
+)
 
 
 def _check_out(out: Path, force: bool, *, protect: Path | None = None) -> None:
@@ -65,12 +82,7 @@ def _progress_bar(steps: list[T]) -> Iterable[T]:
 
 @click.command("analyze", short_help="Analyse an export bundle: estimates, tables, report.")
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="New (or empty) folder for results.json, estimates.csv, figures, report.html.",
-)
+@_out_option("results.json, estimates.csv, figures, report.html")
 @click.option(
     "--confidence",
     default=0.95,
@@ -78,7 +90,7 @@ def _progress_bar(steps: list[T]) -> Iterable[T]:
     type=float,
     help="Level of every confidence interval, between 0 and 1.",
 )
-@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+@_force_option
 def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
     """Analyse an export BUNDLE folder: estimates, tables, figures and a report."""
     if not 0 < confidence < 1:
@@ -276,12 +288,7 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
 
 
 @click.command("simulate", short_help="Write a synthetic export bundle with known truth.")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="New (or empty) folder for the synthetic bundle and truth.json.",
-)
+@_out_option("the synthetic bundle and truth.json")
 @click.option(
     "--pairs",
     type=click.IntRange(min=1),
@@ -321,7 +328,7 @@ def _effects(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ..
               help="With --summary: number of cities.")  # fmt: skip
 @click.option("--waves", type=click.IntRange(min=1), default=5, show_default=True,
               help="With --summary: waves per city.")  # fmt: skip
-@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+@_force_option
 def simulate(
     out: Path,
     pairs: int,
@@ -360,18 +367,12 @@ def simulate(
 
 @click.command("compare", short_help="Compare cities and waves from summary bundles.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="New (or empty) folder for comparison.json, comparison.csv, comparison.svg and "
-    "comparison.html.",
-)
+@_out_option("comparison.json, comparison.csv, comparison.svg and comparison.html")
 @click.option("--outcome", default=None,
               help="The yes/no outcome to compare (default: the primary outcome).")  # fmt: skip
 @click.option("--confidence", default=0.95, show_default=True, type=float,
               help="Level of every interval, between 0 and 1.")  # fmt: skip
-@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+@_force_option
 def compare(
     files: tuple[Path, ...], out: Path, outcome: str | None, confidence: float, force: bool
 ) -> None:

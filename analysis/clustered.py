@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence
+from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
 from analysis.table import as_binary
 
 MIN_TARGETS = 5  # fewer: no venue-robust interval or test (p < .05 is out of reach)
@@ -93,15 +93,8 @@ class VenueRobustResult(ResultMixin):
 
     _title = "Venue-robust net measure (docs/methods.md §6)"
 
-    @property
-    def statistic(self) -> float | None:
-        """Net difference N, scipy-style alias."""
-        return self.net_difference
-
-    @property
-    def pvalue(self) -> float | None:
-        """Obuchowski's p, scipy-style alias."""
-        return self.p_cluster
+    statistic = scipy_alias("net_difference", "Net difference N")
+    pvalue = scipy_alias("p_cluster", "Obuchowski's p")
 
     def confidence_interval(self, level: float | None = None) -> ConfidenceInterval:
         """The venue-robust interval, at `level` (default: this result's level)."""

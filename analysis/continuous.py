@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence
+from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
 from analysis.proportions import wilson_interval
 from analysis.signed_rank import signed_rank
 
@@ -82,15 +82,8 @@ class PairedContinuousResult(ResultMixin):
 
     _title = "Paired continuous outcome (protected − control)"
 
-    @property
-    def statistic(self) -> float | None:
-        """Mean difference, scipy-style alias."""
-        return self.mean_difference
-
-    @property
-    def pvalue(self) -> float | None:
-        """Wilcoxon signed-rank p, scipy-style alias."""
-        return self.p_value
+    statistic = scipy_alias("mean_difference", "Mean difference")
+    pvalue = scipy_alias("p_value", "Wilcoxon signed-rank p")
 
     def confidence_interval(self, level: float | None = None) -> ConfidenceInterval:
         """Paired-t interval for the mean difference at `level` (default: this result's)."""

@@ -28,14 +28,8 @@ import pandas as pd
 
 from analysis._common import check_confidence, json_safe
 from analysis.binary import paired_binary, paired_binary_from_frame
-from analysis.bundle import (
-    Bundle,
-    condition,
-    condition_column,
-    outcome_column,
-    outcome_columns,
-    read_bundle,
-)
+from analysis.bundle import Bundle, read_bundle
+from analysis.bundle.schema import condition, condition_column, outcome_column, outcome_columns
 from analysis.clogit import conditional_logit
 from analysis.clustered import venue_robust_from_frame
 from analysis.continuous import paired_continuous_from_frame

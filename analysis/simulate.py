@@ -26,8 +26,8 @@ import numpy as np
 from scipy import special
 
 import forms
-from analysis.bundle import manifest as bundle_manifest
 from analysis.bundle import write_bundle
+from analysis.bundle.schema import manifest as bundle_manifest
 from analysis.venue_effects import venue_directions
 
 INSTRUMENT = "nightlife-door"

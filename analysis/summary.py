@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.bundle import Bundle, outcome_columns, read_bundle
-from analysis.bundle.schema import software
+from analysis.bundle import Bundle, read_bundle
+from analysis.bundle.schema import outcome_columns, software
 from analysis.summary_schema import FORMAT, SCHEMA, VERSION
 
 PSEUDONYM_HEX = 20  # 80 bits: no collision among a city's targets, nothing to look up

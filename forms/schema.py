@@ -8,32 +8,10 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 
-from forms.model import (
-    LANGUAGES,
-    QUESTION_TYPES,
-    Choice,
-    Instrument,
-    InstrumentError,
-    Outcome,
-    Question,
-    Relevance,
-)
+from forms.model import Instrument, InstrumentError
 from forms.parser import Parser
 
-__all__ = [
-    "LANGUAGES",
-    "QUESTION_TYPES",
-    "Choice",
-    "Instrument",
-    "InstrumentError",
-    "Outcome",
-    "Question",
-    "Relevance",
-    "available_instruments",
-    "get_instrument",
-    "load_instrument",
-    "parse_instrument",
-]
+__all__ = ["available_instruments", "get_instrument", "load_instrument", "parse_instrument"]
 
 
 def parse_instrument(text: str, source: str = "<string>") -> Instrument:

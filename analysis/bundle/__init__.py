@@ -3,7 +3,8 @@
 :mod:`analysis.bundle.schema` defines the format once (files, columns and their types, outcome
 column names, the manifest); :mod:`~analysis.bundle.read` turns a bundle folder into a tidy frame;
 :mod:`~analysis.bundle.write` writes one. The app's export, the analysis and the simulator use
-these and nothing else.
+these and nothing else. The package gives the reader and the writer; the format's names
+(columns, outcome column names, the manifest) are imported from :mod:`analysis.bundle.schema`.
 """
 
 from analysis.bundle.read import (
@@ -15,42 +16,12 @@ from analysis.bundle.read import (
     read_manifest,
     read_pairs,
 )
-from analysis.bundle.schema import (
-    FILES,
-    FORMAT,
-    PAIR_COLUMNS,
-    SIDES,
-    VERSION,
-    VISIT_COLUMNS,
-    bundle_questions,
-    condition,
-    condition_column,
-    csv_value,
-    manifest,
-    outcome_column,
-    outcome_columns,
-    parse_outcome_column,
-)
 from analysis.bundle.write import write_bundle
 
 __all__ = [
     "BASE_COLUMNS",
-    "FILES",
-    "FORMAT",
-    "PAIR_COLUMNS",
-    "SIDES",
-    "VERSION",
-    "VISIT_COLUMNS",
     "Bundle",
     "BundleError",
-    "bundle_questions",
-    "condition",
-    "condition_column",
-    "csv_value",
-    "manifest",
-    "outcome_column",
-    "outcome_columns",
-    "parse_outcome_column",
     "read_bundle",
     "read_instrument",
     "read_manifest",

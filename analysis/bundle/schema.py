@@ -96,7 +96,7 @@ def condition(question: Any) -> Any:
     """The condition under which a team has a value for `question`, or None.
 
     An outcome's ``given`` (a fee only for a team let in), else the question's skip logic
-    (``relevant``): a :class:`forms.Relevance` either way.
+    (``relevant``): a :class:`forms.model.Relevance` either way.
     """
     given = question.outcome.given if question.outcome is not None else None
     return given if given is not None else question.relevant

@@ -10,10 +10,9 @@ A refusal the phone must not retry carries an ``error`` code of ``FINAL_REFUSALS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -65,17 +64,21 @@ def _signed_in_tester() -> tuple[Response, int] | None:
     return None
 
 
-def _json_object() -> dict[str, Any] | None:
+def _json_object() -> dict[str, Any]:
+    """The request's JSON object; any other body ends the request with 400 ``malformed``."""
     data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        response = jsonify(
+            error="malformed",
+            message=_("The request body is not a JSON object. Nothing was saved."),
+        )
+        response.status_code = 400
+        abort(response)
+    return data
 
 
-def _malformed() -> tuple[Response, int]:
-    return _reply(
-        400,
-        error="malformed",
-        message=_("The request body is not a JSON object. Nothing was saved."),
-    )
+def _invalid(errors: dict[str, list[str]]) -> tuple[Response, int]:
+    return _reply(422, error="invalid", errors=errors)
 
 
 def _unknown_key_errors(data: dict[str, Any], allowed: frozenset[str]) -> dict[str, list[str]]:
@@ -95,18 +98,13 @@ def _whole_number(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class ReportBody:
-    """A well-formed ``POST /api/reports`` body (the answers themselves are not checked yet)."""
+    """A well-formed ``POST /api/reports`` body (the answers themselves are not checked yet):
+    the report for the intake, and the test, the author and the team it claims."""
 
-    uuid: str
+    submission: report_service.ReportSubmission
     test_id: int
-    answers: dict[str, Any]
-    instrument_id: str | None
-    instrument_version: int | None
-    device_time: datetime | None
-    elapsed_seconds: int | None
     author: int | None
     team: str | None
-    submitted_at: datetime | None = None
 
 
 def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, list[str]]]:
@@ -152,16 +150,18 @@ def _report_body(data: dict[str, Any]) -> tuple[ReportBody | None, dict[str, lis
     if errors or test_id is None or not isinstance(answers, dict):
         return None, errors
     body = ReportBody(
-        uuid=data["uuid"],
+        submission=report_service.ReportSubmission(
+            uuid=data["uuid"],
+            answers=answers,
+            instrument_id=instrument_id,
+            instrument_version=instrument_version,
+            device_time=device_time,
+            elapsed_seconds=elapsed,
+            submitted_at=submitted_at,
+        ),
         test_id=test_id,
-        answers=answers,
-        instrument_id=instrument_id,
-        instrument_version=instrument_version,
-        device_time=device_time,
-        elapsed_seconds=elapsed,
         author=author,
         team=team.strip() if isinstance(team, str) else None,
-        submitted_at=submitted_at,
     )
     return body, {}
 
@@ -173,11 +173,9 @@ def _not_found() -> tuple[Response, int]:
 @bp.post("/reports")
 def reports() -> tuple[Response, int]:
     data = _json_object()
-    if data is None:
-        return _malformed()
     body, errors = _report_body(data)
     if body is None:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
 
     session = get_session()
     if not 0 < body.test_id <= MAX_ID:  # outside the id range no test exists (none is looked up)
@@ -185,7 +183,7 @@ def reports() -> tuple[Response, int]:
     instrument = report_service.test_instrument(session, user=_user(), test_id=body.test_id)
     if instrument is None:
         return _not_found()
-    unknown = unknown_keys(instrument, body.answers)
+    unknown = unknown_keys(instrument, body.submission.answers)
     if unknown:
         return _reply(
             422,
@@ -202,15 +200,7 @@ def reports() -> tuple[Response, int]:
         test_id=body.test_id,
         team_code=body.team,
         author_id=body.author,
-        submission=report_service.ReportSubmission(
-            uuid=body.uuid,
-            answers=body.answers,
-            instrument_id=body.instrument_id,
-            instrument_version=body.instrument_version,
-            device_time=body.device_time,
-            elapsed_seconds=body.elapsed_seconds,
-            submitted_at=body.submitted_at,
-        ),
+        submission=body.submission,
         skew_threshold_seconds=current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"],
         via="api",
     )
@@ -220,18 +210,18 @@ def reports() -> tuple[Response, int]:
         return _reply(
             409,
             error=result.status,
-            uuid=body.uuid,
+            uuid=body.submission.uuid,
             message=report_service.refusal_message(result.status),
         )
     report_url = url_for("tester.report", test_id=body.test_id)
     if result.status == "invalid":
-        return _reply(422, error="invalid", errors=translate_errors(result.errors))
+        return _invalid(translate_errors(result.errors))
     if result.status == "conflict":
         return _reply(
             409,
             status="conflict",
             error="conflict",
-            uuid=body.uuid,
+            uuid=body.submission.uuid,
             report_url=report_url,
             message=_(
                 "Your team had already sent a different report for this test. We kept this "
@@ -243,7 +233,7 @@ def reports() -> tuple[Response, int]:
     return _reply(
         201 if result.status == "created" else 200,
         status=result.status,
-        uuid=body.uuid,
+        uuid=body.submission.uuid,
         report_url=report_url,
         received_at=result.report.received_at.isoformat(),
         message=_("Sent. Your report is saved and locked."),
@@ -254,8 +244,6 @@ def reports() -> tuple[Response, int]:
 def incidents() -> tuple[Response, int]:
     """An incident from the phone (queued offline like a report): stored once per ``uuid``."""
     data = _json_object()
-    if data is None:
-        return _malformed()
     errors = _unknown_key_errors(data, INCIDENT_KEYS)
     if not isinstance(data.get("uuid"), str):
         errors["uuid"] = [_("Give the message id as a text (a UUID).")]
@@ -273,7 +261,7 @@ def incidents() -> tuple[Response, int]:
     if data.get("device_time") is not None and device_time is None:
         errors["device_time"] = [_device_time_error()]
     if errors:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
     result = incident_service.record_incident(
         session=get_session(),
         user=_user(),
@@ -286,7 +274,7 @@ def incidents() -> tuple[Response, int]:
         via="api",
     )
     if result.status == "invalid":
-        return _reply(422, error="invalid", errors=result.errors)
+        return _invalid(result.errors)
     assert result.incident is not None
     return _reply(
         201 if result.status == "created" else 200,
@@ -302,8 +290,6 @@ def incidents() -> tuple[Response, int]:
 @bp.post("/device-status")
 def device_status() -> tuple[Response, int]:
     data = _json_object()
-    if data is None:
-        return _malformed()
     errors = _unknown_key_errors(data, DEVICE_KEYS)
     device_id = data.get("device_id")
     if not isinstance(device_id, str) or not 0 < len(device_id.strip()) <= 64:
@@ -317,7 +303,7 @@ def device_status() -> tuple[Response, int]:
             )
         ]
     if errors:
-        return _reply(422, error="invalid", errors=errors)
+        return _invalid(errors)
     assert isinstance(device_id, str) and unsent is not None
     try:
         device_service.record_device_status(

@@ -12,6 +12,8 @@ adds them to ``app.cli``. The analysis commands (analyze, power, simulate) live 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import Flask
@@ -31,6 +33,15 @@ COMMANDS: dict[str, str] = {
     "purge": "fieldwork.commands.retention:purge",
     "tester-export": "fieldwork.commands.retention:tester_export",
 }
+
+
+@contextmanager
+def stated(*errors: type[Exception]) -> Iterator[None]:
+    """A service's refusal (one of ``errors``) ends the command with its message and status 1."""
+    try:
+        yield
+    except errors as error:
+        raise click.ClickException(str(error)) from error
 
 
 def load(target: str) -> click.Command:

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from fieldwork.commands import stated
 from fieldwork.db import get_session
 
 
@@ -19,10 +20,8 @@ def export(study: str, folder: Path) -> None:
     """Write the export bundle of STUDY (its code) into FOLDER, a new or empty folder."""
     from fieldwork.services.export.bundle import ExportError, export_study
 
-    try:
+    with stated(ExportError):
         summary = export_study(session=get_session(), study_code=study, folder=folder)
-    except ExportError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(
         f"Wrote {folder}: {summary.tests} tests ({summary.valid} valid), {summary.reports} reports;"
         f" {summary.pending} pending tests left out."
@@ -61,12 +60,10 @@ def export_summary(
     config = current_app.config
     configured = config.get("CITY_SECRET_FILE")
     source = secret_file or (Path(configured) if configured else None)
-    try:
+    with stated(ExportError):
         secret = read_secret_file(source) if source is not None else None
         written = write(session=get_session(), study_code=study, out=out,
                         city=city or config.get("CITY"), secret=secret, areas=areas)  # fmt: skip
-    except ExportError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(
         f"Wrote {written.path}: {written.city}, study {study} (wave {written.wave}), "
         f"{written.period[0]} to {written.period[1]}: {written.targets} targets, "

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from fieldwork.db import get_session
 from fieldwork.models import Release, Study, User
+from fieldwork.services.studies.overview import study_by_code
 
 
 @click.command("release", short_help="Write a release's PDF, CSV and JSON files.")
@@ -53,9 +54,7 @@ def release(study: str, out: Path, create: bool, publish: bool, acting: str | No
     from fieldwork.services.releases import lifecycle as releases
 
     session = get_session()
-    found = session.exec(select(Study).where(Study.code == study)).first()
-    if found is None:
-        raise click.ClickException(f"No study with code {study!r}.")
+    found = study_by_code(session, study, error=click.ClickException)
     try:
         if create:
             texts = releases.ReleaseTexts(next_steps_nl=next_steps_nl, next_steps_en=next_steps_en,

@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Study
+from fieldwork.services.studies.overview import study_by_code
 
 
 @click.command(
@@ -36,9 +35,7 @@ def import_unsent(file: Path, study_code: str | None, apply: bool) -> None:
     session = get_session()
     study = None
     if study_code is not None:
-        study = session.exec(select(Study).where(Study.code == study_code)).first()
-        if study is None:
-            raise click.ClickException(f"There is no study {study_code!r}.")
+        study = study_by_code(session, study_code, error=click.ClickException)
     try:
         data = read_outbox(file.read_bytes())
         outcomes = import_unsent_reports(

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from fieldwork import clock
+from fieldwork.commands import stated
 from fieldwork.db import get_session
 from fieldwork.services.errors import RetentionError
 from fieldwork.services.retention.backup import PG_DUMP_HELP
@@ -34,10 +35,8 @@ def backup(out: Path) -> None:
     """
     from fieldwork.services.retention.backup import backup_database
 
-    try:
+    with stated(RetentionError):
         result = backup_database(url=current_app.config["DATABASE_URL"], out=out)
-    except RetentionError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(f"Backup written to {result.path} ({result.size_bytes} bytes, {result.method}).")
 
 
@@ -53,11 +52,9 @@ def retention(study: str, until: datetime, generalise: tuple[str, ...]) -> None:
     from fieldwork.services.retention.purge import set_retention
 
     kinds = [kind for kind in generalise if kind] if generalise else None
-    try:
+    with stated(RetentionError):
         changed = set_retention(session=get_session(), study_code=study, until=until.date(),
                                 generalise_types=kinds)  # fmt: skip
-    except RetentionError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(f"Study {changed.code}: personal data kept until {changed.retention_until}.")
     extra = ", ".join(changed.generalise_target_types or []) or "none"
     click.echo(f"Names and addresses removed at the purge: private landlords; also: {extra}.")
@@ -91,12 +88,10 @@ def purge(study: str, yes: bool) -> None:
             "a backup keeps the data only as long as the law allows."
         )
         click.confirm(f"Purge the personal data of study {study}?", abort=True)
-    try:
+    with stated(RetentionError):
         summary = purge_study(
             session=get_session(), study_code=study, today=clock.now().astimezone(zone()).date()
         )
-    except RetentionError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(
         f"Purged study {summary.study}: {summary.accounts} accounts anonymised, "
         f"{summary.testers} testers unlinked, free text removed from {summary.reports} reports, "
@@ -122,10 +117,8 @@ def tester_export(code: str, study: str | None, out: Path | None) -> None:
     """Everything held about tester CODE, as JSON (a GDPR access request)."""
     from fieldwork.services.retention.tester_export import tester_export as export
 
-    try:
+    with stated(RetentionError):
         data = export(session=get_session(), code=code, study_code=study)
-    except RetentionError as error:
-        raise click.ClickException(str(error)) from error
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if out is None:
         click.echo(text, nl=False)

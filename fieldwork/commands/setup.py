@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
+from fieldwork.commands import stated
 from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
 from fieldwork.models import Study, User
@@ -53,10 +54,8 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = get_session()
-    try:
+    with stated(UserError):
         user = create(session=session, username=username, password=password, role=role)
-    except UserError as error:
-        raise click.ClickException(str(error)) from error
     session.commit()
     click.echo(f"Created {user.role} {user.username!r}.")
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import select
 
+from fieldwork.commands import stated
 from fieldwork.db import get_session
-from fieldwork.models import Study
 from fieldwork.services.errors import Refused
+from fieldwork.services.studies.overview import study_by_code
 from fieldwork.services.studies.target_import import check_csv, decode, import_targets
 
 
@@ -22,13 +22,9 @@ from fieldwork.services.studies.target_import import check_csv, decode, import_t
 def import_targets_command(study_code: str, file: Path, dry_run: bool) -> None:
     """Import targets from a CSV FILE into study STUDY_CODE: all rows, or none if one is bad."""
     session = get_session()
-    study = session.exec(select(Study).where(Study.code == study_code)).first()
-    if study is None:
-        raise click.ClickException(f"There is no study {study_code!r}.")
-    try:
+    study = study_by_code(session, study_code, error=click.ClickException)
+    with stated(Refused):
         text = decode(file.read_bytes())
-    except Refused as error:
-        raise click.ClickException(str(error)) from None
     check = check_csv(session, study=study, text=text)
     for problem in check.problems:
         column = f", column {problem.column}" if problem.column else ""

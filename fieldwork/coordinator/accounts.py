@@ -5,6 +5,8 @@ tester accounts (see :func:`fieldwork.services.people.users.may_manage`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -44,34 +46,44 @@ def _account_or_404(user_id: int) -> User:
     return account
 
 
-@bp.post("/accounts/<int:user_id>/end-sessions")
-@roles_required(*WRITE_ROLES)
-def account_end_sessions(user_id: int) -> Response:
+def _account_action(user_id: int, action: Callable[[User], str]) -> Response:
+    """A posted action on an account the signed-in user may manage: ``action`` does it and
+    says what it did."""
     account = _account_or_404(user_id)
     if not ActionForm().validate_on_submit():
         invalid_form()
         return back("coordinator.accounts")
-    service.end_sessions(session=get_session(), account=account, actor=user())
-    return done(
-        _("Every session of %(name)s has ended; the next request of any device asks for the "
-          "password.", name=account.username),
-        "coordinator.accounts",
-    )  # fmt: skip
+    return done(action(account), "coordinator.accounts")
+
+
+@bp.post("/accounts/<int:user_id>/end-sessions")
+@roles_required(*WRITE_ROLES)
+def account_end_sessions(user_id: int) -> Response:
+    def end_sessions(account: User) -> str:
+        service.end_sessions(session=get_session(), account=account, actor=user())
+        return _(
+            "Every session of %(name)s has ended; the next request of any device asks for the "
+            "password.",
+            name=account.username,
+        )
+
+    return _account_action(user_id, end_sessions)
 
 
 @bp.post("/accounts/<int:user_id>/lift-wait")
 @roles_required(*WRITE_ROLES)
 def account_lift_wait(user_id: int) -> Response:
-    account = _account_or_404(user_id)
-    if not ActionForm().validate_on_submit():
-        invalid_form()
-        return back("coordinator.accounts")
-    throttle().lift(account.username)
-    session = get_session()
-    audit.record(session, action="user.lift_sign_in_wait", user=user(), object_type="user",
-                 object_id=account.id, after={"username": account.username})  # fmt: skip
-    session.commit()
-    return done(
-        _("%(name)s can sign in again without waiting.", name=account.username),
-        "coordinator.accounts",
-    )
+    def lift_wait(account: User) -> str:
+        throttle().lift(account.username)
+        session = get_session()
+        audit.record(
+            session,
+            action="user.lift_sign_in_wait",
+            user=user(),
+            about=account,
+            after={"username": account.username},
+        )
+        session.commit()
+        return _("%(name)s can sign in again without waiting.", name=account.username)
+
+    return _account_action(user_id, lift_wait)

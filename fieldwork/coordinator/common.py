@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Field
 
@@ -24,6 +27,8 @@ from fieldwork.services.studies.setup import get_study
 
 READ_ROLES = ("coordinator", "researcher", "admin")
 WRITE_ROLES = ("coordinator", "admin")
+
+Page = str | Response | tuple[str, int]
 
 
 def can_write() -> bool:
@@ -53,6 +58,23 @@ def timezone() -> str:
 
 def refused(error: Refused) -> None:
     flash(error_message(error), "error")
+
+
+@contextmanager
+def refusal_shown(*, rollback: bool = False) -> Iterator[None]:
+    """Run a change; when the service refuses it, say why (a flashed error) and carry on after
+    the block (to the form again, or back), having rolled the session back if ``rollback``."""
+    try:
+        yield
+    except Refused as error:
+        if rollback:
+            get_session().rollback()
+        refused(error)
+
+
+def form_page(template: str, *, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """A page with ``form``: status 422 when the form came back (not accepted), else 200."""
+    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
 
 
 def invalid_form() -> None:

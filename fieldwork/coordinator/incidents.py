@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     done,
     study_or_404,
     user,
@@ -22,8 +22,6 @@ from fieldwork.i18n import error_message
 from fieldwork.models import Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring import incidents as service
-
-Page = str | Response | tuple[str, int]
 
 
 def _page(study: Study, *, form: HandleIncidentForm | None = None, failed: int | None = None,

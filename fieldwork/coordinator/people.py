@@ -14,11 +14,14 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     can_write,
     done,
+    form_page,
     int_arg,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -40,9 +43,6 @@ from fieldwork.services.errors import Refused
 from fieldwork.services.people import pairs as pairing
 from fieldwork.services.people import testers as service
 from fieldwork.timeutil import tonight
-
-Page = str | Response | tuple[str, int]
-
 
 # --- testers ------------------------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ def tester_edit(study_id: int, tester_id: int | None = None) -> Page:
             abort(404)
     form = _tester_form(study, tester)
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             saved = service.save_tester(
                 session=session,
                 study=study,
@@ -101,18 +101,12 @@ def tester_edit(study_id: int, tester_id: int | None = None) -> Page:
                 username=form.username.data or "",
                 user=user(),
             )
-        except Refused as error:
-            refused(error)
-        else:
             return done(
                 _("Tester %(code)s saved.", code=saved.code),
                 "coordinator.testers",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/tester_form.html", study=study, tester=tester, form=form
-    ), status
+    return form_page("coordinator/tester_form.html", study=study, tester=tester, form=form)
 
 
 # --- teams --------------------------------------------------------------------------------------
@@ -127,7 +121,7 @@ def teams(study_id: int) -> Page:
         if not can_write():
             abort(403)
         if form.validate_on_submit():
-            try:
+            with refusal_shown():
                 team = service.create_team(
                     session=get_session(),
                     study=study,
@@ -135,9 +129,6 @@ def teams(study_id: int) -> Page:
                     role=form.role.data or "",
                     user=user(),
                 )
-            except Refused as error:
-                refused(error)
-            else:
                 return done(
                     _("Team %(code)s created.", code=team.code),
                     "coordinator.team",
@@ -145,10 +136,7 @@ def teams(study_id: int) -> Page:
                     team_id=team.id,
                 )
     profiles = service.list_teams(get_session(), study=study)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/teams.html", study=study, profiles=profiles, form=form
-    ), status
+    return form_page("coordinator/teams.html", study=study, profiles=profiles, form=form)
 
 
 def _profile_or_404(study: Study, team_id: int) -> service.TeamProfile:
@@ -310,7 +298,7 @@ def team_remove_member(study_id: int, team_id: int, tester_id: int) -> Response:
         invalid_form()
         return back("coordinator.team", study_id=study.id, team_id=team_id)
     tester = _tester_or_404(study, tester_id)
-    try:
+    with refusal_shown(rollback=True):
         service.remove_member(
             session=get_session(),
             study=study,
@@ -319,16 +307,13 @@ def team_remove_member(study_id: int, team_id: int, tester_id: int) -> Response:
             user=user(),
             on=form.on.data,
         )
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.team", study_id=study.id, team_id=team_id)
-    return done(
-        _("%(tester)s leaves team %(team)s.", tester=tester.code, team=profile.team.code),
-        "coordinator.team",
-        study_id=study.id,
-        team_id=team_id,
-    )
+        return done(
+            _("%(tester)s leaves team %(team)s.", tester=tester.code, team=profile.team.code),
+            "coordinator.team",
+            study_id=study.id,
+            team_id=team_id,
+        )
+    return back("coordinator.team", study_id=study.id, team_id=team_id)
 
 
 # --- pairs --------------------------------------------------------------------------------------
@@ -380,7 +365,7 @@ def pair_new(study_id: int) -> Page:
             if request.method == "GET":
                 refused(error)
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with refusal_shown():
             pair = pairing.create_pair(
                 session=session,
                 study=study,
@@ -391,9 +376,6 @@ def pair_new(study_id: int) -> Page:
                 accept_differences=bool(form.accept_differences.data),
                 user=user(),
             )
-        except Refused as error:
-            refused(error)
-        else:
             return done(
                 _("Pair %(code)s created.", code=pair.code), "coordinator.pairs", study_id=study.id
             )

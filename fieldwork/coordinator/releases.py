@@ -24,6 +24,8 @@ from fieldwork.coordinator.common import (
     confirmation,
     confirmed,
     done,
+    form_page,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -109,24 +111,19 @@ def releases_page(study_id: int) -> str | Response | tuple[str, int]:
                     training_en=form.training_en.data or "",
                     min_pairs_reason=form.min_pairs_reason.data or "",
                 )
-                try:
+                with refusal_shown(rollback=True):
                     release = releases.create_release(
                         session=session, study=study, user=user(), texts=texts, replaces=replaces
                     )
-                except Refused as error:
-                    session.rollback()
-                    refused(error)
-                else:
                     return done(
                         _("Draft release %(id)s created. Check it, then publish it.",
                           id=release.id),
                         "coordinator.release_preview", study_id=study.id, release_id=release.id,
                     )  # fmt: skip
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/releases/index.html", study=study, form=form,
         items=releases.study_releases(session, study),
-    ), status  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/studies/<int:study_id>/releases/<int:release_id>")
@@ -155,14 +152,11 @@ def _act(
     release = _release_or_404(study_id, release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with refusal_shown(rollback=True):
         action(session=get_session(), release=release, user=user())
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-    return done(message(release_id), "coordinator.release_preview", study_id=study_id,
-                release_id=release_id)  # fmt: skip
+        return done(message(release_id), "coordinator.release_preview", study_id=study_id,
+                    release_id=release_id)  # fmt: skip
+    return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
 
 
 @bp.post("/studies/<int:study_id>/releases/<int:release_id>/approve")
@@ -182,12 +176,10 @@ def release_publish(study_id: int, release_id: int) -> str | Response:
         abort(400)
     session = get_session()
     if not confirmed():
-        try:
+        with refusal_shown():
             releases.check_publishable(session, release)
-        except Refused as error:
-            refused(error)
-            return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-        return _confirm_publishing(study_id, release)
+            return _confirm_publishing(study_id, release)
+        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
     return _act(study_id, release_id, releases.publish_release,
                 lambda id_: _("Release %(id)s is public.", id=id_))  # fmt: skip
 
@@ -256,17 +248,14 @@ def release_withdraw(study_id: int, release_id: int) -> str | Response | tuple[s
             return _confirm_withdrawal(study_id, release, form)
         form.confirm.errors = [_("Tick the box to take the release down for good.")]
         return _confirm_withdrawal(study_id, release, form), 422
-    try:
+    with refusal_shown(rollback=True):
         releases.withdraw_release(
             session=get_session(), release=release, user=user(), reason=form.reason.data or "",
             confirmed=bool(form.confirm.data),
         )  # fmt: skip
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
-    return done(_("Release %(id)s is withdrawn.", id=release.id), "coordinator.release_preview",
-                study_id=study_id, release_id=release_id)  # fmt: skip
+        return done(_("Release %(id)s is withdrawn.", id=release.id), "coordinator.release_preview",
+                    study_id=study_id, release_id=release_id)  # fmt: skip
+    return back("coordinator.release_preview", study_id=study_id, release_id=release_id)
 
 
 def _confirm_withdrawal(study_id: int, release: Release, form: WithdrawForm) -> str:

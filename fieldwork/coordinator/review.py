@@ -14,6 +14,7 @@ from fieldwork.coordinator.common import (
     back,
     done,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     timezone,
@@ -26,8 +27,6 @@ from fieldwork.models import INVALID_REASONS, Study, utcnow
 from fieldwork.services.errors import Refused
 from fieldwork.services.reports import review as service
 from forms import get_instrument
-
-Page = str | Response | tuple[str, int]
 
 
 @bp.get("/studies/<int:study_id>/review")
@@ -110,7 +109,7 @@ def review_state(study_id: int, test_id: int) -> Response:
         status.teams["protected"].id or 0: form.message_protected.data or "",
         status.teams["control"].id or 0: form.message_control.data or "",
     }
-    try:
+    with refusal_shown(rollback=True):
         service.change_state(
             session=get_session(),
             study=study,
@@ -119,11 +118,8 @@ def review_state(study_id: int, test_id: int) -> Response:
             messages=messages,
             user=user(),
         )
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.review", study_id=study.id, test_id=test_id)
-    return done(_("Review saved."), "coordinator.review", study_id=study.id, test_id=test_id)
+        return done(_("Review saved."), "coordinator.review", study_id=study.id, test_id=test_id)
+    return back("coordinator.review", study_id=study.id, test_id=test_id)
 
 
 @bp.post("/studies/<int:study_id>/review/<int:test_id>/override")
@@ -136,7 +132,7 @@ def review_override(study_id: int, test_id: int) -> Response:
         refused(Refused(_("Choose a verdict and write why.")))
         return back("coordinator.review", study_id=study.id, test_id=test_id)
     valid = {"valid": True, "invalid": False, "clear": None}[form.verdict.data]
-    try:
+    with refusal_shown(rollback=True):
         service.override(
             session=get_session(),
             study=study,
@@ -145,8 +141,5 @@ def review_override(study_id: int, test_id: int) -> Response:
             reason=form.reason.data or "",
             user=user(),
         )
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.review", study_id=study.id, test_id=test_id)
-    return done(_("Verdict saved."), "coordinator.review", study_id=study.id, test_id=test_id)
+        return done(_("Verdict saved."), "coordinator.review", study_id=study.id, test_id=test_id)
+    return back("coordinator.review", study_id=study.id, test_id=test_id)

@@ -12,11 +12,14 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     confirmation,
     confirmed,
     date_arg,
     done,
+    form_page,
+    refusal_shown,
     refused,
     study_or_404,
     timezone,
@@ -34,7 +37,6 @@ from fieldwork.services.schedule import view as schedule_view
 from fieldwork.services.studies.targets import TargetFilter, list_targets
 from fieldwork.timeutil import local, tonight
 
-Page = str | Response | tuple[str, int]
 DEFAULT_SLOT_MINUTES = 30
 
 
@@ -126,7 +128,7 @@ def schedule_new(study_id: int) -> Page:
     form = _schedule_form(study)
     preview = None
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             schedule_request = _request(form)
             if "save" in request.form:
                 tests = service.save_schedule(
@@ -146,8 +148,6 @@ def schedule_new(study_id: int) -> Page:
                 session, study=study, request=schedule_request, timezone=timezone()
             )
             form.fingerprint.data = preview.fingerprint
-        except Refused as error:
-            refused(error)
     rows = []
     if preview is not None:
         pairs = {row.pair.id: row for row in list_pairs(session, study=study)}
@@ -194,7 +194,7 @@ def test_edit(study_id: int, test_id: int) -> Page:
         form.protected_at.data = local(row.test.planned_protected).time()
         form.control_at.data = local(row.test.planned_control).time()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             service.move_test(
                 session=get_session(),
                 study=study,
@@ -206,15 +206,10 @@ def test_edit(study_id: int, test_id: int) -> Page:
                 timezone=timezone(),
                 user=user(),
             )
-        except Refused as error:
-            get_session().rollback()
-            refused(error)
-        else:
             return done(_("Test moved."), "coordinator.schedule", study_id=study.id)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/test_edit.html", study=study, row=row, form=form, cancel=CancelForm()
-    ), status
+    )
 
 
 @bp.post("/studies/<int:study_id>/tests/<int:test_id>/cancel")
@@ -247,7 +242,7 @@ def test_cancel(study_id: int, test_id: int) -> str | Response:
             button=_("Cancel the test"),
             back_url=url_for("coordinator.test_edit", study_id=study.id, test_id=test_id),
         )
-    try:
+    with refusal_shown():
         service.cancel_test(
             session=get_session(),
             study=study,
@@ -255,10 +250,8 @@ def test_cancel(study_id: int, test_id: int) -> str | Response:
             reason=form.reason.data or "",
             user=user(),
         )
-    except Refused as error:
-        refused(error)
-        return back("coordinator.test_edit", study_id=study.id, test_id=test_id)
-    return done(_("Test cancelled."), "coordinator.schedule", study_id=study.id)
+        return done(_("Test cancelled."), "coordinator.schedule", study_id=study.id)
+    return back("coordinator.test_edit", study_id=study.id, test_id=test_id)
 
 
 @bp.get("/studies/<int:study_id>/teams/<int:team_id>/runsheet")

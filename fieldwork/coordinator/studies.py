@@ -18,11 +18,14 @@ from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     confirmation,
     confirmed,
     done,
+    form_page,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -49,8 +52,6 @@ from fieldwork.services.studies.setup import (
 )
 from fieldwork.timeutil import tonight
 from forms import available_instruments, get_instrument
-
-Page = str | Response | tuple[str, int]
 
 
 @bp.get("/")
@@ -167,18 +168,14 @@ def study_new() -> Page:
         form.seed.data = secrets.randbelow(2**31)
         form.instrument.data = _default_instrument("nightlife")
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             study = create_study(session=get_session(), data=_input(form), user=user())
-        except Refused as error:
-            refused(error)
-        else:
             return done(
                 _("Study %(code)s created.", code=study.code),
                 "coordinator.study",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template("coordinator/study_form.html", form=form, study=None, locked=()), status
+    return form_page("coordinator/study_form.html", form=form, study=None, locked=())
 
 
 @bp.route("/studies/<int:study_id>/next-wave", methods=["GET", "POST"])
@@ -200,13 +197,9 @@ def study_next_wave(study_id: int) -> Page:
         form.code.data = ""
         form.seed.data = secrets.randbelow(2**31)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             study = create_study(session=session, data=_input(form), user=user(),
                                  previous_wave=previous)  # fmt: skip
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(
                 _(
                     "Study %(code)s created as the next wave of %(previous)s, with its targets.",
@@ -216,11 +209,10 @@ def study_next_wave(study_id: int) -> Page:
                 "coordinator.study",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+    return form_page(
         "coordinator/study_form.html", form=form, study=None, locked=(), previous=previous,
         carried=len(session.exec(select(Target.id).where(Target.study_id == previous.id)).all()),
-    ), status  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/studies/<int:study_id>")
@@ -247,17 +239,10 @@ def study_edit(study_id: int) -> Page:
     locked = locked_fields(session, study)
     form = _form(study)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             update_study(session=session, study=study, data=_input(form), user=user())
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(_("Study saved."), "coordinator.study", study_id=study.id)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/study_form.html", form=form, study=study, locked=locked
-    ), status
+    return form_page("coordinator/study_form.html", form=form, study=study, locked=locked)
 
 
 @bp.post("/studies/<int:study_id>/status")
@@ -272,22 +257,20 @@ def study_status(study_id: int) -> str | Response:
     closing = form.status.data == "closed" and "closed" in TRANSITIONS[study.status]
     if closing and not confirmed():
         return _confirm_closing(study)
-    try:
+    with refusal_shown():
         change_status(
             session=get_session(), study=study, status=form.status.data or "", user=user()
         )
-    except Refused as error:
-        refused(error)
-        return back("coordinator.study", study_id=study.id)
-    return done(
-        _(
-            "Study %(code)s now has status '%(status)s'.",
-            code=study.code,
-            status=label(study.status, "study_status"),
-        ),
-        "coordinator.study",
-        study_id=study.id,
-    )
+        return done(
+            _(
+                "Study %(code)s now has status '%(status)s'.",
+                code=study.code,
+                status=label(study.status, "study_status"),
+            ),
+            "coordinator.study",
+            study_id=study.id,
+        )
+    return back("coordinator.study", study_id=study.id)
 
 
 def _confirm_closing(study: Study) -> str:
@@ -339,17 +322,14 @@ def study_reopen(study_id: int) -> Response:
             )
         )
         return back("coordinator.study", study_id=study.id)
-    try:
+    with refusal_shown(rollback=True):
         reopen_study(session=get_session(), study=study, reason=form.reason.data or "", user=user())
-    except Refused as error:
-        get_session().rollback()
-        refused(error)
-        return back("coordinator.study", study_id=study.id)
-    return done(
-        _("Study %(code)s is open for fieldwork again.", code=study.code),
-        "coordinator.study",
-        study_id=study.id,
-    )
+        return done(
+            _("Study %(code)s is open for fieldwork again.", code=study.code),
+            "coordinator.study",
+            study_id=study.id,
+        )
+    return back("coordinator.study", study_id=study.id)
 
 
 @bp.get("/studies/<int:study_id>/export.zip")

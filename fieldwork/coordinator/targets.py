@@ -7,17 +7,19 @@ from functools import partial
 from flask import Response as FlaskResponse
 from flask import abort, render_template, request
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.coordinator.common import (
     READ_ROLES,
     WRITE_ROLES,
+    Page,
     back,
     can_write,
     done,
+    form_page,
     invalid_form,
+    refusal_shown,
     refused,
     study_or_404,
     user,
@@ -40,8 +42,6 @@ from fieldwork.services.studies.targets import (
     list_targets,
     update_target,
 )
-
-Page = str | Response | tuple[str, int]
 
 
 @bp.get("/studies/<int:study_id>/targets")
@@ -75,7 +75,7 @@ def target_edit(study_id: int, target_id: int) -> Page:
     form = TargetForm(obj=target)
     form.target_type.choices = options(choices("target_type", study.target_types))
     if form.validate_on_submit():
-        try:
+        with refusal_shown(rollback=True):
             update_target(
                 session=session,
                 study=study,
@@ -87,19 +87,12 @@ def target_edit(study_id: int, target_id: int) -> Page:
                 active=bool(form.active.data),
                 user=user(),
             )
-        except Refused as error:
-            session.rollback()
-            refused(error)
-        else:
             return done(
                 _("Target %(code)s saved.", code=target.code),
                 "coordinator.targets",
                 study_id=study.id,
             )
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/target_form.html", study=study, target=target, form=form
-    ), status
+    return form_page("coordinator/target_form.html", study=study, target=target, form=form)
 
 
 @bp.get("/studies/<int:study_id>/targets/template.csv")

@@ -7,11 +7,10 @@ import json
 
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import WRITE_ROLES, study_or_404, user
+from fieldwork.coordinator.common import WRITE_ROLES, Page, study_or_404, user
 from fieldwork.coordinator.forms import ImportConfirmForm, UnsentImportForm
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
@@ -22,8 +21,6 @@ from fieldwork.services.reports.outbox_import import (
     import_unsent_reports,
     read_outbox,
 )
-
-Page = str | Response | tuple[str, int]
 
 
 def _page(study: Study, form: UnsentImportForm, *, outcomes: list[ImportedReport] | None = None,

@@ -4,14 +4,15 @@ There is an insert path and deliberately no update or delete path."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
-from fieldwork.models import AuditEvent, User
+from fieldwork.models import AuditEvent, Study, User
 
 PER_PAGE = 50
 
@@ -21,13 +22,26 @@ def record(
     *,
     action: str,
     user: User | None = None,
+    about: SQLModel | None = None,
     study_id: int | None = None,
     object_type: str = "",
     object_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an event to ``session``; it is written when the caller commits its own change."""
+    """Add an event to ``session``; it is written when the caller commits its own change.
+
+    ``about`` is the row the event is about, new or changed: it goes into ``session`` with the
+    event (a new row is flushed first, for its id), and the event keeps its type, its id and,
+    unless ``study_id`` says otherwise, its study. ``object_type`` and ``object_id`` name a row
+    that is not at hand."""
+    if about is not None:
+        session.add(about)
+        if about.id is None:  # type: ignore[attr-defined]
+            session.flush()
+        object_type, object_id = about.__tablename__, about.id  # type: ignore[attr-defined]
+        if study_id is None:
+            study_id = about.id if isinstance(about, Study) else getattr(about, "study_id", None)
     event = AuditEvent(
         action=action,
         user_id=user.id if user else None,
@@ -40,6 +54,30 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_changes(
+    session: Session,
+    *,
+    action: str,
+    user: User | None,
+    about: SQLModel,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> bool:
+    """Record an update of ``about`` with the fields whose value differs between ``before`` and
+    ``after`` (their old and their new values); nothing when none differs. True if recorded."""
+    changed = [name for name in after if after[name] != before[name]]
+    if changed:
+        record(
+            session,
+            action=action,
+            user=user,
+            about=about,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return bool(changed)
 
 
 @dataclass(frozen=True)

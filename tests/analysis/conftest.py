@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from analysis.bundle import outcome_column
+from analysis.bundle.schema import outcome_column
 
 
 def _walk(value: Any, path: str) -> None:

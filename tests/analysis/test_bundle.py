@@ -131,7 +131,8 @@ def test_simulated_bundle_round_trip(tmp_path) -> None:
 
 def test_writer_names_outcome_columns_and_refuses_a_full_folder(tmp_path) -> None:
     import forms
-    from analysis.bundle import manifest, outcome_column, write_bundle
+    from analysis.bundle import write_bundle
+    from analysis.bundle.schema import manifest, outcome_column
 
     instrument = forms.get_instrument("nightlife-door")
     record = {"test_id": 1, "target_code": "V-1", "target_type": "club", "area": "",

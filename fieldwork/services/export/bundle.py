@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from analysis.bundle import manifest as bundle_manifest
 from analysis.bundle import write_bundle
+from analysis.bundle.schema import manifest as bundle_manifest
 from fieldwork.models import (
     Amendment,
     Pair,
@@ -33,6 +33,7 @@ from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
 from fieldwork.services.reports.validity import judge_tests
 from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
+from fieldwork.services.studies.overview import study_by_code
 from forms import Instrument
 
 
@@ -49,28 +50,17 @@ class ExportSummary:
     reports: int
 
 
-def study_by_code(session: Session, study_code: str) -> Study:
-    """The study with code ``study_code``; :class:`ExportError` names the known codes."""
-    study = session.exec(select(Study).where(Study.code == study_code)).first()
-    if study is None:
-        known = ", ".join(session.exec(select(Study.code).order_by(col(Study.code))).all())
-        raise ExportError(f"No study with code {study_code!r}. Known studies: {known or 'none'}.")
-    return study
-
-
 def export_study(
     *, session: Session, study_code: str, folder: Path, user: User | None = None
 ) -> ExportSummary:
     """Write the bundle of study ``study_code`` into ``folder`` (new, or empty)."""
-    study = study_by_code(session, study_code)
+    study = study_by_code(session, study_code, error=ExportError)
     summary = write_study_bundle(session, study, folder)
     audit.record(
         session,
         action="study.export",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid},
     )
     session.commit()

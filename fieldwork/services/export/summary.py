@@ -35,8 +35,9 @@ from analysis.summary import (
 from analysis.summary_schema import SCHEMA
 from fieldwork.models import User
 from fieldwork.services import audit
-from fieldwork.services.export.bundle import ExportError, study_by_code, write_study_bundle
+from fieldwork.services.export.bundle import ExportError, write_study_bundle
 from fieldwork.services.releases.text_check import Vocabulary, check_public_text
+from fieldwork.services.studies.overview import study_by_code
 from fieldwork.services.studies.waves import wave_number
 
 MAKE_SECRET = "python -c 'import secrets; print(secrets.token_hex(32))'"
@@ -104,7 +105,7 @@ def export_summary(
     secret = check_secret(secret)
     if out.exists():
         raise ExportError(f"{out} exists. Choose a new file name.")
-    study = study_by_code(session, study_code)
+    study = study_by_code(session, study_code, error=ExportError)
     problem = check_public_text(Vocabulary(session), "The study's title", study.title)
     if problem:
         raise ExportError(f"{problem} The title goes into the summary: change it first.")
@@ -128,9 +129,7 @@ def export_summary(
         session,
         action="study.export_summary",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "city": city,
             "wave": wave,

@@ -147,9 +147,7 @@ def record_incident(
         session,
         action="incident.report",
         user=user,
-        study_id=incident.study_id,
-        object_type="incident",
-        object_id=incident.id,
+        about=incident,
         after={"kind": kind, "test_id": incident.test_id, "uuid": key, "via": via},
     )
     session.commit()
@@ -245,14 +243,11 @@ def resolve_incident(*, session: Session, incident: Incident, user: User, note: 
     incident.resolved_at = utcnow()
     incident.resolved_by_id = user.id
     incident.resolution_note = note
-    session.add(incident)
     audit.record(
         session,
         action="incident.resolve",
         user=user,
-        study_id=incident.study_id,
-        object_type="incident",
-        object_id=incident.id,
+        about=incident,
         after={"resolved_at": incident.resolved_at.isoformat(), "resolution_note": note},
     )
     session.commit()

@@ -167,9 +167,7 @@ def create_pair(
         session,
         action="pair.create",
         user=user,
-        study_id=study.id,
-        object_type="pair",
-        object_id=pair.id,
+        about=pair,
         after={
             "code": code,
             "protected_team": first.team.code,

@@ -136,15 +136,11 @@ def save_tester(
     after = {name: getattr(tester, name) for name in TESTER_FIELDS}
     if not creating and after == before:
         return tester
-    session.add(tester)
-    session.flush()
     audit.record(
         session,
         action="tester.create" if creating else "tester.update",
         user=user,
-        study_id=study.id,
-        object_type="tester",
-        object_id=tester.id,
+        about=tester,
         before=None if creating else before,
         after=after,
     )
@@ -284,15 +280,11 @@ def create_team(*, session: Session, study: Study, code: str, role: str, user: U
     if session.exec(select(Team).where(Team.study_id == study.id, Team.code == code)).first():
         raise Refused(_("Code %(code)s is taken in this study.", code=code))
     team = Team(study_id=study.id, code=code, role=role)
-    session.add(team)
-    session.flush()
     audit.record(
         session,
         action="team.create",
         user=user,
-        study_id=study.id,
-        object_type="team",
-        object_id=team.id,
+        about=team,
         after={"code": code, "role": role},
     )
     session.commit()
@@ -400,9 +392,7 @@ def add_member(
         session,
         action="team.add_member",
         user=user,
-        study_id=study.id,
-        object_type="team",
-        object_id=team.id,
+        about=team,
         after={"tester": tester.code, "joined_on": on.isoformat() if on else None},
     )
     session.commit()
@@ -428,9 +418,7 @@ def remove_member(
         session,
         action="team.remove_member",
         user=user,
-        study_id=study.id,
-        object_type="team",
-        object_id=team.id,
+        about=team,
         before={"tester": tester.code},
         after={"left_on": on.isoformat()},
     )
@@ -508,14 +496,11 @@ def move_member(
     _end(session, membership, from_team, tester, on)
     moved = TeamMember(team_id=to_team.id, tester_id=tester.id, joined_on=on, reason=reason)
     session.add(moved)
-    session.flush()
     audit.record(
         session,
         action="team.move_member",
         user=user,
-        study_id=study.id,
-        object_type="tester",
-        object_id=tester.id,
+        about=tester,
         before={"tester": tester.code, "team": from_team.code},
         after={"team": to_team.code, "on": on.isoformat(), "reason": reason},
     )

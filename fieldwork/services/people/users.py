@@ -110,14 +110,11 @@ def create_user(
         role=role,
         must_change_password=one_time,
     )
-    session.add(user)
-    session.flush()
     audit.record(
         session,
         action="user.create",
         user=actor,
-        object_type="user",
-        object_id=user.id,
+        about=user,
         after={"username": username, "role": role, "one_time_password": one_time},
     )
     return user
@@ -161,8 +158,7 @@ def change_password(*, session: Session, user: User, current: str, new: str) -> 
     user.must_change_password = False
     user.session_generation += 1
     session.add(user)
-    audit.record(session, action="user.password_change", user=user, object_type="user",
-                 object_id=user.id)  # fmt: skip
+    audit.record(session, action="user.password_change", user=user, about=user)
     session.commit()
 
 
@@ -183,13 +179,11 @@ def end_sessions(*, session: Session, account: User, actor: User) -> None:
     if not may_manage(actor, account):
         raise UserError(_("You may not end the sessions of this account."))
     account.session_generation += 1
-    session.add(account)
     audit.record(
         session,
         action="user.end_sessions",
         user=actor,
-        object_type="user",
-        object_id=account.id,
+        about=account,
         after={"username": account.username},
     )
     session.commit()

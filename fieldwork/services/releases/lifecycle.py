@@ -245,16 +245,15 @@ def create_release(
         replaces_id=replaces.id if replaces is not None else None,
         created_by_id=user.id,
     )
-    session.add(release)
-    session.flush()
-    audit.record(
-        session, action="release.create", user=user, study_id=study.id, object_type="release",
-        object_id=release.id,
-        after={"checksum": release.checksum, "replaces": release.replaces_id,
-               "author": user.username, "min_pairs": minimum,
-               "min_pairs_reason": texts.min_pairs_reason.strip() or None,
-               "suppressed": sum(1 for d in content["decisions"] if d["action"] == "suppressed")},
-    )  # fmt: skip
+    made = {
+        "checksum": release.checksum,
+        "replaces": release.replaces_id,
+        "author": user.username,
+        "min_pairs": minimum,
+        "min_pairs_reason": texts.min_pairs_reason.strip() or None,
+        "suppressed": sum(1 for d in content["decisions"] if d["action"] == "suppressed"),
+    }
+    audit.record(session, action="release.create", user=user, about=release, after=made)
     session.commit()
     return release
 
@@ -281,13 +280,17 @@ def approve_release(*, session: Session, release: Release, user: User) -> Releas
     assert study is not None
     _refuse_identifying(session, _public_texts(release, study))
     release.approved_by_id, release.approved_at = user.id, now()
-    session.add(release)
     audit.record(
-        session, action="release.approve", user=user, study_id=release.study_id,
-        object_type="release", object_id=release.id,
-        after={"author": username_of(session, release.created_by_id),
-               "approved_by": user.username, "checksum": release.checksum},
-    )  # fmt: skip
+        session,
+        action="release.approve",
+        user=user,
+        about=release,
+        after={
+            "author": username_of(session, release.created_by_id),
+            "approved_by": user.username,
+            "checksum": release.checksum,
+        },
+    )
     session.commit()
     return release
 
@@ -314,9 +317,13 @@ def _transition(session: Session, release: Release, status: str, user: User | No
     release.status = status
     action = {"published": "release.publish", "withdrawn": "release.withdraw"}[status]
     audit.record(
-        session, action=action, user=user, study_id=release.study_id, object_type="release",
-        object_id=release.id, before=before, after={"status": status, **(extra or {})},
-    )  # fmt: skip
+        session,
+        action=action,
+        user=user,
+        about=release,
+        before=before,
+        after={"status": status, **(extra or {})},
+    )
 
 
 def check_publishable(session: Session, release: Release) -> None:

@@ -298,8 +298,7 @@ def submit_report(
         action="report.submit",
         user=actor or user,
         study_id=assignment.study.id,
-        object_type="visitreport",
-        object_id=report.id,
+        about=report,
         after={
             "uuid": report.uuid,
             "test_id": report.test_id,
@@ -465,15 +464,12 @@ def _keep_conflict(
         device_time=submission.device_time,
         submitted_by_id=user.id,
     )
-    session.add(conflict)
-    session.flush()
     audit.record(
         session,
         action="report.conflict",
         user=actor or user,
         study_id=study.id,
-        object_type="reportconflict",
-        object_id=conflict.id,
+        about=conflict,
         after={
             "uuid": conflict.uuid,
             "test_id": test_id,
@@ -562,8 +558,7 @@ def amend_report(
         action="report.amend",
         user=user,
         study_id=assignment.study.id,
-        object_type="visitreport",
-        object_id=report.id,
+        about=report,
         before={key: current.get(key) for key in changes},
         after={"changes": changes, "reason": reason, "amendment_id": amendment.id},
     )

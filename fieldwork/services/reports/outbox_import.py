@@ -157,9 +157,7 @@ def import_unsent_reports(
             session,
             action="report.import_unsent",
             user=actor,
-            study_id=study.id if study else None,
-            object_type="study" if study else "",
-            object_id=study.id if study else None,
+            about=study,
             after={
                 "reports": len(outcomes),
                 "results": {

@@ -299,9 +299,7 @@ def change_state(
         session,
         action="review.state",
         user=user,
-        study_id=study.id,
-        object_type="test",
-        object_id=status.test.id,
+        about=status.test,
         before=before,
         after={**_snapshot(review), "messages": {str(k): v for k, v in messages.items()}},
     )
@@ -333,14 +331,11 @@ def override(
     review.override_reason = reason
     review.reviewed_by_id = user.id
     session.add(review)
-    session.flush()
     audit.record(
         session,
         action="review.override",
         user=user,
-        study_id=study.id,
-        object_type="test",
-        object_id=status.test.id,
+        about=status.test,
         before=before,
         after=_snapshot(review) | {"reason": reason},
     )

@@ -151,25 +151,10 @@ class Judgement:
 
 
 def judge(
-    *,
-    study: Study,
-    test: Test,
-    protected_answers: Mapping[str, Any] | None,
-    control_answers: Mapping[str, Any] | None,
-    instrument: Instrument,
-    matching_warnings: Sequence[str],
-    override_valid: bool | None = None,
-    timezone: str = "Europe/Amsterdam",
+    verdict: Verdict, *, matching_warnings: Sequence[str], override_valid: bool | None = None
 ) -> Judgement:
-    """The one decision whether a test is a valid pair (pure; :func:`judge_tests` feeds it)."""
-    verdict = evaluate_pair(
-        study=study,
-        test=test,
-        protected_answers=protected_answers,
-        control_answers=control_answers,
-        instrument=instrument,
-        timezone=timezone,
-    )
+    """The one decision whether a test is a valid pair (pure; :func:`judge_tests` feeds it):
+    the rule engine's ``verdict`` on the reports, the teams' matching and the review's override."""
     if matching_warnings:
         reasons = set(verdict.reasons) | {"matching_failed"}
         verdict = Verdict(
@@ -261,17 +246,20 @@ def judge_tests(
             review=reviews.get(test.id or 0),
         )
         item.amendments = {r.id or 0: amendments.get(r.id or 0, []) for r in item.reports.values()}
-        item.judgement = judge(
+        verdict = evaluate_pair(
             study=study,
             test=test,
             protected_answers=item.answers("protected"),
             control_answers=item.answers("control"),
             instrument=instrument,
+            timezone=timezone,
+        )
+        item.judgement = judge(
+            verdict,
             matching_warnings=matching_check(
                 item.teams["protected"], item.teams["control"]
             ).warnings,
             override_valid=item.review.override_valid if item.review is not None else None,
-            timezone=timezone,
         )
         judged[test.id or 0] = item
     return judged

@@ -45,6 +45,7 @@ from fieldwork.models import (
 )
 from fieldwork.services import audit
 from fieldwork.services.errors import RetentionError
+from fieldwork.services.studies.overview import study_by_code
 from forms import get_instrument
 
 PURGED = "[purged]"
@@ -72,14 +73,6 @@ FREE_TEXT_KEYS = frozenset(
 )
 
 
-def study_by_code(session: Session, code: str) -> Study:
-    study = session.exec(select(Study).where(Study.code == code)).first()
-    if study is None:
-        known = ", ".join(session.exec(select(Study.code).order_by(col(Study.code))).all())
-        raise RetentionError(f"No study with code {code!r}. Known studies: {known or 'none'}.")
-    return study
-
-
 def set_retention(
     *, session: Session, study_code: str, until: date, user: User | None = None,
     generalise_types: Iterable[str] | None = None,
@@ -87,7 +80,7 @@ def set_retention(
     """Set the date after which ``purge`` may remove the study's personal data (audited), and
     optionally the target types whose names and addresses the purge removes besides private
     landlords'."""
-    study = study_by_code(session, study_code)
+    study = study_by_code(session, study_code, error=RetentionError)
     before: dict[str, Any] = {
         "retention_until": study.retention_until.isoformat() if study.retention_until else None
     }
@@ -104,14 +97,11 @@ def set_retention(
         after["generalise_target_types"] = kinds
         study.generalise_target_types = kinds
     study.retention_until = until
-    session.add(study)
     audit.record(
         session,
         action="study.retention",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         before=before,
         after=after,
     )
@@ -136,7 +126,7 @@ def purge_study(
     *, session: Session, study_code: str, today: date, user: User | None = None
 ) -> PurgeSummary:
     """Remove the personal data of a study whose retention date has passed (see module doc)."""
-    study = study_by_code(session, study_code)
+    study = study_by_code(session, study_code, error=RetentionError)
     if study.retention_until is None:
         raise RetentionError(
             f"Study {study.code} has no retention date. Set one first: "
@@ -215,9 +205,7 @@ def purge_study(
         session,
         action="study.purge",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "retention_until": study.retention_until.isoformat(),
             "accounts": summary.accounts,

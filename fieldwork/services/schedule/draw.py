@@ -25,7 +25,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -594,22 +594,7 @@ def create_schedule(
         previous_draws=previous_draws(session, study),
     )
     types = {target.id: target.target_type for target in targets}
-    tests = [
-        Test(
-            study_id=study.id,
-            pair_id=plan.pair_id,
-            target_id=plan.target_id,
-            night=plan.night,
-            window_start=plan.window_start,
-            window_end=plan.window_end,
-            first_role=plan.first_role,
-            planned_protected=plan.planned_protected,
-            planned_control=plan.planned_control,
-            block=plan.block,
-            retest=plan.retest,
-        )
-        for plan in planned
-    ]
+    tests = [Test(study_id=study.id, **asdict(plan)) for plan in planned]  # the same fields
     session.add_all(tests)
     session.flush()
     rule = RANDOMISATION_RULE if study.order_rule == "randomised" else study.order_rule
@@ -618,9 +603,7 @@ def create_schedule(
             session,
             action="randomisation.draw",
             user=user,
-            study_id=study.id,
-            object_type="test",
-            object_id=test.id,
+            about=test,
             after={
                 "first_role": test.first_role,
                 "block": test.block,
@@ -633,9 +616,7 @@ def create_schedule(
         session,
         action="schedule.create",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={
             "tests": len(tests),
             "nights": [night.isoformat() for night in sorted(set(nights))],

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -43,6 +44,17 @@ class ScheduleRequest:
     pair_ids: list[int]
     target_ids: list[int]
     retest: bool = False  # the coordinator means to visit targets that were visited before
+
+    def draw(self) -> dict[str, Any]:
+        """The draw's settings, as the keyword arguments of :func:`plan_schedule` and
+        :func:`create_schedule` (the preview and the save draw with the same ones)."""
+        return {
+            "nights": self.nights,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "slot_minutes": self.slot_minutes,
+            "visits_per_target": self.visits_per_target,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,7 @@ def preview_schedule(
             study=study,
             pairs=pairs,
             targets=targets,
-            nights=request.nights,
-            window_start=request.window_start,
-            window_end=request.window_end,
-            slot_minutes=request.slot_minutes,
-            visits_per_target=request.visits_per_target,
+            **request.draw(),
             timezone=timezone,
             busy=existing_busy(session, pairs, request.slot_minutes),
             previous_draws=previous_draws(session, study),
@@ -217,11 +225,7 @@ def save_schedule(
             study=study,
             pairs=pairs,
             targets=targets,
-            nights=request.nights,
-            window_start=request.window_start,
-            window_end=request.window_end,
-            slot_minutes=request.slot_minutes,
-            visits_per_target=request.visits_per_target,
+            **request.draw(),
             user=user,
             timezone=timezone,
         )
@@ -232,14 +236,11 @@ def save_schedule(
     marked = [test for test in tests if test.target_id in revisited and not test.retest]
     for test in marked:
         test.retest = True
-        session.add(test)
         audit.record(
             session,
             action="test.mark_retest",
             user=user,
-            study_id=study.id,
-            object_type="test",
-            object_id=test.id,
+            about=test,
             before={"retest": False},
             after={"retest": True},
         )
@@ -275,14 +276,11 @@ def _audited(
     reason: str,
 ) -> Test:
     """Store a change of a planned test with its audit event (before/after and the reason)."""
-    session.add(test)
     audit.record(
         session,
         action=action,
         user=user,
-        study_id=study.id,
-        object_type="test",
-        object_id=test.id,
+        about=test,
         before=before,
         after={**_snapshot(test), "reason": reason},
     )

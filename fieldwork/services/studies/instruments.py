@@ -12,6 +12,8 @@ A version without reports can still be edited freely.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -63,10 +65,7 @@ def changed_instruments(session: Session) -> list[str]:
                 _(
                     "%(folder)s/%(file)s: instrument %(id)s version %(version)s is gone, but "
                     "reports were answered with it. Put the file back as it was.",
-                    folder=FOLDER,
-                    file=frozen.source,
-                    id=frozen.instrument_id,
-                    version=frozen.version,
+                    **_file(frozen.source, frozen.instrument_id, frozen.version),
                 )
             )
             continue
@@ -80,6 +79,11 @@ def changed_instruments(session: Session) -> list[str]:
     return problems
 
 
+def _file(source: str, instrument_id: str, version: int) -> dict[str, Any]:
+    """The names of an instrument version's file in the messages: its folder, file, id, version."""
+    return {"folder": FOLDER, "file": source, "id": instrument_id, "version": version}
+
+
 def _changed_message(frozen: FrozenInstrument, instrument: Instrument) -> str:
     return _(
         "%(folder)s/%(file)s: instrument %(id)s version %(version)s was changed after reports "
@@ -87,10 +91,7 @@ def _changed_message(frozen: FrozenInstrument, instrument: Instrument) -> str:
         "they answered, so a changed question needs a new version: restore version %(version)s "
         "as it was, bump the version (version = %(next)s) in a new file with the change, and use "
         "that version for new studies.",
-        folder=FOLDER,
-        file=instrument.source,
-        id=instrument.id,
-        version=instrument.version,
+        **_file(instrument.source, instrument.id, instrument.version),
         was=frozen.fingerprint[:12],
         now=instrument.fingerprint[:12],
         next=max(v for i, v in available_instruments() if i == instrument.id) + 1,

@@ -19,6 +19,15 @@ class StudyRow:
     reports: int
 
 
+def study_by_code(session: Session, code: str, *, error: type[Exception]) -> Study:
+    """The study with code ``code``; else ``error`` with a message that names the known codes."""
+    study = session.exec(select(Study).where(Study.code == code)).first()
+    if study is None:
+        known = ", ".join(session.exec(select(Study.code).order_by(col(Study.code))).all())
+        raise error(f"No study with code {code!r}. Known studies: {known or 'none'}.")
+    return study
+
+
 def study_overview(session: Session) -> list[StudyRow]:
     """Every study with its counts, computed in four grouped queries (not one per study)."""
     studies = session.exec(select(Study).order_by(col(Study.code))).all()

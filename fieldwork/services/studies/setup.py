@@ -169,15 +169,11 @@ def create_study(
                               instrument_version=data.instrument_version,
                               target_types=data.target_types)  # fmt: skip
     study = Study(**asdict(data), status="draft")
-    session.add(study)
-    session.flush()
     audit.record(
         session,
         action="study.create",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after=_snapshot(study),
     )
     if previous_wave is not None:
@@ -202,21 +198,10 @@ def update_study(*, session: Session, study: Study, data: StudyInput, user: User
     for name, value in asdict(data).items():
         setattr(study, name, value)
     after = _snapshot(study)
-    changes = {k: after[k] for k in after if after[k] != before[k]}
-    if not changes:
-        return study
-    session.add(study)
-    audit.record(
-        session,
-        action="study.update",
-        user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
-        before={k: before[k] for k in changes},
-        after=changes,
-    )
-    session.commit()
+    if audit.record_changes(
+        session, action="study.update", user=user, about=study, before=before, after=after
+    ):
+        session.commit()
     return study
 
 
@@ -244,9 +229,7 @@ def change_status(*, session: Session, study: Study, status: str, user: User) ->
         session,
         action="study.status",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         before={"status": before},
         after={"status": status, **({"reports_locked": locked} if status == "closed" else {})},
     )
@@ -303,14 +286,11 @@ def reopen_study(*, session: Session, study: Study, reason: str, user: User) -> 
             )
         )
     study.status = "fieldwork"
-    session.add(study)
     audit.record(
         session,
         action="study.reopen",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         before={"status": "closed"},
         after={"status": "fieldwork", "reason": reason},
     )

@@ -213,9 +213,7 @@ def import_targets(*, session: Session, study: Study, text: str, user: User | No
         session,
         action="targets.import",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={"count": len(targets), "codes": [t.code for t in targets]},
     )
     session.commit()

@@ -97,19 +97,8 @@ def update_target(
     target.name, target.address, target.target_type = name, address, target_type
     target.area, target.active = area, active
     after = {name_: getattr(target, name_) for name_ in fields}
-    changes = [k for k in fields if before[k] != after[k]]
-    if not changes:
-        return target
-    session.add(target)
-    audit.record(
-        session,
-        action="target.update",
-        user=user,
-        study_id=study.id,
-        object_type="target",
-        object_id=target.id,
-        before={k: before[k] for k in changes},
-        after={k: after[k] for k in changes},
-    )
-    session.commit()
+    if audit.record_changes(
+        session, action="target.update", user=user, about=target, before=before, after=after
+    ):
+        session.commit()
     return target

@@ -182,9 +182,7 @@ def carry_over(session: Session, *, previous: Study, study: Study, user: User | 
         session,
         action="study.next_wave",
         user=user,
-        study_id=study.id,
-        object_type="study",
-        object_id=study.id,
+        about=study,
         after={"previous": previous.code, "targets": len(targets)},
     )
     return len(targets)
