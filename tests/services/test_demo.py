@@ -74,14 +74,18 @@ def schedule(session: Session) -> list[tuple[Any, ...]]:
 def test_accounts_and_studies(demo: tuple[Session, DemoResult]) -> None:
     session, result = demo
     assert result.password == PASSWORD
-    assert result.studies == ["DEMO-NL", "DEMO-WON"]
+    assert result.studies == ["DEMO-NL-W1", "DEMO-NL-W2", "DEMO-NL", "DEMO-WON"]
     logins = dict(result.logins)
     assert logins["admin"] == "admin"
     assert logins["coordinator"] == "coordinator"
     assert logins["researcher"] == "researcher"
     testers = [name for name, role in result.logins if role == "tester"]
     assert testers[:2] == ["t01", "t02"]
-    assert len(testers) == len(session.exec(select(models.Tester)).all())
+    # A tester record per study; the same people (accounts) come back in every wave.
+    assert len(testers) == len({t.user_id for t in session.exec(select(models.Tester)).all()})
+    users = session.exec(select(User)).all()
+    assert len(users) == len(result.logins)
+    assert not any(user.must_change_password for user in users)  # printed logins to try
     assert authenticate(session=session, username="t01", password=PASSWORD) is not None
 
 
@@ -112,20 +116,25 @@ def test_teams_are_matched_within_pairs(demo: tuple[Session, DemoResult]) -> Non
     for study in session.exec(select(Study)).all():
         teams = {team.id: team for team in rows(session, Team, study)}
         testers = {tester.id: tester for tester in rows(session, models.Tester, study)}
-        members: dict[int, list[models.Tester]] = {team_id: [] for team_id in teams}
-        for link in session.exec(select(TeamMember)).all():
-            if link.team_id in members:
-                members[link.team_id].append(testers[link.tester_id])
-        for team_id, people in members.items():
-            assert 1 <= len(people) <= 3
-            assert {person.group for person in people} == {teams[team_id].role}
-
-        for pair in rows(session, Pair, study):
+        links = [link for link in session.exec(select(TeamMember)).all() if link.team_id in teams]
+        pairs = {pair.id: pair for pair in rows(session, Pair, study)}
+        checked = 0
+        for test in rows(session, Test, study):  # matched on every night, substitutes included
+            members: dict[int, list[models.Tester]] = {team_id: [] for team_id in teams}
+            for link in links:
+                if link.member_on(test.night):
+                    members[link.team_id].append(testers[link.tester_id])
+            pair = pairs[test.pair_id]
+            for team_id in (pair.protected_team_id, pair.control_team_id):
+                assert 1 <= len(members[team_id]) <= 3
+                assert {person.group for person in members[team_id]} == {teams[team_id].role}
             assert profile(members[pair.protected_team_id]) == profile(
                 members[pair.control_team_id]
             )
             roles = {teams[pair.protected_team_id].role, teams[pair.control_team_id].role}
             assert roles == ({"control"} if pair.sham else {"protected", "control"})
+            checked += 1
+        assert checked
 
 
 def profile(people: list[models.Tester]) -> tuple[Any, ...]:
