@@ -28,7 +28,13 @@ from fieldwork.demo.builder import Demo, DemoError, local_time
 from fieldwork.models import Pair, Study, Target, Team, Test, User
 from fieldwork.services.monitoring.incidents import record_incident, resolve_incident
 from fieldwork.services.people.pairs import create_pair
-from fieldwork.services.people.testers import add_member, create_team, remove_member, save_tester
+from fieldwork.services.people.testers import (
+    add_member,
+    create_team,
+    list_testers,
+    remove_member,
+    save_tester,
+)
 from fieldwork.services.releases import lifecycle as releases
 from fieldwork.services.reports import review as reviews
 from fieldwork.services.reports.intake import ReportSubmission, amend_report, file_report
@@ -36,7 +42,6 @@ from fieldwork.services.schedule.assignments import assignment_for_user
 from fieldwork.services.schedule.edit import ScheduleRequest, preview_schedule, save_schedule
 from fieldwork.services.studies.setup import StudyInput, change_status, create_study
 from fieldwork.services.studies.target_import import import_targets
-from fieldwork.services.people.testers import list_testers
 from forms import Instrument, get_instrument
 
 MINUTE = timedelta(minutes=1)
@@ -236,8 +241,14 @@ class Fieldwork:
                                          team_code=team.code)  # fmt: skip
         if assignment is None or assignment.report is None:
             raise DemoError(f"{self.code}: no report of {team.code} to amend.")
-        result = amend_report(session=self.session, assignment=assignment,
-                              report=assignment.report, user=user, answers=answers, reason=reason)
+        result = amend_report(
+            session=self.session,
+            assignment=assignment,
+            report=assignment.report,
+            user=user,
+            answers=answers,
+            reason=reason,
+        )
         if result.amendment is None:
             raise DemoError(f"{self.code}: a simulated amendment was refused ({result.errors}).")
 
@@ -445,7 +456,8 @@ class NightlifeWave(Fieldwork):
                     continue
                 protected = groups[role] == "protected"
                 admitted = not full_for_all and rng.random() < max(
-                    0.02, p_control - (penalty if protected else 0))
+                    0.02, p_control - (penalty if protected else 0)
+                )
                 deviations = [visits.weighted(rng, data.NIGHTLIFE_DEVIATIONS)] \
                     if role == deviating else []  # fmt: skip
                 if planted == "late" and role != test.first_role and rng.random() < 0.5:
@@ -569,8 +581,15 @@ class Housing(Fieldwork):
                     continue
                 p_invite = p_control - (data.INVITED_PENALTY[kind] if role == "protected" else 0)
                 invited = rng.random() < max(0.02, p_invite)
-                answers = visits.housing_answers(rng, kind, role == "protected", invited, mode,
-                                                 rent[listing.code], visits.local(arrived[role]))
+                answers = visits.housing_answers(
+                    rng,
+                    kind,
+                    role == "protected",
+                    invited,
+                    mode,
+                    rent[listing.code],
+                    visits.local(arrived[role]),
+                )
                 self.send(test, role, answers, arrived[role])
 
 

@@ -265,7 +265,10 @@ def corrected(rng: random.Random, answers: dict[str, Any]) -> tuple[str, dict[st
     """A correction a tester might make to their own report soon after sending it: the answer
     it changes and the full corrected answers, or None when none applies."""
     if "wait_minutes" in answers and answers["wait_minutes"] > 0:
-        return "wait_minutes", {**answers, "wait_minutes": answers["wait_minutes"] + rng.choice((1, 2, 5))}
+        return "wait_minutes", {
+            **answers,
+            "wait_minutes": answers["wait_minutes"] + rng.choice((1, 2, 5)),
+        }
     if answers.get("id_asked") is False:
         return "id_asked", {**answers, "id_asked": True}
     if "rent_quoted_eur" in answers:
