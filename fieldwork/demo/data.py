@@ -228,9 +228,12 @@ INCIDENTS = (  # (night number, kind, what the tester writes, what the coordinat
 
 # --- a second city --------------------------------------------------------------------------
 
-# A fictional city whose summary bundle the demo writes next to The Hague's, so that `compare`
-# has two cities: its venues have the demo's types, with a somewhat larger effect at clubs.
+# A fictional city whose summary bundle is shipped next to The Hague's (notebooks/data), so that
+# `compare` has two cities: its venues have the demo's types, with a larger effect at clubs.
 SECOND_CITY = "Zeestad"
 SECOND_CITY_EFFECTS = {"club": (0.28, 0.04), "bar": (0.12, 0.05), "cafe": (0.05, 0.03),
                        "other": (0.08, 0.05)}  # fmt: skip
 SECOND_CITY_PAIRS = 180
+SECOND_CITY_VENUES = {"club": 14, "bar": 18, "cafe": 12, "other": 8}
+SECOND_CITY_SECONDARY = (0.10, 0.05)  # every other yes/no outcome of the instrument
+SECOND_CITY_ICC = 0.05  # venues differ in which team their door staff favour
