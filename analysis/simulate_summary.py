@@ -28,7 +28,7 @@ FIRST_YEAR = 2022
 
 def wave_counts(
     rng: np.random.Generator, *, names: Sequence[str], venue_type: np.ndarray,
-    venue_area: Sequence[str | None], pairs: int, rates: Mapping[str, Mapping[str, tuple[float, float]]],
+    venue_area: Sequence[str | None] | np.ndarray, pairs: int, rates: Mapping[str, Mapping[str, tuple[float, float]]],
     icc: float,
 ) -> list[TargetCounts]:  # fmt: skip
     """One wave's counts per venue: ``pairs`` visits spread at random over the venues (named by

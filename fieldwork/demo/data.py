@@ -37,7 +37,7 @@ class Wave:
 WAVES = (
     Wave("DEMO-NL-W1", 2, 1.0),
     Wave("DEMO-NL-W2", 1, 0.5),  # after the city's talks with the sector: a smaller effect
-    Wave(NIGHTLIFE_CODE, 0, 1.0),
+    Wave(NIGHTLIFE_CODE, 0, 1.3),  # new door staff at several places: larger than ever
 )
 STUDY_CODES = (*(wave.code for wave in WAVES), HOUSING_CODE)
 

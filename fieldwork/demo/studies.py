@@ -118,8 +118,7 @@ class Fieldwork:
     def import_targets(self, rows: list[dict[str, str]]) -> None:
         """The coordinator's target file, as the import page or `import-targets` reads it."""
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=["code", "name", "address", "target_type",
-                                                  "area"])  # fmt: skip  # CSV-SAFE: read back
+        writer = csv.DictWriter(text, fieldnames=visits.TARGET_COLUMNS)  # CSV-SAFE: read back
         writer.writeheader()
         writer.writerows(rows)
         made = import_targets(session=self.session, study=self.study, text=text.getvalue(),

@@ -58,6 +58,13 @@ def past_days(today: date, count: int, weekdays: set[int]) -> list[date]:
 
 # --- places -------------------------------------------------------------------------------------
 
+TARGET_COLUMNS = ("code", "name", "address", "target_type", "area")  # of a target file
+
+
+def target_row(*values: str) -> dict[str, str]:
+    """A row of a target file, its values in the order of :data:`TARGET_COLUMNS`."""
+    return dict(zip(TARGET_COLUMNS, values, strict=True))
+
 
 def venues(rng: random.Random) -> list[dict[str, str]]:
     """The nightlife venues as rows of a target file (code, name, address, type, area)."""
@@ -67,13 +74,9 @@ def venues(rng: random.Random) -> list[dict[str, str]]:
     for area, streets, postcode, per_type in data.AREAS:
         for kind, count in per_type.items():
             for _ in range(count):
-                rows.append({
-                    "code": f"V-{len(rows) + 1:03d}",
-                    "name": f"{rng.choice(data.VENUE_PREFIX[kind])} {words.pop()}",
-                    "address": address(rng, rng.choice(streets), postcode),
-                    "target_type": kind,
-                    "area": area,
-                })  # fmt: skip
+                name = f"{rng.choice(data.VENUE_PREFIX[kind])} {words.pop()}"
+                where = address(rng, rng.choice(streets), postcode)
+                rows.append(target_row(f"V-{len(rows) + 1:03d}", name, where, kind, area))
     return rows
 
 
@@ -90,13 +93,9 @@ def listings(rng: random.Random) -> list[dict[str, str]]:
             provider = rng.choice(data.AGENTS)
         else:
             provider = rng.choice(data.ASSOCIATIONS)
-        rows.append({
-            "code": f"L-{index + 1:03d}",
-            "name": f"{provider}: {rng.choice(data.UNITS)}",
-            "address": address(rng, rng.choice(streets), postcode),
-            "target_type": kind,
-            "area": district,
-        })  # fmt: skip
+        name = f"{provider}: {rng.choice(data.UNITS)}"
+        where = address(rng, rng.choice(streets), postcode)
+        rows.append(target_row(f"L-{index + 1:03d}", name, where, kind, district))
     return rows
 
 

@@ -119,7 +119,8 @@ def test_trends_show_each_published_wave_as_its_release_published_it(app, client
         start, end = (
             datetime.strptime(period[k], "%Y-%m").strftime("%B %Y") for k in ("from", "to")
         )
-        expected.append([f"Wave {number}", f"From {start} to {end}", str(headline["n_pairs"]),
+        months = f"In {start}" if start == end else f"From {start} to {end}"
+        expected.append([f"Wave {number}", months, str(headline["n_pairs"]),
                          interval(headline)])  # fmt: skip
     assert [row[:4] for row in rows] == expected
     assert rows[0][4:] == ["–", "–"]  # the first wave has nothing before it

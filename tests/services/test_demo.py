@@ -320,3 +320,65 @@ def test_the_demo_plans_an_effect_so_the_dashboard_shows_power(demo) -> None:
         board = dashboard(session, study=study, timezone="Europe/Amsterdam",
                           now=datetime(2026, 3, 14, 12, tzinfo=UTC))  # fmt: skip
         assert board.power.note == "" and 0 < board.power.value <= 1, (code, board.power)
+
+
+def test_the_nightlife_waves_are_linked_and_the_earlier_ones_released(
+    demo: tuple[Session, DemoResult],
+) -> None:
+    """Issue 16.4: DEMO-NL's previous wave a year earlier (and the one before), made with
+    create_study(previous_wave=...): the same venues, closed, each with a published release made
+    by the coordinator and approved by a second person."""
+    from fieldwork.models import Release
+    from fieldwork.services.studies.waves import series
+
+    session, _ = demo
+    current = study_of(session, "DEMO-NL")
+    chain = series(session, current)
+    assert [study.code for study in chain] == ["DEMO-NL-W1", "DEMO-NL-W2", "DEMO-NL"]
+    venues = [sorted((t.code, t.name, t.target_type) for t in rows(session, Target, study))
+              for study in chain]  # fmt: skip
+    assert venues[0] == venues[1] == venues[2]
+    nights = [min(test.night for test in rows(session, Test, study)) for study in chain]
+    assert [(later - earlier).days for earlier, later in zip(nights, nights[1:], strict=False)] \
+        == [364, 364]  # a year apart, on the same weekday  # fmt: skip
+    users = {user.id: user.username for user in session.exec(select(User)).all()}
+    for study in chain[:2]:
+        assert study.status == "closed"
+        (release,) = rows(session, Release, study)
+        assert release.status == "published"
+        assert (users[release.created_by_id], users[release.approved_by_id]) == (
+            "coordinator", "admin",
+        )  # fmt: skip
+    assert current.status == "fieldwork" and rows(session, Release, current) == []
+
+
+def test_every_step_went_through_the_services_and_their_audit(
+    demo: tuple[Session, DemoResult],
+) -> None:
+    from fieldwork.models import AuditEvent, ReportConflict
+
+    session, result = demo
+    events = Counter(session.exec(select(AuditEvent.action)).all())
+    count = {model: len(session.exec(select(model)).all())
+             for model in (Study, Target, Team, Pair, Test, User, VisitReport, models.Tester,
+                           TeamMember, ReportConflict)}  # fmt: skip
+    assert events["study.create"] == count[Study] == 4
+    assert events["study.next_wave"] == 2  # the venues came over with the previous wave
+    assert events["targets.import"] == 2  # the first wave's venues and the housing adverts
+    assert events["user.create"] == count[User] == len(result.logins)
+    assert events["tester.create"] == count[models.Tester]
+    assert events["team.create"] == count[Team]
+    assert events["team.add_member"] == count[TeamMember]
+    assert events["team.remove_member"] == 1  # a substitute took a tester's place
+    assert events["pair.create"] == count[Pair]
+    assert events["randomisation.draw"] == count[Test]
+    assert events["report.submit"] == count[VisitReport]  # every report through the intake
+    assert events["report.conflict"] == count[ReportConflict] == 1
+    assert events["report.amend"] >= 5 and events["review.state"] >= 300
+    assert events["review.override"] >= 1
+    assert events["incident.report"] == 2 and events["incident.resolve"] == 1
+    assert (events["release.create"], events["release.approve"], events["release.publish"]) \
+        == (2, 2, 2)  # fmt: skip
+    (build,) = session.exec(select(AuditEvent).where(AuditEvent.action == "demo.build")).all()
+    assert build.after["studies"] == result.studies
+    assert set(build.after["accounts"]) == {name for name, _role in result.logins}

@@ -125,26 +125,18 @@ def create_users(
             raise UserError(f"A user named {username!r} exists already. Choose another username.")
         checked.append((username, role))
     password_hash = hash_password(password)
-    users = []
-    for username, role in checked:
-        first_password_once = role == "tester" if one_time is None else one_time
-        user = User(
-            username=username,
-            password_hash=password_hash,
-            role=role,
-            must_change_password=first_password_once,
-        )
-        session.add(user)
-        session.flush()
-        audit.record(
-            session,
-            action="user.create",
-            user=actor,
-            object_type="user",
-            object_id=user.id,
-            after={"username": username, "role": role, "one_time_password": first_password_once},
-        )
-        users.append(user)
+    users = [
+        User(username=username, password_hash=password_hash, role=role,
+             must_change_password=role == "tester" if one_time is None else one_time)
+        for username, role in checked
+    ]  # fmt: skip
+    session.add_all(users)
+    session.flush()
+    for user in users:
+        after = {"username": user.username, "role": user.role,
+                 "one_time_password": user.must_change_password}  # fmt: skip
+        audit.record(session, action="user.create", user=actor, object_type="user",
+                     object_id=user.id, after=after)  # fmt: skip
     return users
 
 
