@@ -7,8 +7,9 @@ through the same services, validation, rules and audit trail as real use.
   planted effect) visited the same venues, are closed and have published releases, so the
   public trend shows two waves and the change between them;
 - **DEMO-WON**, 63 rental adverts contacted on the eight weekdays before today;
-- a fictional second city's summary bundle (:mod:`fieldwork.demo.summaries`), written with The
-  Hague's by `mysteryguest demo`, so `mysteryguest compare` has two cities.
+- summary bundles (:mod:`fieldwork.demo.summaries`) of The Hague's three nightlife waves and of a
+  fictional second city, shipped in ``notebooks/data/`` for ``mysteryguest compare`` and notebook
+  04 (``python -m fieldwork.demo.summaries`` writes them again).
 
 Everything is drawn from ``seed`` (the accounts' password aside), so two builds with the same
 seed and the same ``today`` hold the same venues, schedule and reports. The planted effects and
