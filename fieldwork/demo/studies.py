@@ -13,7 +13,6 @@ the service that does it.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from analysis import csvsafe
 from fieldwork import clock
 from fieldwork.demo import data, visits
 from fieldwork.demo.builder import Demo, DemoError, local_time
@@ -118,9 +118,9 @@ class Fieldwork:
     def import_targets(self, rows: list[dict[str, str]]) -> None:
         """The coordinator's target file, as the import page or `import-targets` reads it."""
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=visits.TARGET_COLUMNS)  # CSV-SAFE: read back
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csvsafe.writer(text)  # the file a coordinator would open and import
+        writer.writerow(visits.TARGET_COLUMNS)
+        writer.writerows([row[column] for column in visits.TARGET_COLUMNS] for row in rows)
         made = import_targets(session=self.session, study=self.study, text=text.getvalue(),
                               user=self.coordinator)  # fmt: skip
         self.targets = {target.code: target for target in made}
