@@ -10,6 +10,7 @@ differs by city and shrinks a little from wave to wave. Files are written with
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,41 @@ TYPES = {"club": (0.20, 0.05), "bar": (0.10, 0.05), "lounge": (0.07, 0.05)}
 SECONDARY = {"id_asked": (0.12, 0.06), "staff_tone": (0.10, 0.05)}
 AREAS = ("centrum", "noord", "oost", "zuid", "west")
 FIRST_YEAR = 2022
+
+
+def wave_counts(
+    rng: np.random.Generator, *, names: Sequence[str], venue_type: np.ndarray,
+    venue_area: Sequence[str | None] | np.ndarray, pairs: int, rates: Mapping[str, Mapping[str, tuple[float, float]]],
+    icc: float,
+) -> list[TargetCounts]:  # fmt: skip
+    """One wave's counts per venue: ``pairs`` visits spread at random over the venues (named by
+    their pseudonyms ``names``), and per binary outcome and venue type the discordance rates
+    ``rates[outcome][type] = (p10, p01)`` (only the control team / only the protected team
+    favoured), each venue with its own direction (intra-venue correlation ``icc``); a venue's
+    area is ``venue_area`` (None: not said)."""
+    venues = len(names)
+    visits = rng.multinomial(pairs, np.full(venues, 1 / venues))
+    counts: dict[str, np.ndarray] = {}
+    for outcome, by_type in rates.items():
+        table = np.zeros((venues, 4), dtype=np.int64)
+        for kind, (p10, p01) in by_type.items():
+            rows = np.flatnonzero(venue_type == kind)
+            share = venue_directions(rng, p10, p01, icc, rows.size)
+            discordant = rng.binomial(visits[rows], p10 + p01)
+            b = rng.binomial(discordant, share)
+            a = rng.binomial(visits[rows] - discordant, 0.85)
+            table[rows] = np.column_stack([a, b, discordant - b,
+                                           visits[rows] - discordant - a])  # fmt: skip
+        counts[outcome] = table
+    return [
+        TargetCounts(names[v], str(venue_type[v]), _text(venue_area[v]),
+                     {outcome: counts[outcome][v].tolist() for outcome in counts})
+        for v in range(venues) if visits[v] > 0
+    ]  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _city_name(index: int) -> str:
@@ -76,26 +112,14 @@ def simulate_summaries(
         for wave in range(1, waves + 1):
             year = FIRST_YEAR + wave - 1
             trend = 1.0 - 0.08 * (wave - 1)
-            visits = rng.multinomial(pairs, np.full(venues, 1 / venues))
-            counts: dict[str, np.ndarray] = {}
+            rates: dict[str, dict[str, tuple[float, float]]] = {}
             for outcome in ("admitted", *SECONDARY):
-                table = np.zeros((venues, 4), dtype=np.int64)
+                rates[outcome] = {}
                 for kind in kinds:
-                    rows = np.flatnonzero(venue_type == kind)
                     p10, p01 = TYPES[kind] if outcome == "admitted" else SECONDARY[outcome]
-                    p10 = max(p01, p01 + (p10 - p01) * city_shift * trend)
-                    share = venue_directions(rng, p10, p01, icc, rows.size)
-                    discordant = rng.binomial(visits[rows], p10 + p01)
-                    b = rng.binomial(discordant, share)
-                    a = rng.binomial(visits[rows] - discordant, 0.85)
-                    table[rows] = np.column_stack([a, b, discordant - b,
-                                                   visits[rows] - discordant - a])  # fmt: skip
-                counts[outcome] = table
-            records = [
-                TargetCounts(names[v], str(venue_type[v]), str(venue_area[v]),
-                             {outcome: counts[outcome][v].tolist() for outcome in counts})
-                for v in range(venues) if visits[v] > 0
-            ]  # fmt: skip
+                    rates[outcome][kind] = (max(p01, p01 + (p10 - p01) * city_shift * trend), p01)
+            records = wave_counts(rng, names=names, venue_type=venue_type,
+                                  venue_area=venue_area, pairs=pairs, rates=rates, icc=icc)  # fmt: skip
             code = f"{city.split()[-1][:3].upper()}-{year}"
             summary = build_summary(
                 city=city, instrument=instrument, targets=records,

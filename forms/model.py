@@ -5,6 +5,7 @@ Nothing here checks its input; `parse_instrument` is the one gate from TOML to t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tomllib
@@ -156,7 +157,7 @@ class Instrument:
     def title_in(self, lang: str) -> str:
         return text_in(self.title, lang)
 
-    @property
+    @functools.cached_property  # an instrument does not change; the intake asks every report
     def fingerprint(self) -> str:
         """SHA-256 of what the instrument says: its TOML data, so comments and layout do not count
         but every question, choice, label, rule and outcome does. Once reports exist, the app

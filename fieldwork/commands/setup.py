@@ -14,7 +14,6 @@ from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
 from fieldwork.models import Study, User
 
-DEMO_STUDY_CODES = ("DEMO-NL", "DEMO-WON")
 DEMO_LOGINS = "demo-logins.txt"
 
 
@@ -77,13 +76,14 @@ def create_user(role: str, username: str, password_file: Path | None) -> None:
     help="Keep an earlier demo as it is (sessions and password too) and print its logins again.",
 )
 def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
-    """Build a demo nightlife and housing study with simulated reports, and print the logins.
+    """Build the demo studies (three nightlife waves, a housing study) with simulated fieldwork
+    and print the logins.
 
     The logins are also written to demo-logins.txt in the instance folder (readable by you
     only), so that `--keep` can print them again.
     """
     from fieldwork.db import delete_all_rows
-    from fieldwork.demo import build_demo
+    from fieldwork.demo import STUDY_CODES, build_demo
     from fieldwork.services.people.users import password_problem
 
     if password is not None:
@@ -98,7 +98,7 @@ def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
     codes = set(session.exec(select(Study.code)).all())
     usernames = set(session.exec(select(User.username)).all())
     if codes or usernames:
-        other = sorted(codes - set(DEMO_STUDY_CODES))
+        other = sorted(codes - set(STUDY_CODES))
         if other:
             raise click.ClickException(
                 "This database holds real studies (" + ", ".join(other) + "); the demo only "

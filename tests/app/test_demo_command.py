@@ -7,6 +7,7 @@ import re
 from sqlmodel import func, select
 
 from fieldwork.db import get_session
+from fieldwork.demo import STUDY_CODES
 from fieldwork.models import Study, Test, User
 from tests.support import csrf_from
 
@@ -49,7 +50,7 @@ def test_demo_with_password_and_reset(app, runner):
     assert reset.exit_code == 0, reset.output
     with app.app_context():
         session = get_session()
-        assert session.exec(select(func.count()).select_from(Study)).one() == 2
+        assert session.exec(select(func.count()).select_from(Study)).one() == len(STUDY_CODES)
         assert session.exec(select(func.count()).select_from(Test)).one() >= 150
         assert (
             session.exec(select(func.count()).select_from(User).where(User.username == "t01")).one()

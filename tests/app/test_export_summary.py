@@ -48,20 +48,22 @@ def export(runner, tmp_path: Path, code: str, name: str, *extra: str, secret: st
     return out, result.output
 
 
-@pytest.mark.parametrize("code", ["DEMO-NL", "DEMO-WON"])
-def test_each_demo_study_round_trips_to_the_analyze_lines(app, demo, runner, tmp_path, code):
+@pytest.mark.parametrize(("code", "wave"), [("DEMO-NL-W1", 1), ("DEMO-NL", 3), ("DEMO-WON", 1)])
+def test_each_demo_study_round_trips_to_the_analyze_lines(app, demo, runner, tmp_path, code, wave):
     """export-summary → analysis.compare: the city's lines are analyze's venue-robust lines of
     the exported bundle, overall and per target type, for every yes/no outcome."""
     out, printed = export(runner, tmp_path, code, "summary.json")
-    assert f"Wrote {out}: Den Haag, study {code} (wave 1)" in printed
-    assert f"Note: study {code} is not closed, so these are the counts so far" in printed
+    assert f"Wrote {out}: Den Haag, study {code} (wave {wave})" in printed
+    closed = code == "DEMO-NL-W1"  # the demo's earlier waves are closed and released
+    assert (f"Note: study {code} is not closed, so these are the counts so far" in printed) \
+        is not closed  # fmt: skip
     with app.app_context():
         export_study(session=get_session(), study_code=code, folder=tmp_path / "bundle")
         study = get_session().exec(select(Study).where(Study.code == code)).one()
         instrument = get_instrument(study.instrument_id, study.instrument_version)
     analysed = analyze(tmp_path / "bundle")
     summary = read_summary(out)
-    assert summary.study["wave"] == 1 and summary.city == "Den Haag"
+    assert summary.study["wave"] == wave and summary.city == "Den Haag"
     binary = [q.id for q in instrument.outcomes() if q.outcome.kind == "binary"]
     assert [o["id"] for o in summary.data["outcomes"]] == binary
     checked = 0
@@ -146,7 +148,7 @@ def test_the_secret_stays_out_of_the_file_the_database_and_the_audit(app, demo, 
             AuditEvent.action == "study.export_summary")).one()  # fmt: skip
     summary = read_summary(out)
     assert event.after == {
-        "city": "Den Haag", "wave": 1, "targets": len(summary.targets()),
+        "city": "Den Haag", "wave": 3, "targets": len(summary.targets()),
         "pairs": sum(sum(t["counts"]["admitted"]) for t in summary.targets()),
         "from": summary.period[0], "to": summary.period[1], "areas": False,
     }  # fmt: skip
@@ -164,7 +166,7 @@ def test_pseudonyms_differ_between_city_secrets_and_match_across_waves(app, demo
     wave1, _ = export(runner, tmp_path, "DEMO-NL", "w1.json")
     wave2, printed = export(runner, tmp_path, "DEMO-NL-2", "w2.json")
     other, _ = export(runner, tmp_path, "DEMO-NL", "other.json", secret=OTHER)
-    assert "(wave 2)" in printed and "not closed" in printed
+    assert "(wave 4)" in printed and "not closed" in printed  # the demo's DEMO-NL is wave 3
     with app.app_context():
         session = get_session()
         session.exec(select(Study).where(Study.code == "DEMO-NL")).one().status = "closed"
@@ -172,7 +174,7 @@ def test_pseudonyms_differ_between_city_secrets_and_match_across_waves(app, demo
     _, printed = export(runner, tmp_path, "DEMO-NL", "closed.json")
     assert "not closed" not in printed
     one, two, elsewhere = (read_summary(path) for path in (wave1, wave2, other))
-    assert (one.study["wave"], two.study["wave"]) == (1, 2)
+    assert (one.study["wave"], two.study["wave"]) == (3, 4)
     names = [{t["target"] for t in s.targets()} for s in (one, two, elsewhere)]
     with app.app_context():
         codes = set(get_session().exec(select(Target.code).where(Target.study_id == first_id)))
@@ -204,7 +206,8 @@ def _refusal_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "missing secret file": (["DEMO-NL", "--out", out, "--city", "Den Haag", "--secret-file",
                                  str(tmp_path / "nowhere.txt")], r"nowhere\.txt does not exist"),
         "unknown study": (["NOPE", "--out", out, "--city", "Den Haag", "--secret-file", good],
-                          r"No study with code 'NOPE'\. Known studies: DEMO-NL, DEMO-WON"),
+                          r"No study with code 'NOPE'\. Known studies: DEMO-NL, DEMO-NL-W1, "
+                          r"DEMO-NL-W2, DEMO-WON"),
         "file exists": (["DEMO-NL", "--out", str(exists), "--city", "Den Haag", "--secret-file",
                          good], r"exists\. Choose a new file name"),
     }  # fmt: skip

@@ -242,6 +242,7 @@ def test_demo_reset_refuses_when_a_real_account_exists(app, runner, tmp_path):
     from sqlmodel import func, select
 
     from fieldwork.db import get_session
+    from fieldwork.demo import STUDY_CODES
     from fieldwork.models import Study, User
 
     assert runner.invoke(args=["demo", "--password", "demo password for all"]).exit_code == 0
@@ -258,7 +259,7 @@ def test_demo_reset_refuses_when_a_real_account_exists(app, runner, tmp_path):
     with app.app_context():
         session = get_session()
         assert session.exec(select(User).where(User.username == "city-admin")).one()
-        assert session.exec(select(func.count()).select_from(Study)).one() == 2
+        assert session.exec(select(func.count()).select_from(Study)).one() == len(STUDY_CODES)
 
 
 def test_demo_reset_refuses_a_real_account_named_like_a_demo_account(app, runner, tmp_path):

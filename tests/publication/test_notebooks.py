@@ -1,5 +1,6 @@
-"""Notebooks 00, 02 and 03 run from top to bottom (nbclient), import only `analysis`, and are
-committed without outputs. (01 is tested in tests/analysis/test_notebook.py.)"""
+"""Notebooks 00, 02, 03 and 04 run from top to bottom (nbclient), import only `analysis`, and are
+committed without outputs. (01 is tested in tests/analysis/test_notebook.py.) 04 reads the
+demo's summary bundles in notebooks/data, next to it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ EXPECTED = {
     "00_quickstart.ipynb": ["net measure", "inside: True"],
     "02_power_planning.ipynb": ["Pairs needed per stratum", "(22.0113, 23)"],
     "03_release_preview.ipynb": ["suppressed", "not shown:", "[]"],
+    "04_cities_and_waves.ipynb": [
+        "Zeestad   ZST-NL-2025  wave 1",
+        "DEMO-NL-W1 -> DEMO-NL-W2: change",
+        "venues in both waves",
+        "pooled    pairs",
+        "I² = ",
+        "comparison.html",
+    ],
 }
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 ALLOWED = {"analysis", "tempfile", "pathlib", "json"}
@@ -42,6 +51,7 @@ def test_notebook_runs_clean(name: str, tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.setenv(variable, str(tmp_path / variable.lower()))
     copy = tmp_path / name
     shutil.copy(FOLDER / name, copy)
+    shutil.copytree(FOLDER / "data", tmp_path / "data")
     notebook = nbformat.read(copy, as_version=4)
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
@@ -57,3 +67,7 @@ def test_notebook_runs_clean(name: str, tmp_path: Path, monkeypatch: pytest.Monk
     )
     for phrase in EXPECTED[name]:
         assert phrase in text, phrase
+    if name.startswith("04"):
+        figures = [output["data"]["image/svg+xml"] for output in outputs
+                   if "image/svg+xml" in output.get("data", {})]  # fmt: skip
+        assert len(figures) == 1 and "Zeestad" in figures[0]

@@ -16,7 +16,7 @@ from tests.publication.conftest import build_demo_at_fixed_time, close_study
 def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_path):
     with app.app_context():
         build_demo_at_fixed_time()
-        close_study("DEMO-NL")
+        study_id = close_study("DEMO-NL").id  # its earlier waves have releases of their own
     out = tmp_path / "out"
     result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out)])
     assert result.exit_code != 0 and "no published release" in result.output
@@ -27,7 +27,8 @@ def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_pat
     result = runner.invoke(args=[*create, "--as", "researcher"])
     assert result.exit_code != 0 and "no active coordinator or admin" in result.output
     with app.app_context():
-        assert get_session().exec(select(Release)).first() is None
+        assert get_session().exec(select(Release).where(Release.study_id == study_id)).first() \
+            is None  # fmt: skip
     result = runner.invoke(args=[*create, "--as", "coordinator", "--publish"])
     assert result.exit_code != 0 and "not approved yet" in result.output
     result = runner.invoke(args=["release", "DEMO-NL", "--out", str(out), "--as", "coordinator",
@@ -37,13 +38,14 @@ def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_pat
                                  "--approved-by", "admin", "--publish"])  # fmt: skip
     assert result.exit_code == 0, result.output
     with app.app_context():
-        release = get_session().exec(select(Release)).one()
+        release = get_session().exec(select(Release).where(Release.study_id == study_id)).one()
         assert release.status == "published"
         actions = (
             get_session()
-            .exec(select(AuditEvent.action).where(AuditEvent.object_type == "release"))
+            .exec(select(AuditEvent.action).where(AuditEvent.object_type == "release",
+                                                  AuditEvent.object_id == release.id))
             .all()
-        )
+        )  # fmt: skip
         assert sorted(actions) == ["release.approve", "release.create", "release.publish"]
     stem = f"release-{release.id}"
     names = sorted(path.name for path in out.iterdir())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from fieldwork import clock
 from fieldwork.db import get_session
@@ -77,9 +77,10 @@ def test_a_second_person_approves_before_publication_and_both_names_are_audited(
         releases.approve_release(session=session, release=release, user=admin)
         releases.publish_release(session=session, release=release, user=coordinator)
         approve, publish = (
-            session.exec(select(AuditEvent).where(AuditEvent.action == action)).one()
+            session.exec(select(AuditEvent).where(AuditEvent.action == action,
+                                                  AuditEvent.object_id == release.id)).one()
             for action in ("release.approve", "release.publish")
-        )
+        )  # fmt: skip
         assert approve.actor == "admin"
         assert approve.after["author"] == "coordinator" and approve.after["approved_by"] == "admin"
         assert publish.after["author"] == "coordinator" and publish.after["approved_by"] == "admin"
@@ -111,8 +112,9 @@ def test_withdrawal_is_final_confirmed_audited_and_keeps_the_content(app, demo_r
             "release.create", "release.approve", "release.publish", "release.withdraw",
         ]  # fmt: skip
         withdraw = session.exec(
-            select(AuditEvent).where(AuditEvent.action == "release.withdraw")
-        ).one()
+            select(AuditEvent).where(AuditEvent.action == "release.withdraw",
+                                     AuditEvent.object_id == release.id)
+        ).one()  # fmt: skip
         assert withdraw.actor == "coordinator" and withdraw.after["reason"].startswith("Fout")
 
 
@@ -363,9 +365,10 @@ def test_a_minimum_below_ten_needs_a_reason_that_is_published(app):
         assert release.content["rules"]["min_pairs_reason"] == reason
         event = (
             get_session()
-            .exec(select(AuditEvent).where(AuditEvent.action == "release.create"))
+            .exec(select(AuditEvent).where(AuditEvent.action == "release.create",
+                                           AuditEvent.object_id == release.id))
             .one()
-        )
+        )  # fmt: skip
         assert event.after["min_pairs"] == 8 and event.after["min_pairs_reason"] == reason
         study.publication_min_cell = 4
         get_session().commit()
@@ -383,14 +386,17 @@ def test_an_analysis_failure_is_refused_not_a_crash(app, monkeypatch):
     def broken(*_args, **_kwargs):
         raise np.linalg.LinAlgError("Singular matrix")
 
-    monkeypatch.setattr(releases, "build_release", broken)
     with app.app_context():
-        build_demo_at_fixed_time()
+        build_demo_at_fixed_time()  # its earlier waves have releases
+        before = get_session().exec(select(func.count()).select_from(Release)).one()
         study = close_study("DEMO-NL")
+        monkeypatch.setattr(releases, "build_release", broken)
         with pytest.raises(Refused, match="Singular matrix"):
             releases.create_release(session=get_session(), study=study,
                                     user=user_named("coordinator"), texts=texts())  # fmt: skip
-        assert get_session().exec(select(Release)).first() is None
+        assert get_session().exec(select(func.count()).select_from(Release)).one() == before
+        assert get_session().exec(select(Release).where(Release.study_id == study.id)).first() \
+            is None  # fmt: skip
 
 
 def test_a_missing_role_is_a_clear_refusal(app, monkeypatch):
@@ -409,10 +415,10 @@ def test_a_missing_role_is_a_clear_refusal(app, monkeypatch):
         return dataclasses.replace(read, instrument=dataclasses.replace(
             read.instrument, questions=questions))  # fmt: skip
 
-    monkeypatch.setattr(publication, "read_bundle", without_role)
     with app.app_context():
         build_demo_at_fixed_time()
         study = close_study("DEMO-NL")
+        monkeypatch.setattr(publication, "read_bundle", without_role)
         with pytest.raises(Refused) as caught:
             releases.create_release(session=get_session(), study=study,
                                     user=user_named("coordinator"), texts=texts())  # fmt: skip

@@ -41,17 +41,23 @@ SECRET = "a secret the city keeps for its summaries"
 
 @dataclass
 class Waves:
+    earlier: list[int]  # the releases of the demo's waves before DEMO-NL, first wave first
     first: DemoRelease
     second: DemoRelease
     kept_other: set[str]  # the "other" venues the second wave still visited
 
 
 def build_two_waves() -> Waves:
-    """The demo's nightlife study and its next wave a year later (a smaller effect; most tests at
-    "other" venues cancelled, so that line is too small to publish in the second release), both
-    closed and published."""
+    """The demo's nightlife study (its third wave: the two before it are published) and its next
+    wave a year later (a smaller effect; most tests at "other" venues cancelled, so that line is
+    too small to publish in the second release), both closed and published."""
     build_demo_at_fixed_time()
     session = get_session()
+    earlier = [
+        made.id
+        for code in ("DEMO-NL-W1", "DEMO-NL-W2")
+        for made in session.exec(select(Release).join(Study).where(Study.code == code))
+    ]
     first = session.exec(select(Study).where(Study.code == "DEMO-NL")).one()
     others = sorted(session.exec(select(Target.code).where(
         Target.study_id == first.id, Target.target_type == "other")))  # fmt: skip
@@ -60,7 +66,7 @@ def build_two_waves() -> Waves:
         session, first, code="DEMO-NL-2", user=user_named("coordinator"), swap_every=3,
         cancel=lambda target: target.target_type == "other" and target.code not in kept,
     )  # fmt: skip
-    return Waves(release_study("DEMO-NL"), release_study("DEMO-NL-2", now=LATER), kept)
+    return Waves(earlier, release_study("DEMO-NL"), release_study("DEMO-NL-2", now=LATER), kept)
 
 
 @pytest.fixture
@@ -105,27 +111,29 @@ def test_trends_show_each_published_wave_as_its_release_published_it(app, client
     with app.app_context():
         first, second = release(waves.first.release_id), release(waves.second.release_id)
         change = trends.wave_change(first, second, keys=["total"])[0]
+        published = [*(release(made) for made in waves.earlier), first, second]
     rows = [row for row in cells(text) if row and re.fullmatch(r"Wave \d+", row[0])]
     expected = []
-    for number, made in enumerate((first, second), start=1):
+    for number, made in enumerate(published, start=1):
         headline, period = made.content["headline"], made.content["period"]
         start, end = (
             datetime.strptime(period[k], "%Y-%m").strftime("%B %Y") for k in ("from", "to")
         )
-        expected.append([f"Wave {number}", f"From {start} to {end}", str(headline["n_pairs"]),
+        months = f"In {start}" if start == end else f"From {start} to {end}"
+        expected.append([f"Wave {number}", months, str(headline["n_pairs"]),
                          interval(headline)])  # fmt: skip
     assert [row[:4] for row in rows] == expected
     assert rows[0][4:] == ["–", "–"]  # the first wave has nothing before it
-    assert rows[1][4:] == [interval({"net_difference_pct": change.difference_pct,
+    assert rows[-1][4:] == [interval({"net_difference_pct": change.difference_pct,
                                      "ci_low_pct": change.ci_low_pct,
                                      "ci_high_pct": change.ci_high_pct}), change.p_value]  # fmt: skip
     # Each point of the chart (and each wave in the table) links to its release.
     svg = re.search(r"<svg.*?</svg>", text, re.S).group(0)
     assert 'role="group"' in svg and "<desc" in svg
     links = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)"', svg)
-    assert [href for href, _ in links] == [f"/public/releases/{r.id}" for r in (first, second)]
+    assert [href for href, _ in links] == [f"/public/releases/{r.id}" for r in published]
     assert all(label.endswith("Open its release.") for _, label in links)
-    assert f'<a href="/public/releases/{second.id}">Wave 2</a>' in text
+    assert f'<a href="/public/releases/{second.id}">Wave {len(published)}</a>' in text
     # Nothing from elsewhere: no address with a host, no script.
     assert not re.search(r'(src|href)="(https?:)?//', text) and "<script" not in text
 
@@ -133,9 +141,9 @@ def test_trends_show_each_published_wave_as_its_release_published_it(app, client
 def test_the_release_page_compares_the_wave_with_the_one_before(app, client, waves, tmp_path):
     """The change of every line both releases published, equal to analysis.compare's change
     between the two waves' summary bundles (exported from the database, an independent path)."""
-    first_page = page(client, f"/public/releases/{waves.first.release_id}")
+    first_wave_page = page(client, f"/public/releases/{waves.earlier[0]}")
     second_page = page(client, f"/public/releases/{waves.second.release_id}")
-    assert "Compared with the previous wave" not in first_page
+    assert "Compared with the previous wave" not in first_wave_page  # nothing before it
     assert "Compared with the previous wave" in second_page
     assert f'href="/public/releases/{waves.first.release_id}">Its release</a>' in second_page
     with app.app_context(), clock.frozen(LATER):
@@ -200,12 +208,15 @@ def test_the_change_uses_only_lines_both_releases_published(app, client, waves):
     # in its table is one of those.
     trend = page(client, "/public/trends")
     allowed = set()
-    for made in (first, second):
+    with app.app_context():
+        published = [*(release(made) for made in waves.earlier), first, second]
+    for made in published:
         headline = made.content["headline"]
         allowed |= {signed(headline[k]) for k in ("net_difference_pct", "ci_low_pct",
                                                     "ci_high_pct")} | {str(headline["n_pairs"])}  # fmt: skip
-    city = trends.wave_change(first, second, keys=["total"])[0]
-    allowed |= {signed(v) for v in (city.difference_pct, city.ci_low_pct, city.ci_high_pct)}
+    for before, after in zip(published, published[1:], strict=False):
+        city = trends.wave_change(before, after, keys=["total"])[0]
+        allowed |= {signed(v) for v in (city.difference_pct, city.ci_low_pct, city.ci_high_pct)}
     shown = set()
     for row in cells(trend)[1:]:
         for cell in row[2:5]:
@@ -227,7 +238,7 @@ def test_withdrawn_and_draft_releases_are_left_out(app, client, waves):
         draft_id = draft.id
     trend = page(client, "/public/trends")
     waves_shown = [row[0] for row in cells(trend) if row and re.fullmatch(r"Wave \d+", row[0])]
-    assert waves_shown == ["Wave 2"]  # the first wave has no published release now
+    assert waves_shown == ["Wave 1", "Wave 2", "Wave 4"]  # wave 3 has no published release now
     assert f"/public/releases/{waves.first.release_id}" not in trend
     assert f"/public/releases/{draft_id}" not in trend
     assert "Compared with the previous wave" not in page(
@@ -240,7 +251,8 @@ def test_withdrawn_and_draft_releases_are_left_out(app, client, waves):
     second = page(client, f"/public/releases/{waves.second.release_id}")
     assert f'href="/public/releases/{draft_id}">Its release</a>' in second  # the correction
     assert [row[0] for row in cells(page(client, "/public/trends"))
-            if row and re.fullmatch(r"Wave \d+", row[0])] == ["Wave 1", "Wave 2"]  # fmt: skip
+            if row and re.fullmatch(r"Wave \d+", row[0])] == ["Wave 1", "Wave 2", "Wave 3",
+                                                             "Wave 4"]  # fmt: skip
 
 
 def test_an_empty_trend_page_says_so(client, app):

@@ -74,14 +74,18 @@ def schedule(session: Session) -> list[tuple[Any, ...]]:
 def test_accounts_and_studies(demo: tuple[Session, DemoResult]) -> None:
     session, result = demo
     assert result.password == PASSWORD
-    assert result.studies == ["DEMO-NL", "DEMO-WON"]
+    assert result.studies == ["DEMO-NL-W1", "DEMO-NL-W2", "DEMO-NL", "DEMO-WON"]
     logins = dict(result.logins)
     assert logins["admin"] == "admin"
     assert logins["coordinator"] == "coordinator"
     assert logins["researcher"] == "researcher"
     testers = [name for name, role in result.logins if role == "tester"]
     assert testers[:2] == ["t01", "t02"]
-    assert len(testers) == len(session.exec(select(models.Tester)).all())
+    # A tester record per study; the same people (accounts) come back in every wave.
+    assert len(testers) == len({t.user_id for t in session.exec(select(models.Tester)).all()})
+    users = session.exec(select(User)).all()
+    assert len(users) == len(result.logins)
+    assert not any(user.must_change_password for user in users)  # printed logins to try
     assert authenticate(session=session, username="t01", password=PASSWORD) is not None
 
 
@@ -112,20 +116,25 @@ def test_teams_are_matched_within_pairs(demo: tuple[Session, DemoResult]) -> Non
     for study in session.exec(select(Study)).all():
         teams = {team.id: team for team in rows(session, Team, study)}
         testers = {tester.id: tester for tester in rows(session, models.Tester, study)}
-        members: dict[int, list[models.Tester]] = {team_id: [] for team_id in teams}
-        for link in session.exec(select(TeamMember)).all():
-            if link.team_id in members:
-                members[link.team_id].append(testers[link.tester_id])
-        for team_id, people in members.items():
-            assert 1 <= len(people) <= 3
-            assert {person.group for person in people} == {teams[team_id].role}
-
-        for pair in rows(session, Pair, study):
+        links = [link for link in session.exec(select(TeamMember)).all() if link.team_id in teams]
+        pairs = {pair.id: pair for pair in rows(session, Pair, study)}
+        checked = 0
+        for test in rows(session, Test, study):  # matched on every night, substitutes included
+            members: dict[int, list[models.Tester]] = {team_id: [] for team_id in teams}
+            for link in links:
+                if link.member_on(test.night):
+                    members[link.team_id].append(testers[link.tester_id])
+            pair = pairs[test.pair_id]
+            for team_id in (pair.protected_team_id, pair.control_team_id):
+                assert 1 <= len(members[team_id]) <= 3
+                assert {person.group for person in members[team_id]} == {teams[team_id].role}
             assert profile(members[pair.protected_team_id]) == profile(
                 members[pair.control_team_id]
             )
             roles = {teams[pair.protected_team_id].role, teams[pair.control_team_id].role}
             assert roles == ({"control"} if pair.sham else {"protected", "control"})
+            checked += 1
+        assert checked
 
 
 def profile(people: list[models.Tester]) -> tuple[Any, ...]:
@@ -311,3 +320,65 @@ def test_the_demo_plans_an_effect_so_the_dashboard_shows_power(demo) -> None:
         board = dashboard(session, study=study, timezone="Europe/Amsterdam",
                           now=datetime(2026, 3, 14, 12, tzinfo=UTC))  # fmt: skip
         assert board.power.note == "" and 0 < board.power.value <= 1, (code, board.power)
+
+
+def test_the_nightlife_waves_are_linked_and_the_earlier_ones_released(
+    demo: tuple[Session, DemoResult],
+) -> None:
+    """Issue 16.4: DEMO-NL's previous wave a year earlier (and the one before), made with
+    create_study(previous_wave=...): the same venues, closed, each with a published release made
+    by the coordinator and approved by a second person."""
+    from fieldwork.models import Release
+    from fieldwork.services.studies.waves import series
+
+    session, _ = demo
+    current = study_of(session, "DEMO-NL")
+    chain = series(session, current)
+    assert [study.code for study in chain] == ["DEMO-NL-W1", "DEMO-NL-W2", "DEMO-NL"]
+    venues = [sorted((t.code, t.name, t.target_type) for t in rows(session, Target, study))
+              for study in chain]  # fmt: skip
+    assert venues[0] == venues[1] == venues[2]
+    nights = [min(test.night for test in rows(session, Test, study)) for study in chain]
+    assert [(later - earlier).days for earlier, later in zip(nights, nights[1:], strict=False)] \
+        == [364, 364]  # a year apart, on the same weekday  # fmt: skip
+    users = {user.id: user.username for user in session.exec(select(User)).all()}
+    for study in chain[:2]:
+        assert study.status == "closed"
+        (release,) = rows(session, Release, study)
+        assert release.status == "published"
+        assert (users[release.created_by_id], users[release.approved_by_id]) == (
+            "coordinator", "admin",
+        )  # fmt: skip
+    assert current.status == "fieldwork" and rows(session, Release, current) == []
+
+
+def test_every_step_went_through_the_services_and_their_audit(
+    demo: tuple[Session, DemoResult],
+) -> None:
+    from fieldwork.models import AuditEvent, ReportConflict
+
+    session, result = demo
+    events = Counter(session.exec(select(AuditEvent.action)).all())
+    count = {model: len(session.exec(select(model)).all())
+             for model in (Study, Target, Team, Pair, Test, User, VisitReport, models.Tester,
+                           TeamMember, ReportConflict)}  # fmt: skip
+    assert events["study.create"] == count[Study] == 4
+    assert events["study.next_wave"] == 2  # the venues came over with the previous wave
+    assert events["targets.import"] == 2  # the first wave's venues and the housing adverts
+    assert events["user.create"] == count[User] == len(result.logins)
+    assert events["tester.create"] == count[models.Tester]
+    assert events["team.create"] == count[Team]
+    assert events["team.add_member"] == count[TeamMember]
+    assert events["team.remove_member"] == 1  # a substitute took a tester's place
+    assert events["pair.create"] == count[Pair]
+    assert events["randomisation.draw"] == count[Test]
+    assert events["report.submit"] == count[VisitReport]  # every report through the intake
+    assert events["report.conflict"] == count[ReportConflict] == 1
+    assert events["report.amend"] >= 5 and events["review.state"] >= 300
+    assert events["review.override"] >= 1
+    assert events["incident.report"] == 2 and events["incident.resolve"] == 1
+    assert (events["release.create"], events["release.approve"], events["release.publish"]) \
+        == (2, 2, 2)  # fmt: skip
+    (build,) = session.exec(select(AuditEvent).where(AuditEvent.action == "demo.build")).all()
+    assert build.after["studies"] == result.studies
+    assert set(build.after["accounts"]) == {name for name, _role in result.logins}

@@ -14,6 +14,7 @@ every session of the user at once (:func:`end_sessions`, sign-out, a password ch
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -87,37 +88,55 @@ def create_user(
     one_time: bool | None = None,
 ) -> User:
     """A new account. A tester's password is one-time unless ``one_time=False``."""
-    username = username.strip()
-    if role not in ROLES:
-        raise UserError(f"Unknown role {role!r}. Use one of: {', '.join(ROLES)}.")
-    if (
-        not username
-        or len(username) > 64
-        or not username.replace("-", "").replace("_", "").isalnum()
-    ):
-        raise UserError(
-            f"Username {username!r} is not usable. Use 1-64 letters, digits, '-' or '_'."
-        )
-    problem = password_problem(password, username=username, role=role)
-    if problem:
-        raise UserError(problem)
-    if session.exec(select(User).where(User.username == username)).first():
-        raise UserError(f"A user named {username!r} exists already. Choose another username.")
-    one_time = role == "tester" if one_time is None else one_time
-    user = User(
-        username=username,
-        password_hash=hash_password(password),
-        role=role,
-        must_change_password=one_time,
-    )
-    audit.record(
-        session,
-        action="user.create",
-        user=actor,
-        about=user,
-        after={"username": username, "role": role, "one_time_password": one_time},
-    )
-    return user
+    return create_users(session=session, accounts=[(username, role)], password=password,
+                        actor=actor, one_time=one_time)[0]  # fmt: skip
+
+
+def create_users(
+    *,
+    session: Session,
+    accounts: Sequence[tuple[str, str]],
+    password: str,
+    actor: User | None = None,
+    one_time: bool | None = None,
+) -> list[User]:
+    """New accounts ``(username, role)`` that start with one password (a group of testers before
+    their training night, the demo's accounts): each is checked as :func:`create_user` checks
+    one, and none is made unless all pass. The password is hashed once (argon2 takes a tenth of a
+    second a hash), so the accounts share the hash until each sets its own password."""
+    checked: list[tuple[str, str]] = []
+    for username, role in accounts:
+        username = username.strip()
+        if role not in ROLES:
+            raise UserError(f"Unknown role {role!r}. Use one of: {', '.join(ROLES)}.")
+        if (
+            not username
+            or len(username) > 64
+            or not username.replace("-", "").replace("_", "").isalnum()
+        ):
+            raise UserError(
+                f"Username {username!r} is not usable. Use 1-64 letters, digits, '-' or '_'."
+            )
+        problem = password_problem(password, username=username, role=role)
+        if problem:
+            raise UserError(problem)
+        taken = any(name == username for name, _role in checked)
+        if taken or session.exec(select(User).where(User.username == username)).first():
+            raise UserError(f"A user named {username!r} exists already. Choose another username.")
+        checked.append((username, role))
+    password_hash = hash_password(password)
+    users = [
+        User(username=username, password_hash=password_hash, role=role,
+             must_change_password=role == "tester" if one_time is None else one_time)
+        for username, role in checked
+    ]  # fmt: skip
+    session.add_all(users)
+    session.flush()
+    for user in users:
+        after = {"username": user.username, "role": user.role,
+                 "one_time_password": user.must_change_password}  # fmt: skip
+        audit.record(session, action="user.create", user=actor, about=user, after=after)
+    return users
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
