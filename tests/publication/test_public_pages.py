@@ -162,3 +162,39 @@ def test_durations_read_naturally(app):
                 "1 uur",
                 "2 dagen",
             ]
+
+
+def test_the_demo_release_leads_with_the_venue_robust_figures(app, client, demo_release):
+    """The demo visits each venue several times: the published city-wide line and every venue
+    type lead with the venue-robust margin and test, the independent ones beside them."""
+    with app.app_context():
+        from fieldwork.models import Release
+
+        table = get_session().get(Release, demo_release.release_id).content["tables"]
+    lines = [table["by_target_type"]["total"], *table["by_target_type"]["rows"]]
+    published = [line for line in lines if line["published"]]
+    assert published and all(line["values"]["method"] == "venue" for line in published)
+    assert all(line["values"]["independent"]["ci_low_pct"] is not None for line in published)
+    html = page(client, f"/public/releases/{demo_release.release_id}", "en").get_data(True)
+    assert "This margin allows for venues that were tested more than once." in html
+    assert "If the visits were independent, the margin would be" in html
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_demos_housing_release_reads_as_housing(client, housing_release, lang):
+    """DEMO-WON's own page (not a made-up release): housing words only, and no table without
+    rows (the housing instrument asks no refusal reasons, so there is no Table 3)."""
+    import re
+
+    from tests.publication.test_wording import DOOR_WORDS
+
+    response = page(client, f"/public/releases/{housing_release.release_id}", lang)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    main = html[html.index("<main"): html.index("</main>")]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+    assert ("uitgenodigd" in text) if lang == "nl" else ("invited" in text)
+    assert not DOOR_WORDS[lang].findall(text), DOOR_WORDS[lang].findall(text)
+    bodies = re.findall(r"<tbody[^>]*>(.*?)</tbody>", main, flags=re.S)
+    assert bodies and all("<tr" in body for body in bodies)
+    assert ("Tabel 3" if lang == "nl" else "Table 3") not in text
