@@ -266,7 +266,7 @@ def test_the_pages_read_as_dutch(client, waves, checker, url):  # noqa: F811 (th
     chunks = visible_text(text)
     problems = [problem for chunk in chunks for problem in checker.problems(chunk)]
     assert len(chunks) > 20 and problems == []
-    assert "Vergeleken met de vorige ronde" in text or "Uitkomsten door de tijd" in text
+    assert "Vergeleken met de vorige ronde" in text or "Uitkomsten in de loop van de tijd" in text
 
 
 def test_the_pdf_says_how_the_wave_compares(client, waves):
