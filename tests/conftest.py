@@ -15,7 +15,17 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from fieldwork import create_app
 from fieldwork.db import ENGINE_KEY, delete_all_rows
 from fieldwork.migrate import upgrade
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD, csrf_from, database_backend
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` run against PostgreSQL only: on SQLite they skip, saying so."""
+    if database_backend() == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)
