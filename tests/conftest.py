@@ -17,6 +17,10 @@ from fieldwork.db import ENGINE_KEY, delete_all_rows
 from fieldwork.migrate import upgrade
 from tests.support import PASSWORD, csrf_from, database_backend
 
+# Shared fixtures that are not in this file live in plugin modules listed here (registered once,
+# for the whole suite), never in a conftest that another conftest imports.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres`` run against PostgreSQL only: on SQLite they skip, saying so."""

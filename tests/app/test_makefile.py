@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import require
+from tests.browser.fixtures import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
