@@ -73,9 +73,10 @@ test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
 	$(STEP) "Running the whole test suite"
 	$(BIN)/python -m pytest
 
-# Everything except the slow simulations and the fresh-clone run of the README's first hour.
+# The edit-test loop: everything except the browsers, the slow simulations and the fresh-clone
+# run of the README's first hour.
 test-fast: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -m "not slow and not first_hour"
+	$(BIN)/python -m pytest -m "not slow and not first_hour and not browser"
 
 # The publication and schedule tests with the system clock 60 days ahead (libfaketime: apt-get
 # install faketime): no test may depend on today's date. The monotonic clock stays real (threads

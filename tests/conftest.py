@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,15 +75,25 @@ def new_app(database_url: str, instance_path: Path) -> Flask:
     return app
 
 
+@contextmanager
+def app_on(database_url: str, instance_path: Path, *, empty_after: bool = True) -> Iterator[Flask]:
+    """The test app on ``database_url``; its rows deleted afterwards (the shared database)."""
+    app = new_app(database_url, instance_path)
+    try:
+        yield app
+    finally:
+        if empty_after:
+            with app.app_context():
+                from fieldwork.db import get_session
+
+                delete_all_rows(get_session())
+        app.extensions[ENGINE_KEY].dispose()
+
+
 @pytest.fixture
 def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
-    app = new_app(database_url, instance_path)
-    yield app
-    with app.app_context():
-        from fieldwork.db import get_session
-
-        delete_all_rows(get_session())
-    app.extensions[ENGINE_KEY].dispose()
+    with app_on(database_url, instance_path) as app:
+        yield app
 
 
 @pytest.fixture
