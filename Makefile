@@ -13,7 +13,7 @@ export MPLCONFIGDIR ?= $(CURDIR)/.cache/mpl
 PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --progress-bar on
 STEP = @printf '\n==> %s\n'
 
-.PHONY: demo serve phone test test-fast notebooks lint format screenshots clean
+.PHONY: demo serve phone test test-fast test-shifted notebooks lint format screenshots clean
 
 $(BIN)/activate:
 	$(STEP) "Creating the virtual environment $(VENV) with $(PYTHON)"
@@ -73,9 +73,24 @@ test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
 	$(STEP) "Running the whole test suite"
 	$(BIN)/python -m pytest
 
-# Everything except the slow simulations and the fresh-clone run of the README's first hour.
+# The edit-test loop: everything except the browsers, the slow simulations and the fresh-clone
+# run of the README's first hour.
 test-fast: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -m "not slow and not first_hour"
+	$(BIN)/python -m pytest -m "not slow and not first_hour and not browser"
+
+# The publication and schedule tests with the system clock 60 days ahead (libfaketime: apt-get
+# install faketime): no test may depend on today's date. The monotonic clock stays real (threads
+# waiting on a timeout hang under a faked one); browsers and the notebooks' Jupyter kernels are
+# left out (they misbehave shifted; neither reads the date).
+SHIFTED_TESTS := tests/publication tests/services/test_scheduling.py tests/services/test_dst.py \
+  tests/services/test_validity.py tests/coordinator/test_schedule.py \
+  tests/coordinator/test_schedule_states.py tests/coordinator/test_tonight.py \
+  tests/web/test_tester_agenda.py
+test-shifted: $(VENV)/.installed-dev
+	$(STEP) "Publication and schedule tests with the clock 60 days ahead (faketime)"
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+60d" $(BIN)/python -m pytest -q \
+	  $(SHIFTED_TESTS) --deselect tests/publication/test_public_browser.py \
+	  --deselect tests/publication/test_notebooks.py
 
 notebooks: $(VENV)/.installed-dev
 	$(STEP) "Opening Jupyter on notebooks/ (Ctrl-C stops it)"

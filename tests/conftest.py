@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,21 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from fieldwork import create_app
 from fieldwork.db import ENGINE_KEY, delete_all_rows
 from fieldwork.migrate import upgrade
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD, csrf_from, database_backend
+
+# Shared fixtures that are not in this file live in plugin modules listed here (registered once,
+# for the whole suite), never in a conftest that another conftest imports.
+pytest_plugins = ["tests.browser.fixtures"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` run against PostgreSQL only: on SQLite they skip, saying so."""
+    if database_backend() == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,15 +75,25 @@ def new_app(database_url: str, instance_path: Path) -> Flask:
     return app
 
 
+@contextmanager
+def app_on(database_url: str, instance_path: Path, *, empty_after: bool = True) -> Iterator[Flask]:
+    """The test app on ``database_url``; its rows deleted afterwards (the shared database)."""
+    app = new_app(database_url, instance_path)
+    try:
+        yield app
+    finally:
+        if empty_after:
+            with app.app_context():
+                from fieldwork.db import get_session
+
+                delete_all_rows(get_session())
+        app.extensions[ENGINE_KEY].dispose()
+
+
 @pytest.fixture
 def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
-    app = new_app(database_url, instance_path)
-    yield app
-    with app.app_context():
-        from fieldwork.db import get_session
-
-        delete_all_rows(get_session())
-    app.extensions[ENGINE_KEY].dispose()
+    with app_on(database_url, instance_path) as app:
+        yield app
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+
+from sqlalchemy.engine import make_url
 
 PASSWORD = "correct horse"
 
@@ -58,3 +61,9 @@ def exported_reports(download: object) -> list[dict[str, object]]:
 
     path = Path(download.path())  # type: ignore[attr-defined]
     return json.loads(path.read_text(encoding="utf-8"))["reports"]
+
+
+def database_backend() -> str:
+    """ "postgresql" when TEST_DATABASE_URL points at PostgreSQL (CI's second run), else "sqlite"."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return make_url(url).get_backend_name() if url else "sqlite"

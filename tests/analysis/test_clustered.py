@@ -218,6 +218,7 @@ def _simulate(seed: int, venues: int, visits: int, p10: float, p01: float, icc: 
     return [venue_robust(b[i], c[i], n[i]) for i in range(STUDIES)], (b, c, n)
 
 
+@pytest.mark.slow
 def test_size_and_coverage_under_clustering() -> None:
     # 30 venues × 6 visits, intra-venue correlation 0.1, no effect (p10 = p01 = 0.15)
     results, (b, c, _) = _simulate(20261130, venues=30, visits=6, p10=0.15, p01=0.15, icc=0.1)
@@ -231,12 +232,14 @@ def test_size_and_coverage_under_clustering() -> None:
     assert np.mean(np.array(midp) <= 0.05) > 0.08
 
 
+@pytest.mark.slow
 def test_coverage_under_clustering_with_an_effect() -> None:
     results, _ = _simulate(7, venues=30, visits=6, p10=0.2, p01=0.1, icc=0.1)
     covered = np.mean([r.ci_low_cluster <= 0.1 <= r.ci_high_cluster for r in results])
     assert covered >= 0.93
 
 
+@pytest.mark.slow
 def test_one_visit_per_venue_nearly_equals_the_independent_analysis() -> None:
     results, (b, c, _) = _simulate(11, venues=150, visits=1, p10=0.2, p01=0.12, icc=0.0)
     for result, b_sum, c_sum in zip(results[:200], b.sum(axis=1), c.sum(axis=1), strict=False):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import require
+from tests.browser.fixtures import require
 from tests.support import csrf_from
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import require
+from tests.browser.fixtures import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,9 @@ def test_test_runs_npm_ci_only_when_axe_core_is_missing(scratch: Path):
     os.utime(axe, (5e8, 5e8))  # npm gives its files old times
     planned = dry_run(scratch, "test")
     assert "npm ci" not in planned and "python -m pytest" in planned
-    assert 'pytest -m "not slow and not first_hour"' in dry_run(scratch, "test-fast")
+    assert 'pytest -m "not slow and not first_hour and not browser"' in dry_run(
+        scratch, "test-fast"
+    )
 
 
 def test_phone_serves_https_on_the_network_with_the_lan_certificate(scratch: Path):

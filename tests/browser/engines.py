@@ -240,18 +240,10 @@ class ChromiumEngine:
     name = "chromium"
 
     def __init__(self, home: Path, driver: Any) -> None:
-        from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
+        from tests.browser.fixtures import launch_chromium
 
         self._driver = driver  # the session's Playwright (one per test process)
-        self.browser = self._driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            env={
-                **os.environ,
-                "XDG_CONFIG_HOME": str(home / "config"),
-                "XDG_CACHE_HOME": str(home / "cache"),
-            },
-        )
+        self.browser = launch_chromium(self._driver, home)
         self.version = self.browser.version
 
     def phone(self, base_url: str) -> ChromiumPhone:

@@ -23,8 +23,8 @@ from sqlmodel import select
 
 from fieldwork.db import ENGINE_KEY, delete_all_rows, get_session
 from fieldwork.models import User, VisitReport
-from tests.browser.conftest import LiveServer, require
 from tests.browser.engines import ENGINES, Phone, missing, start
+from tests.browser.fixtures import LiveServer, require
 from tests.conftest import World, build_world, new_app
 from tests.support import PASSWORD
 

@@ -1,23 +1,19 @@
 """A coordinator sets up a small study end to end in Chromium at laptop size, and the laptop
 pages pass axe-core's WCAG 2.1 AA checks.
 
-Chromium runs in a worker thread with its own Playwright (as in tests/publication): a sync
-Playwright refuses to start in a thread where another one keeps its event loop, and
-tests/browser's session-scoped one may be alive in the main thread. Paths, launch arguments and
-the skip-or-fail rule come from tests/browser/conftest.py.
+The pages open in the session's one Chromium (``live_server.browser``, from the fixtures in
+tests/browser/fixtures.py), each user in a fresh context.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from fieldwork.timeutil import tonight
-from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, live_server, require  # noqa: F401
+from tests.browser.fixtures import AXE, LiveServer, require
 from tests.coordinator.conftest import add_report
 from tests.support import PASSWORD
 
@@ -31,55 +27,40 @@ TARGETS = (
 )
 
 
-def as_coordinator(url: str, steps: Callable[[Any], None]) -> None:
-    """Run ``steps(page)`` signed in as the coordinator, at 1366x900, in English."""
-    as_user(url, "coord", steps)
-
-
 LAPTOP = {"width": 1366, "height": 900}
 
 
+def as_coordinator(server: LiveServer, steps: Callable[[Any], None]) -> None:
+    """Run ``steps(page)`` in Chromium signed in as the study's coordinator."""
+    as_user(server, "coord", steps)
+
+
 def as_user(
-    url: str,
+    server: LiveServer,
     username: str,
     steps: Callable[[Any], None],
     lang: str = "en",
     *,
     viewport: dict[str, int] = LAPTOP,
 ) -> None:
-    """Run ``steps(page)`` in Chromium signed in as ``username``, in ``lang`` (nl or en), at
-    ``viewport`` (a laptop's 1366x900 unless given)."""
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as driver:
-                browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(
-                    viewport=viewport, base_url=url,
-                    locale="en-GB" if lang == "en" else "nl-NL", accept_downloads=True,
-                )  # fmt: skip
-                context.add_cookies([{"name": "lang", "value": lang, "url": url}])
-                context.set_default_timeout(10_000)
-                page = context.new_page()
-                page.goto("/login")
-                page.fill("input[name=username]", username)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                steps(page)
-                browser.close()
-        except BaseException as error:  # handed to the test's thread below
-            failure.append(error)
-
-    worker = threading.Thread(target=run, name=f"browser-{username}")
-    worker.start()
-    worker.join(timeout=120)
-    assert not worker.is_alive(), "the browser did not finish in 120 s"
-    if failure:
-        raise failure[0]
+    """Run ``steps(page)`` in the session's Chromium (a fresh context) signed in as ``username``,
+    in ``lang`` (nl or en), at ``viewport`` (a laptop's 1366x900 unless given)."""
+    url = server.url
+    context = server.browser.new_context(
+        viewport=viewport, base_url=url,
+        locale="en-GB" if lang == "en" else "nl-NL", accept_downloads=True,
+    )  # fmt: skip
+    try:
+        context.add_cookies([{"name": "lang", "value": lang, "url": url}])
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        steps(page)
+    finally:
+        context.close()
 
 
 def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
@@ -91,7 +72,7 @@ def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
     )
 
 
-def test_set_up_a_small_study_end_to_end(live_server):  # noqa: F811
+def test_set_up_a_small_study_end_to_end(live_server):
     with live_server.app.app_context():
         first = tonight() + timedelta(days=10)
 
@@ -155,10 +136,10 @@ def test_set_up_a_small_study_end_to_end(live_server):  # noqa: F811
         tiles = page.inner_text(".tiles")
         assert "4\ntests planned" in tiles and "0\nvalid pairs / 20" in tiles
 
-    as_coordinator(live_server.url, steps)
+    as_coordinator(live_server, steps)
 
 
-def test_laptop_pages_have_no_wcag_violations(live_server):  # noqa: F811
+def test_laptop_pages_have_no_wcag_violations(live_server):
     require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
     source = AXE.read_text(encoding="utf-8")
     world = live_server.world
@@ -193,5 +174,5 @@ def test_laptop_pages_have_no_wcag_violations(live_server):  # noqa: F811
             page.goto(path)
             found[path] = axe_violations(page, source)
 
-    as_coordinator(live_server.url, steps)
+    as_coordinator(live_server, steps)
     assert found == {path: [] for path in paths}, json.dumps(found, indent=2)

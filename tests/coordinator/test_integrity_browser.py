@@ -14,19 +14,19 @@ from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.models import Incident, Study, User
-from tests.browser.conftest import AXE, live_server, require  # noqa: F401
+from tests.browser.fixtures import AXE, LiveServer, require
 from tests.coordinator.conftest import add_report
 from tests.coordinator.test_browser import as_coordinator, as_user, axe_violations
 
 
-def as_tester(url: str, username: str, steps: Callable[[Any], None]) -> None:
+def as_tester(server: LiveServer, username: str, steps: Callable[[Any], None]) -> None:
     """Run ``steps(page)`` signed in as ``username`` on a phone-sized Chromium, in Dutch."""
 
     def on_the_list(page: Any) -> None:
         page.wait_for_url("**/tester/")
         steps(page)
 
-    as_user(url, username, on_the_list, "nl", viewport={"width": 412, "height": 915})
+    as_user(server, username, on_the_list, "nl", viewport={"width": 412, "height": 915})
 
 
 def set_emergency_contact(app: Any, study_id: int) -> None:
@@ -54,7 +54,7 @@ def add_incident(app: Any, study_id: int, description: str) -> int:
         return incident.id or 0
 
 
-def test_the_monitoring_page_shows_a_new_incident_on_its_own(live_server):  # noqa: F811
+def test_the_monitoring_page_shows_a_new_incident_on_its_own(live_server):
     live_server.app.config["MONITOR_REFRESH_SECONDS"] = 1
     world = live_server.world
     study = f"/coordinator/studies/{world.study_id}"
@@ -75,10 +75,10 @@ def test_the_monitoring_page_shows_a_new_incident_on_its_own(live_server):  # no
         assert page.evaluate("window.notReloaded") is True  # refreshed in place
         assert "1 open incident" in region.inner_text()
 
-    as_coordinator(live_server.url, steps)
+    as_coordinator(live_server, steps)
 
 
-def test_the_pages_of_issue_10_have_no_wcag_violations(live_server):  # noqa: F811
+def test_the_pages_of_issue_10_have_no_wcag_violations(live_server):
     require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
     source = AXE.read_text(encoding="utf-8")
     app, world = live_server.app, live_server.world
@@ -147,7 +147,7 @@ def test_the_pages_of_issue_10_have_no_wcag_violations(live_server):  # noqa: F8
         assert page.locator("[aria-invalid=true]").count() == 1
         found["incidents: note missing"] = axe_violations(page, source)
 
-    as_coordinator(live_server.url, steps)
+    as_coordinator(live_server, steps)
 
     def tester_steps(page: Any) -> None:
         for path in ("/tester/", "/tester/incident", f"/tester/tests/{world.test_p1}/report"):
@@ -157,5 +157,5 @@ def test_the_pages_of_issue_10_have_no_wcag_violations(live_server):  # noqa: F8
             assert bar.locator("a[href='tel:+31701234567']").inner_text() == "Bel Sanne"
             found["tester " + path] = axe_violations(page, source)
 
-    as_tester(live_server.url, "t01", tester_steps)
+    as_tester(live_server, "t01", tester_steps)
     assert found == {path: [] for path in found}, json.dumps(found, indent=2)

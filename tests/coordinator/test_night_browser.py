@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.models import Test
-from tests.browser.conftest import AXE, live_server, require  # noqa: F401
+from tests.browser.fixtures import AXE, require
 from tests.coordinator.conftest import add_report
 from tests.coordinator.test_browser import as_user, axe_violations
 
@@ -51,7 +51,7 @@ def wait_for_state(page: Any, test_id: int, state: str, seconds: float = 8) -> N
     )
 
 
-def test_tonight_updates_itself_and_can_pause(live_server):  # noqa: F811
+def test_tonight_updates_itself_and_can_pause(live_server):
     source = axe_source()
     server, world = live_server, live_server.world
     server.app.config["TONIGHT_REFRESH_SECONDS"] = 1
@@ -82,7 +82,7 @@ def test_tonight_updates_itself_and_can_pause(live_server):  # noqa: F811
         }
 
     with clock.frozen(night_moment(server, 22, 50)):
-        as_user(server.url, "coord", steps)
+        as_user(server, "coord", steps)
     assert found["axe"] == [], json.dumps(found["axe"], indent=2)
     assert found["schedule"] == {
         world.test_p1: "both reports in",
@@ -91,7 +91,7 @@ def test_tonight_updates_itself_and_can_pause(live_server):  # noqa: F811
     }
 
 
-def test_picker_warns_about_a_repeat_visit(live_server):  # noqa: F811
+def test_picker_warns_about_a_repeat_visit(live_server):
     source = axe_source()
     server, world = live_server, live_server.world
     add_report(server.app, world.test_p1, "protected")
@@ -116,13 +116,13 @@ def test_picker_warns_about_a_repeat_visit(live_server):  # noqa: F811
         found["warning"] = page.inner_text(".repeats")
         found["axe"] = axe_violations(page, source)
 
-    as_user(server.url, "coord", steps)
+    as_user(server, "coord", steps)
     assert "a team would visit a target more than once" in found["warning"]
     assert "team TM-A at V-001" in found["warning"] and "team TM-B at V-001" in found["warning"]
     assert found["axe"] == [], json.dumps(found["axe"], indent=2)
 
 
-def test_cancel_then_read_it_in_the_audit_trail_in_both_languages(live_server, tmp_path):  # noqa: F811
+def test_cancel_then_read_it_in_the_audit_trail_in_both_languages(live_server, tmp_path):
     source = axe_source()
     server, world = live_server, live_server.world
     found: dict[str, Any] = {}
@@ -148,7 +148,7 @@ def test_cancel_then_read_it_in_the_audit_trail_in_both_languages(live_server, t
         page.click('tr[data-action="test.cancel"] .audit-sentence a')
         found["landed"] = page.url
 
-    as_user(server.url, "coord", steps)
+    as_user(server, "coord", steps)
     assert found["focused"] == "cancel_reason"
     assert found["en"].startswith("coord cancelled the test of pair P-01 at V-001 on ")
     assert found["en"].endswith(": Venue closed tonight")
@@ -159,7 +159,7 @@ def test_cancel_then_read_it_in_the_audit_trail_in_both_languages(live_server, t
     assert found["axe"] == [], json.dumps(found["axe"], indent=2)
 
 
-def test_a_researcher_downloads_the_bundle_and_a_tester_cannot(live_server):  # noqa: F811
+def test_a_researcher_downloads_the_bundle_and_a_tester_cannot(live_server):
     server, world = live_server, live_server.world
     url = f"/coordinator/studies/{world.study_id}/export.zip"
     found: dict[str, Any] = {}
@@ -174,8 +174,8 @@ def test_a_researcher_downloads_the_bundle_and_a_tester_cannot(live_server):  # 
     def tester(page: Any) -> None:
         found["tester"] = page.goto(url).status
 
-    as_user(server.url, "res", researcher)
-    as_user(server.url, "t01", tester)
+    as_user(server, "res", researcher)
+    as_user(server, "t01", tester)
     assert found["name"].startswith("S1-bundle-") and found["name"].endswith(".zip")
     names = zipfile.ZipFile(io.BytesIO(found["zip"])).namelist()
     assert {name.split("/")[1] for name in names} >= {"manifest.json", "pairs.csv"}

@@ -307,10 +307,16 @@ def test_a_tester_guessing_another_teams_test_gets_404(app, arguments, world):
 
 def test_the_partner_never_sees_the_other_teams_report(app, arguments, world):
     client, _token = _client_of(app, "t02")  # team B; team A (t01) reported "no" with a quote
-    page = client.get(f"/tester/tests/{world.test_p1}/report").get_data(as_text=True)
+    response = client.get(f"/tester/tests/{world.test_p1}/report")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Club Nachtuil" in page and "B&#39;s" in page  # team B's own report, loaded
     assert "Jan de Vries" not in page and "My cousin Piet" not in page
-    listing = client.get("/tester/").get_data(as_text=True)
-    assert "Jan de Vries" not in listing
+    response = client.get("/tester/")
+    assert response.status_code == 200
+    listing = response.get_data(as_text=True)
+    assert "Club Nachtuil" in listing  # team B's own list, loaded
+    assert "Jan de Vries" not in listing and "My cousin Piet" not in listing
 
 
 def test_a_researcher_never_reads_a_targets_name_or_address(app, arguments, world):

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 
 from fieldwork import create_app
+from fieldwork.db import ENGINE_KEY
 from fieldwork.security import CONTENT_SECURITY_POLICY
 from tests.hardening.conftest import sign_in
-from tests.support import csrf_from
+from tests.support import PASSWORD, csrf_from
 
 # Fetch directives and where a browser looks when one is absent (CSP Level 3, "directive
 # fallback list"); the last step of each is default-src.
@@ -111,14 +113,30 @@ def test_session_cookie_is_httponly_lax_and_expires(client, world):
     )  # a permanent session with a lifetime, not "until the browser closes"
 
 
-def test_session_cookie_is_secure_in_production(monkeypatch, database_url, tmp_path):
+def test_session_cookie_is_secure_in_production(monkeypatch, database_url, tmp_path, world):
+    """A production app's sign-in over HTTPS sets a session cookie that is Secure, HttpOnly,
+    SameSite=Lax and lives 12 hours: the header the browser gets, not the configuration."""
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(16))
     monkeypatch.delenv("MYSTERYGUEST_INSECURE_COOKIES", raising=False)
     app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": database_url})
-    assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+    app.instance_path = str(tmp_path)
     assert app.config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024
+    client = app.test_client()
+    https = {"base_url": "https://localhost", "environ_base": {"REMOTE_ADDR": "127.0.0.1"}}
+    token = csrf_from(client.get("/login", **https).get_data(as_text=True))
+    response = client.post("/login", data={"username": "t01", "password": PASSWORD,
+                                           "csrf_token": token},
+                           headers={"Referer": "https://localhost/login"}, **https)  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    cookies = response.headers.getlist("Set-Cookie")
+    session = next(cookie for cookie in cookies if cookie.startswith("session="))
+    attributes = {part.strip().split("=")[0].lower() for part in session.split(";")[1:]}
+    assert {"secure", "httponly", "expires", "path"} <= attributes, session
+    assert "SameSite=Lax" in session
+    expires = parsedate_to_datetime(session.split("Expires=")[1].split(";")[0])
+    lifetime = expires - datetime.now(UTC)
+    assert timedelta(hours=11, minutes=58) < lifetime <= timedelta(hours=12), session
+    app.extensions[ENGINE_KEY].dispose()
 
 
 def test_an_idle_session_expires(app, client, world):

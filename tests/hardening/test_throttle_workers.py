@@ -27,7 +27,7 @@ import pytest
 
 from benchmarks.intake_load import HOST, ROOT, free_port, gunicorn_path
 from fieldwork.migrate import upgrade
-from tests.browser.conftest import require
+from tests.browser.fixtures import require
 
 LIMIT = 6
 ATTEMPTS_MAX = 120

@@ -2,12 +2,19 @@
 
 The clock is frozen at ``DEMO_NOW`` while the demo and its release are made, so the fieldwork
 months and the month of publication are the same whatever day the suite runs.
+
+On SQLite the demo is built once per session (per worker) into a template file, and every test
+that asks for a demo release gets its own copy of that file (so it may write); on PostgreSQL
+(TEST_DATABASE_URL) the demo is built into the shared test database for each such test.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,7 +22,10 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
+from fieldwork.migrate import upgrade
 from fieldwork.models import Study, User
+from tests.conftest import app_on
+from tests.support import database_backend
 
 DEMO_PASSWORD = "demo-password"
 DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -74,8 +84,45 @@ def release_study(code: str, *, publish: bool = True, now: datetime = DEMO_NOW) 
 
 
 def build_demo_release(*, publish: bool = True, code: str = "DEMO-NL") -> DemoRelease:
-    build_demo_at_fixed_time()
+    """The demo (unless the database holds it already: a copy of the template) and a release."""
+    if get_session().exec(select(Study).where(Study.code == code)).first() is None:
+        build_demo_at_fixed_time()
     return release_study(code, publish=publish)
+
+
+DEMO_FIXTURES = {"demo_release", "draft_release", "housing_release"}
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """On SQLite: a migrated database file holding the demo, built once; None on PostgreSQL."""
+    if database_backend() != "sqlite":
+        return None
+    folder = tmp_path_factory.mktemp("demo-template")
+    path = folder / "demo.sqlite"
+    upgrade(f"sqlite:///{path}")
+    with app_on(f"sqlite:///{path}", folder, empty_after=False) as app, app.app_context():
+        build_demo_at_fixed_time()
+    return path
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, database_url: str, instance_path: Path, tmp_path: Path
+) -> Iterator[Flask]:
+    """The shared test database; for a test that asks for a demo release on SQLite, a copy of the
+    session's demo template instead (seconds saved per test)."""
+    template = None
+    if DEMO_FIXTURES & set(request.fixturenames):
+        template = request.getfixturevalue("demo_template")
+    if template is None:
+        with app_on(database_url, instance_path) as app:
+            yield app
+        return
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(template, copy)
+    with app_on(f"sqlite:///{copy}", instance_path, empty_after=False) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,20 +1,15 @@
 """The public release page in Chromium: no WCAG 2.1 A/AA violations (axe-core), on a phone and
 a laptop, in Dutch and English; nothing wider than the screen.
 
-Chromium is driven from a worker thread with its own Playwright instance: the session-scoped
-Playwright of tests/browser (imported by several modules, so started more than once) keeps an
-event loop in the main thread, and a second sync Playwright refuses to start beside it there.
-Paths, launch arguments and the skip-or-fail rule are those of tests/browser/conftest.py.
+The pages open in the session's one Chromium (the ``browser`` fixture of
+tests/browser/fixtures.py, which also holds the skip-or-fail rule), each check in a fresh context.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +17,7 @@ from flask import Flask
 from sqlmodel import select
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, require
+from tests.browser.fixtures import AXE, require
 from tests.publication.conftest import build_demo_release
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -74,38 +69,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
-def in_chromium(check: Any, home: Path) -> Any:
-    """Run ``check(browser)`` in a worker thread with its own Playwright and Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            with sync_playwright() as driver:
-                browser = driver.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                    env={**os.environ, "XDG_CONFIG_HOME": str(home / "config"),
-                         "XDG_CACHE_HOME": str(home / "cache")},
-                )  # fmt: skip
-                try:
-                    outcome["value"] = check(browser)
-                finally:
-                    browser.close()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=work, name="chromium")
-    thread.start()
-    thread.join(timeout=120)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
-def require_chromium_and_axe() -> None:
-    require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
-            f"Chromium not found at {CHROMIUM}")  # fmt: skip
+def require_axe() -> None:
     require(AXE.exists(), f"axe-core not found at {AXE}: run npm ci")
 
 
@@ -118,8 +82,8 @@ def new_context(browser: Any, url: str, device: str, lang: str) -> Any:
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
-    require_chromium_and_axe()
+def test_public_release_page_passes_axe(browser, release_server, device, lang):
+    require_axe()
     url, release_id = release_server
 
     def check(browser: Any) -> dict[str, Any]:
@@ -139,7 +103,7 @@ def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
         finally:
             context.close()
 
-    found = in_chromium(check, tmp_path)
+    found = check(browser)
     assert found["lang"] == lang and found["charts"] == 2
     assert found["release"] == [] and found["index"] == []
     assert found["width"] <= VIEWPORTS[device]["width"]  # nothing wider than the screen
@@ -147,11 +111,11 @@ def test_public_release_page_passes_axe(release_server, device, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_trends_and_a_compared_release_pass_axe(waves_server, device, lang, tmp_path):
+def test_trends_and_a_compared_release_pass_axe(browser, waves_server, device, lang):
     """/public/trends (a chart whose points are links, a table beside it) and the release page
     that compares its wave with the one before: no violations, nothing wider than the screen,
     and every request stays on the app's own address."""
-    require_chromium_and_axe()
+    require_axe()
     url, release_id = waves_server
 
     def check(browser: Any) -> dict[str, Any]:
@@ -174,7 +138,7 @@ def test_trends_and_a_compared_release_pass_axe(waves_server, device, lang, tmp_
         finally:
             context.close()
 
-    found = in_chromium(check, tmp_path)
+    found = check(browser)
     assert found["trends"] == [] and found["release"] == []
     # The demo's two earlier waves, DEMO-NL and its next wave.
     assert found["points"] == 4 and found["focus"].startswith("/public/releases/")
@@ -206,12 +170,10 @@ CACHED_URLS = """async () => {
 }"""
 
 
-def test_the_service_worker_never_keeps_or_answers_public_pages(app, release_server, tmp_path):
+def test_the_service_worker_never_keeps_or_answers_public_pages(app, browser, release_server):
     """A phone that has the tester app installed still gets every public page from the server:
     nothing under /public/ is cached, offline there is no stand-in page, and a withdrawal shows
     at once (410)."""
-    require(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
-            f"Chromium not found at {CHROMIUM}")  # fmt: skip
     from playwright.sync_api import Error as PlaywrightError
 
     from fieldwork.db import get_session
@@ -259,7 +221,7 @@ def test_the_service_worker_never_keeps_or_answers_public_pages(app, release_ser
         finally:
             context.close()
 
-    found = in_chromium(check, tmp_path)
+    found = check(browser)
     assert found["first"] == 200 and found["controlled"]
     assert found["cached"] and not [u for u in found["cached"] if "/public/" in u]
     assert found["offline"] == "network error"  # not the offline page, not a kept copy

@@ -58,17 +58,21 @@ def test_list_contains_nothing_about_the_partner_team(app, client, world, auth):
     # The partner (team B) reports first; team A's pages must still show nothing of it.
     auth.login("t02")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(
+    stored = post_report(
         client,
         world.test_p1,
         {**VALID, "arrival_time": "23:07"},
         token=token,
         report_uuid=report_uuid,
     )
+    assert stored.status_code == 303  # the partner's report exists
     auth.logout()
     auth.login("t01")
-    pages = [client.get("/tester/").get_data(as_text=True), open_form(client, world.test_p1)[0]]
+    listing = client.get("/tester/")
+    assert listing.status_code == 200
+    pages = [listing.get_data(as_text=True), open_form(client, world.test_p1)[0]]
     for html in pages:
+        assert "Club Nachtuil" in html and "23:00" in html  # team A's own page and time
         assert "TM-B" not in html and "T-02" not in html and "t02" not in html
         assert "23:05" not in html  # the partner's planned time
         assert "23:07" not in html  # the partner's reported arrival
@@ -92,21 +96,27 @@ def test_other_teams_tests_answer_404(client, world, auth, method, suffix):
 def test_partner_report_is_never_shown_even_after_own_submit(client, world, auth):
     auth.login("t02")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(
+    stored = post_report(
         client,
         world.test_p1,
         {**VALID, "reason_verbatim": "Partnerquote XQ7"},
         token=token,
         report_uuid=report_uuid,
     )
+    assert stored.status_code == 303
     auth.logout()
     auth.login("t01")
     _, token, report_uuid = open_form(client, world.test_p1)
-    post_report(
-        client, world.test_p1, {**VALID, "admitted": "yes"}, token=token, report_uuid=report_uuid
+    own = {**VALID, "reason_verbatim": "Eigen citaat XQ8"}
+    assert (
+        post_report(client, world.test_p1, own, token=token, report_uuid=report_uuid).status_code
+        == 303
     )
-    html = client.get(f"/tester/tests/{world.test_p1}/report").get_data(as_text=True)
-    assert "Partnerquote XQ7" not in html
+    response = client.get(f"/tester/tests/{world.test_p1}/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Eigen citaat XQ8" in html  # the page shows the team's own report ...
+    assert "Partnerquote XQ7" not in html  # ... and nothing of the partner's
 
 
 def test_valid_report_is_stored_locked_and_shown(app, client, world, auth):

@@ -1,6 +1,10 @@
-"""Browser fixtures: the app served from a thread on 127.0.0.1, Debian's Chromium driven by
-Playwright as a Pixel 7. Without Chromium (or without node_modules/axe-core for the
-accessibility test) the tests skip locally and fail loudly when ``CI`` is set."""
+"""The browser fixtures, in one place (a plugin listed in the root conftest's ``pytest_plugins``,
+so every browser test gets them without importing a conftest): the app served from a thread on
+127.0.0.1, and one Debian Chromium per test session driven by Playwright (``browser``; a Pixel 7
+``context``/``page`` on top). :func:`launch_chromium` is the one place Chromium is started.
+Without Chromium (or without node_modules/axe-core for the accessibility tests) the tests skip
+locally and fail loudly when ``CI`` is set. Every test using these fixtures is marked ``browser``
+(``make test-fast`` leaves them out)."""
 
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ class LiveServer:
     def __init__(self, app: Flask, world: World | None = None) -> None:
         self.app = app
         self.world = world
+        self.browser: Any = None  # the session's Chromium, when the fixture serves it
         self.requests: list[tuple[str, str]] = []
         self.lose_answers = 0  # answers to POST /api/reports to drop after storing
         self.refuse_reports = False  # answer POST /api/reports with 503 (the server is busy)
@@ -99,10 +104,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Any]:
-    require(
-        Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
-        f"Chromium not found at {CHROMIUM}: apt-get install chromium",
-    )
+    require_chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - depends on the environment
@@ -111,10 +113,9 @@ def playwright_driver() -> Iterator[Any]:
         yield driver
 
 
-@pytest.fixture(scope="session")
-def browser(playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    home = tmp_path_factory.mktemp("chromium-home")
-    browser = playwright_driver.chromium.launch(
+def launch_chromium(driver: Any, home: Path) -> Any:
+    """Debian's Chromium through Playwright ``driver``, its profile folders under ``home``."""
+    return driver.chromium.launch(
         executable_path=CHROMIUM,
         args=CHROMIUM_ARGS,
         env={
@@ -123,13 +124,38 @@ def browser(playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory) ->
             "XDG_CACHE_HOME": str(home / "cache"),
         },
     )
+
+
+def require_chromium() -> None:
+    require(
+        Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
+        f"Chromium not found at {CHROMIUM}: apt-get install chromium",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Chromium for the whole session; each test opens its own context (fresh profile)."""
+    browser = launch_chromium(playwright_driver, tmp_path_factory.mktemp("chromium-home"))
     yield browser
     browser.close()
 
 
+BROWSER_FIXTURES = {"browser", "playwright_driver", "live_server", "engine", "axe_source"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``browser`` every test that drives a browser (through these fixtures)."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
-def live_server(app: Flask, world: World) -> Iterator[LiveServer]:
+def live_server(app: Flask, world: World, browser: Any) -> Iterator[LiveServer]:
+    """The app on a free port, with the session's Chromium at hand (``server.browser``)."""
     server = LiveServer(app, world)
+    server.browser = browser
     try:
         yield server
     finally:
