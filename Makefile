@@ -69,14 +69,19 @@ phone: $(VENV)/.installed-phone
 	$(BIN)/mysteryguest run --host 0.0.0.0 --port $(PHONE_PORT) \
 	  --cert instance/lan/server.crt --key instance/lan/server.key
 
+# The suite runs on both cores (pytest-xdist; a test file stays on one worker, with its
+# module's server and browser); PYTEST_JOBS=0 runs it in one process.
+PYTEST_JOBS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
+
 test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
 	$(STEP) "Running the whole test suite"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The edit-test loop: everything except the browsers, the slow simulations and the fresh-clone
 # run of the README's first hour.
 test-fast: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -m "not slow and not first_hour and not browser"
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not first_hour and not browser"
 
 # The publication and schedule tests with the system clock 60 days ahead (libfaketime: apt-get
 # install faketime): no test may depend on today's date. The monotonic clock stays real (threads

@@ -44,11 +44,30 @@ def _quiet_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """TEST_DATABASE_URL (CI sets a PostgreSQL one) or a fresh SQLite file, migrated once."""
-    url = os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    )
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        url = _database_of_worker(url, worker)
+    url = url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     upgrade(url)
     return url
+
+
+def _database_of_worker(url: str, worker: str) -> str:
+    """With pytest-xdist (``-n 2``) each worker gets a PostgreSQL database of its own, made
+    anew beside TEST_DATABASE_URL's (``mysteryguest_test_gw0``, ...); SQLite files are per
+    worker already (each worker has its own temporary folder)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

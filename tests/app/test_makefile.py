@@ -53,10 +53,10 @@ def test_test_runs_npm_ci_only_when_axe_core_is_missing(scratch: Path):
     axe.touch()
     os.utime(axe, (5e8, 5e8))  # npm gives its files old times
     planned = dry_run(scratch, "test")
-    assert "npm ci" not in planned and "python -m pytest" in planned
-    assert 'pytest -m "not slow and not first_hour and not browser"' in dry_run(
-        scratch, "test-fast"
-    )
+    assert "npm ci" not in planned and "python -m pytest -n 2 --dist loadfile" in planned
+    fast = dry_run(scratch, "test-fast")
+    assert '-n 2 --dist loadfile -m "not slow and not first_hour and not browser"' in fast
+    assert "-n 2" not in dry_run(scratch, "test", "PYTEST_JOBS=0")  # one process when asked
 
 
 def test_phone_serves_https_on_the_network_with_the_lan_certificate(scratch: Path):

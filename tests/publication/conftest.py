@@ -10,15 +10,19 @@ that asks for a demo release gets its own copy of that file (so it may write); o
 
 from __future__ import annotations
 
+import atexit
 import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from fieldwork import clock
 from fieldwork.db import get_session
@@ -45,10 +49,46 @@ class DemoRelease:
 
 
 def build_demo_at_fixed_time() -> None:
+    """The demo at ``DEMO_NOW`` in the current app's database. On SQLite it is copied in from
+    a template built once per process (SQLite's backup API writes the template's pages into
+    the test database; the same rows, ids and audit trail as a build, in a fraction of the
+    time); on PostgreSQL it is built."""
+    session = get_session()
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        _build_demo(session)
+        return
+    template = _demo_template_file()
+    session.commit()  # no transaction of this session may be open while the pages are written
+    raw = engine.raw_connection()  # type: ignore[union-attr]
+    try:
+        source = sqlite3.connect(template)
+        try:
+            source.backup(raw.driver_connection)
+        finally:
+            source.close()
+    finally:
+        raw.close()
+    session.expire_all()
+
+
+def _build_demo(session: Session) -> None:
     from fieldwork.demo import build_demo
 
     with clock.frozen(DEMO_NOW):
-        build_demo(session=get_session(), seed=2026, password=DEMO_PASSWORD)
+        build_demo(session=session, seed=2026, password=DEMO_PASSWORD)
+
+
+@cache
+def _demo_template_file() -> Path:
+    """A migrated SQLite file holding the demo, built once per process (per xdist worker)."""
+    folder = Path(tempfile.mkdtemp(prefix="mysteryguest-demo-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "demo.sqlite"
+    upgrade(f"sqlite:///{path}")
+    with app_on(f"sqlite:///{path}", folder, empty_after=False) as app, app.app_context():
+        _build_demo(get_session())
+    return path
 
 
 def close_study(code: str) -> Study:
@@ -98,12 +138,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """On SQLite: a migrated database file holding the demo, built once; None on PostgreSQL."""
     if database_backend() != "sqlite":
         return None
-    folder = tmp_path_factory.mktemp("demo-template")
-    path = folder / "demo.sqlite"
-    upgrade(f"sqlite:///{path}")
-    with app_on(f"sqlite:///{path}", folder, empty_after=False) as app, app.app_context():
-        build_demo_at_fixed_time()
-    return path
+    return _demo_template_file()
 
 
 @pytest.fixture
