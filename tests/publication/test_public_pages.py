@@ -191,7 +191,7 @@ def test_the_demos_housing_release_reads_as_housing(client, housing_release, lan
     response = page(client, f"/public/releases/{housing_release.release_id}", lang)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    main = html[html.index("<main"): html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
     assert ("uitgenodigd" in text) if lang == "nl" else ("invited" in text)
     assert not DOOR_WORDS[lang].findall(text), DOOR_WORDS[lang].findall(text)
