@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import func, select
 
 from fieldwork.db import get_session
 from fieldwork.demo import STUDY_CODES
 from fieldwork.models import Study, Test, User
 from tests.support import csrf_from
+
+# builds the whole demo: make test runs it, make test-fast leaves it out
+pytestmark = pytest.mark.slow
 
 
 def login(client, username, password):

@@ -16,6 +16,9 @@ from fieldwork.demo import build_demo
 from fieldwork.models import Pair, Target, Test, VisitReport
 from fieldwork.services.export.bundle import export_study
 
+# builds the whole demo: make test runs it, make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def demo_bundle(app, tmp_path):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from analysis.compare import compare
 from analysis.summary import read_summary
 from fieldwork import clock
@@ -14,6 +16,9 @@ from fieldwork.db import get_session
 from fieldwork.demo import data
 from fieldwork.demo.builder import build_demo
 from fieldwork.demo.summaries import BUILT_AT, FOLDER, SEED, write_summaries
+
+# builds the whole demo: make test runs it, make test-fast leaves it out
+pytestmark = pytest.mark.slow
 
 
 def content(path: Path) -> dict:

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.skipif(
     shutil.which("gunicorn") is None and not intake_load.gunicorn_path().exists(),
     reason="gunicorn is not installed (pip install -e '.[dev]')",
 )
+# load and crash runs with gunicorn: not in make test-fast
+pytestmark = [pytestmark, pytest.mark.slow]
 
 
 def test_load_then_crash_loses_and_duplicates_nothing(tmp_path):

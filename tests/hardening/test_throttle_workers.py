@@ -29,6 +29,10 @@ from benchmarks.intake_load import HOST, ROOT, free_port, gunicorn_path
 from fieldwork.migrate import upgrade
 from tests.browser.fixtures import require
 
+# two gunicorn workers and a redis-server: make test runs it, make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
+
 LIMIT = 6
 ATTEMPTS_MAX = 120
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"

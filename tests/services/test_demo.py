@@ -20,6 +20,10 @@ from fieldwork.services.people.users import authenticate
 from fieldwork.services.reports.validity import evaluate_pair
 from forms import get_instrument, validate_answers
 
+# builds the whole demo: make test runs it, make test-fast leaves it out
+pytestmark = pytest.mark.slow
+
+
 TODAY = date(2026, 3, 14)  # a Saturday: tonight's tests fall on a fieldwork night
 PASSWORD = "demo password"
 
