@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from fieldwork import create_app
 from fieldwork.db import ENGINE_KEY, delete_all_rows
 from fieldwork.migrate import upgrade
+from fieldwork.services.people import users
 from tests.support import PASSWORD, csrf_from, database_backend
 
 # Shared fixtures that are not in this file live in plugin modules listed here (registered once,
@@ -39,6 +41,24 @@ def _quiet_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("home")
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR"):
         os.environ.setdefault(name, str(base / name.lower()))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Thousands of sign-ins verify argon2 at its cheapest cost (0.1 ms, not 0.1 s); the stored
+    hash and rehashing are tested at production cost with ``production_hasher``."""
+    before = users.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    users.use_hasher(before)
+
+
+@pytest.fixture
+def production_hasher() -> Iterator[PasswordHasher]:
+    """The app's own hasher (argon2-cffi's default cost) for one test."""
+    production = PasswordHasher()
+    before = users.use_hasher(production)
+    yield production
+    users.use_hasher(before)
 
 
 @pytest.fixture(scope="session")

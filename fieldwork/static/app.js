@@ -589,10 +589,14 @@
       channel.port1.onmessage = resolve;
       const assets = $$('script[src], link[rel=stylesheet]').map((link) => link.src || link.href);
       registration.active.postMessage({ type: 'keep', user: String(me.id), current: location.href, html: arrived, assets, urls: Array.from(new Set(urls)) }, [channel.port2]);
-    })).then(() => {
-      if (worker.controller) probe(20);
-      else worker.addEventListener('controllerchange', () => probe(20));
-    });
+    }).then(() => {
+      document.documentElement.dataset.offline = 'kept';
+      // A page that loaded while the worker was being installed can miss the worker's claim
+      // (Firefox and WebKit, under load): it asks to be claimed. Being controlled is not what
+      // makes the phone ready, though: the worker answering a navigation is (the probe).
+      if (!worker.controller) registration.active.postMessage({ type: 'claim' });
+      probe(20);
+    }));
     show($('[data-offline-missing]'), 'offlineMissing', /[?&]offline=missing/.test(location.search));
   }
 

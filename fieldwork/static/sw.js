@@ -136,5 +136,7 @@ self.addEventListener('message', (event) => {
       .then(reply, reply));
   } else if (message.type === 'forget') {
     event.waitUntil(caches.delete(PAGES));
+  } else if (message.type === 'claim') {
+    event.waitUntil(self.clients.claim()); // a page that missed the claim when this worker started
   }
 });

@@ -171,9 +171,8 @@ class Phone:
                 what=f"{selector} to say /{pattern}/",
             )
         except PhoneError as error:
-            page = self.run("() => [document.documentURI.slice(0, 80), document.title]")
             raise PhoneError(
-                f"{error}; it says {self.text(selector)!r} on {page}; script errors: {self.errors}"
+                f"{error}; it says {self.text(selector)!r}; {self.state()}"
             ) from None
 
     def wait_for_path(self, pattern: str, timeout: float = 10) -> str:
@@ -188,11 +187,50 @@ class Phone:
     def wait_until_ready_offline(self, timeout: float = 15) -> None:
         """Until app.js calls the phone ready for use offline: its worker controls the page,
         keeps the pages and has answered a navigation (see probe() in app.js)."""
-        self.wait(
-            "() => document.documentElement.dataset.offline === 'ready'",
-            timeout=timeout,
-            what="the phone to be ready for use offline",
-        )
+        try:
+            self.wait(
+                "() => document.documentElement.dataset.offline === 'ready'",
+                timeout=timeout,
+                what="the phone to be ready for use offline",
+            )
+        except PhoneError as error:
+            raise PhoneError(f"{error}; {self.state()}") from None
+
+    def state(self) -> str:
+        """What the phone holds and shows, for a failure message: the page, its worker, the
+        outbox and the page caches."""
+        try:
+            found = self.run(STATE)
+        except Exception as error:  # noqa: BLE001 - a message, whatever the page does
+            found = f"(not readable: {type(error).__name__}: {str(error)[:120]})"
+        return f"phone: {found}; script errors: {self.errors}"
+
+
+STATE = """async () => {
+  const worker = navigator.serviceWorker;
+  const registration = worker && await worker.getRegistration();
+  const items = await new Promise((resolve) => {
+    const request = indexedDB.open('mysteryguest', 1);
+    request.onsuccess = () => {
+      try {
+        const all = request.result.transaction('outbox').objectStore('outbox').getAll();
+        all.onsuccess = () => resolve(all.result.map((item) => [item.kind, item.state, item.user]));
+        all.onerror = () => resolve('unreadable');
+      } catch (error) { resolve(String(error)); }
+    };
+    request.onerror = () => resolve('no database');
+  });
+  return {
+    page: document.documentURI.slice(0, 80), title: document.title,
+    offline: document.documentElement.dataset.offline || null,
+    controlled: Boolean(worker && worker.controller),
+    worker: registration ? ['installing', 'waiting', 'active']
+      .map((name) => registration[name] && name + ':' + registration[name].state).filter(Boolean) : null,
+    caches: window.caches ? await caches.keys() : null,
+    outbox: items,
+    status: (document.querySelector('#send-status') || {}).innerText || null,
+  };
+}"""
 
 
 # --- Chromium (Playwright) ------------------------------------------------------------------
@@ -419,11 +457,17 @@ class FirefoxPhone(Phone):
                     raise
                 time.sleep(0.2)
                 continue
-            try:
-                landed = self.run("() => window.__tap")
-            except Exception:  # the tap started a page load: it landed
-                return
-            if landed is not False:
+            # The events may be dispatched after performActions answers: wait for the pointerup.
+            deadline = time.monotonic() + 2
+            landed = None
+            while landed is None and time.monotonic() < deadline:
+                try:  # a new page (the tap loaded it) has no __tap: it landed
+                    landed = self.run("() => ('__tap' in window) ? window.__tap : true")
+                except Exception:  # the tap started a page load: it landed
+                    return
+                if landed is None:
+                    time.sleep(0.05)
+            if landed:
                 return
             time.sleep(0.2)
         raise PhoneError(f"[firefox] the tap on {selector} did not land on it")

@@ -8,6 +8,8 @@ locally and fail loudly when ``CI`` is set. Every test using these fixtures is m
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import socket
@@ -56,16 +58,28 @@ class LiveServer:
         self.world = world
         self.browser: Any = None  # the session's Chromium, when the fixture serves it
         self.requests: list[tuple[str, str]] = []
+        self.report_bodies: list[bytes] = []  # the bodies of POST /api/reports, in order
         self.lose_answers = 0  # answers to POST /api/reports to drop after storing
         self.refuse_reports = False  # answer POST /api/reports with 503 (the server is busy)
         self._server: Any = None
+        self.down = False  # stopped: the outage, also for connections opened before it
         self.port = 0
         self.start()
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.down:
+            # A connection the browser opened before the outage (a speculative one, accepted
+            # by the stopped server's thread) must not get through it: cut it, unanswered.
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("503 Service Unavailable", [])
+            return []
         self.requests.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
         report = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/reports"
+        if report:  # what the phone sent, kept for the stories' messages
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            self.report_bodies.append(body)
         if report and self.refuse_reports:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             start_response("503 Service Unavailable", [("Content-Type", "application/json")])
@@ -83,6 +97,7 @@ class LiveServer:
         return self.app(environ, start_response)
 
     def start(self) -> None:
+        self.down = False
         self._server = make_server(
             "127.0.0.1", self.port, self._wsgi, threaded=True,
             request_handler=_OneRequestPerConnection,
@@ -94,9 +109,14 @@ class LiveServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self.down = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def report_uuids(self) -> list[str]:
+        """The report each POST /api/reports carried (one entry a POST)."""
+        return [json.loads(body).get("uuid", "?") for body in self.report_bodies]
 
     def posts(self, path: str) -> int:
         return sum(1 for method, seen in self.requests if method == "POST" and seen == path)

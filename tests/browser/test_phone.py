@@ -70,6 +70,7 @@ def world(served: LiveServer, password_hash: str) -> World:
         world = build_world(password_hash)
     served.world = world
     served.requests.clear()
+    served.report_bodies.clear()
     served.lose_answers = 0
     served.refuse_reports = False
     return world
@@ -193,7 +194,9 @@ def test_a_report_written_without_a_connection_is_kept_and_stored_once(phone, se
     assert stored.team_id == world.team_a and stored.submitted_by_id == user_id(app, "t01")
     assert stored.submitted_on_device_at is not None and stored.device_time is not None
     assert stored.submitted_on_device_at <= stored.device_time
-    assert served.posts("/api/reports") == 1
+    # Only this report was sent. As the network comes back an answer can be lost and the report
+    # sent again (Chromium has done so under load): what must hold is that it is stored once.
+    assert set(served.report_uuids()) == {str(stored.uuid)}, served.report_bodies
     # The phone's copy of the form now holds the sent report.
     phone.wait(
         """async (path) => {

@@ -299,9 +299,8 @@ def test_csv_upload_dry_run_never_fails_on_arbitrary_bytes(app, coordinator_clie
         assert _names_a_problem(response)
 
 
-# 50, not 200: every example costs an argon2 check (~0.1 s), and the sign-in has one code path
-# for any text; the 200 took 20 s.
-@settings(EXAMPLES, max_examples=50)
+# Every example costs an argon2 check (cheap in the tests: tests/conftest.py).
+@settings(EXAMPLES)
 @given(
     username=st.text(max_size=80) | st.sampled_from(["t01", "coord", "T01", " t01 "]),
     password=st.text(max_size=300) | st.just(PASSWORD),

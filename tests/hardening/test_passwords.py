@@ -51,7 +51,7 @@ def test_create_user_refuses_weak_staff_passwords(app, runner, tmp_path, passwor
         assert get_session().exec(select(User)).first() is None
 
 
-def test_a_good_staff_password_is_stored_as_argon2id(app, runner, tmp_path):
+def test_a_good_staff_password_is_stored_as_argon2id(app, runner, tmp_path, production_hasher):
     result = runner.invoke(
         args=["create-user", "--role", "coordinator", "--username", "anna",
               "--password-file", write(tmp_path, "lantern orchard velvet")]
@@ -60,6 +60,7 @@ def test_a_good_staff_password_is_stored_as_argon2id(app, runner, tmp_path):
     with app.app_context():
         user = get_session().exec(select(User).where(User.username == "anna")).one()
         assert user.password_hash.startswith("$argon2id$")
+        assert not production_hasher.check_needs_rehash(user.password_hash)  # the app's cost
         assert user.must_change_password is False
 
 

@@ -79,7 +79,7 @@ def test_logout_needs_post_with_token(client, world, auth):
     assert client.get("/tester/").status_code == 302
 
 
-def test_rehash_on_login_when_parameters_change(app, client, world):
+def test_rehash_on_login_when_parameters_change(app, client, world, production_hasher):
     from argon2 import PasswordHasher
 
     with app.app_context():

@@ -29,9 +29,24 @@ MIN_PASSWORD_LENGTH = 8  # testers: typed on a phone, and changed from a one-tim
 MIN_STAFF_PASSWORD_LENGTH = 12  # coordinators, researchers and admins see names and addresses
 MAX_PASSWORD_LENGTH = 256
 STAFF_ROLES = ("coordinator", "researcher", "admin")
+# argon2id at argon2-cffi's default cost (RFC 9106's second recommended option): ~0.1 s a hash.
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a sign-in with an unknown name like a real one.
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash and verify with ``hasher`` from now on; returns the one in use before.
+
+    Only the test suite calls this, to sign in thousands of times at argon2's cheapest cost
+    (as Django's documentation advises for tests); the app never does, and the tests of the
+    stored hash and of rehashing switch back to the production hasher
+    (``tests/conftest.py``, fixture ``production_hasher``). Hashes made at another cost are
+    rehashed at the next sign-in, so nothing hashed cheaply outlives a switch back."""
+    global _hasher, _DUMMY_HASH
+    before, _hasher = _hasher, hasher
+    _DUMMY_HASH = hasher.hash("not a real password")
+    return before
 
 
 class UserError(ValueError):
