@@ -73,15 +73,18 @@ phone: $(VENV)/.installed-phone
 # module's server and browser); PYTEST_JOBS=0 runs it in one process.
 PYTEST_JOBS ?= 2
 PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
+# pytest keeps its rewritten test modules in __pycache__ (git ignores it) even where the
+# environment says not to write bytecode: collecting anew costs each worker 4 s.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
 	$(STEP) "Running the whole test suite"
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+	$(PYTEST) $(PYTEST_PARALLEL)
 
 # The edit-test loop: everything except the browsers, the slow simulations and the fresh-clone
 # run of the README's first hour.
 test-fast: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not first_hour and not browser"
+	$(PYTEST) $(PYTEST_PARALLEL) -m "not slow and not first_hour and not browser"
 
 # The publication and schedule tests with the system clock 60 days ahead (libfaketime: apt-get
 # install faketime): no test may depend on today's date. The monotonic clock stays real (threads
@@ -93,7 +96,7 @@ SHIFTED_TESTS := tests/publication tests/services/test_scheduling.py tests/servi
   tests/web/test_tester_agenda.py
 test-shifted: $(VENV)/.installed-dev
 	$(STEP) "Publication and schedule tests with the clock 60 days ahead (faketime)"
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+60d" $(BIN)/python -m pytest -q \
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+60d" $(PYTEST) -q \
 	  $(SHIFTED_TESTS) --deselect tests/publication/test_public_browser.py \
 	  --deselect tests/publication/test_notebooks.py
 

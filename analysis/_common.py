@@ -6,7 +6,8 @@ import dataclasses
 import html
 import math
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd

@@ -12,9 +12,16 @@ from typing import Any
 
 import pandas as pd
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
-from analysis.paired_tests import mcnemar_tests, newcombe_interval, tango_interval
-from analysis.proportions import clopper_pearson_interval, midp_interval, wilson_interval
+from analysis._common import ConfidenceInterval
+from analysis._common import ResultMixin
+from analysis._common import check_confidence
+from analysis._common import scipy_alias
+from analysis.paired_tests import mcnemar_tests
+from analysis.paired_tests import newcombe_interval
+from analysis.paired_tests import tango_interval
+from analysis.proportions import clopper_pearson_interval
+from analysis.proportions import midp_interval
+from analysis.proportions import wilson_interval
 from analysis.table import PairedTable
 
 

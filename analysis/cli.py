@@ -12,10 +12,14 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 import click
 
@@ -98,7 +102,8 @@ def analyze(bundle: Path, out: Path, confidence: float, force: bool) -> None:
             f"{confidence} is not between 0 and 1 (e.g. 0.95)", param_hint="'--confidence'"
         )
     _check_out(out, force, protect=bundle)
-    from analysis.bundle import BundleError, read_bundle
+    from analysis.bundle import BundleError
+    from analysis.bundle import read_bundle
     from analysis.outputs import write_outputs
     from analysis.result import analyze as run_analysis
 

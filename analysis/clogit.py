@@ -28,12 +28,14 @@ docs/methods.md §2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
+from scipy import stats
 
 from analysis._common import ResultMixin
 from analysis.table import as_binary

@@ -40,7 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
+from analysis._common import ConfidenceInterval
+from analysis._common import ResultMixin
+from analysis._common import check_confidence
+from analysis._common import scipy_alias
 from analysis.table import as_binary
 
 MIN_TARGETS = 5  # fewer: no venue-robust interval or test (p < .05 is out of reach)

@@ -21,7 +21,8 @@ same: the same instrument version, or versions declared equivalent in the instru
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._common import check_confidence, json_safe
-from analysis.clustered import FEW_TARGETS, MIN_TARGETS, venue_robust
-from analysis.summary import Summary, SummaryError, read_summary, validate_summary
+from analysis._common import check_confidence
+from analysis._common import json_safe
+from analysis.clustered import FEW_TARGETS
+from analysis.clustered import MIN_TARGETS
+from analysis.clustered import venue_robust
+from analysis.summary import Summary
+from analysis.summary import SummaryError
+from analysis.summary import read_summary
+from analysis.summary import validate_summary
 
 FORMAT, VERSION = "mysteryguest-comparison", 1
 LINE_KEYS = (

@@ -16,7 +16,8 @@ from typing import Any
 from analysis import csvsafe
 from analysis.compare import Comparison
 from analysis.compare_texts import TEXTS
-from analysis.figures import ForestRow, forest_svg
+from analysis.figures import ForestRow
+from analysis.figures import forest_svg
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 CSS = """

@@ -24,7 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._common import ConfidenceInterval, ResultMixin, check_confidence, scipy_alias
+from analysis._common import ConfidenceInterval
+from analysis._common import ResultMixin
+from analysis._common import check_confidence
+from analysis._common import scipy_alias
 from analysis.proportions import wilson_interval
 from analysis.signed_rank import signed_rank
 

@@ -20,21 +20,29 @@ the instrument; None for binary outcomes) says which sign means the protected gr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analysis._common import check_confidence, json_safe
-from analysis.binary import paired_binary, paired_binary_from_frame
-from analysis.bundle import Bundle, read_bundle
-from analysis.bundle.schema import condition, condition_column, outcome_column, outcome_columns
+from analysis._common import check_confidence
+from analysis._common import json_safe
+from analysis.binary import paired_binary
+from analysis.binary import paired_binary_from_frame
+from analysis.bundle import Bundle
+from analysis.bundle import read_bundle
+from analysis.bundle.schema import condition
+from analysis.bundle.schema import condition_column
+from analysis.bundle.schema import outcome_column
+from analysis.bundle.schema import outcome_columns
 from analysis.clogit import conditional_logit
 from analysis.clustered import venue_robust_from_frame
 from analysis.continuous import paired_continuous_from_frame
 from analysis.headline import headline_p
-from analysis.multiplicity import benjamini_hochberg, holm
+from analysis.multiplicity import benjamini_hochberg
+from analysis.multiplicity import holm
 from analysis.table import PairedTable
 
 FORMAT, VERSION = "mysteryguest-results", 1

@@ -8,7 +8,8 @@ each figure has a ``<title>`` and a ``<desc>`` that state every estimate in word
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any

@@ -24,9 +24,12 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from scipy import optimize, stats
+from scipy import optimize
+from scipy import stats
 
-from analysis._common import ConfidenceInterval, check_confidence, z_value
+from analysis._common import ConfidenceInterval
+from analysis._common import check_confidence
+from analysis._common import z_value
 from analysis.proportions import wilson_interval
 from analysis.table import PairedTable
 

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+from scipy import stats
 
 from analysis._common import ResultMixin
 

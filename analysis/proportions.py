@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import math
 
-from scipy import optimize, special, stats
+from scipy import optimize
+from scipy import special
+from scipy import stats
 
-from analysis._common import ConfidenceInterval, check_confidence
+from analysis._common import ConfidenceInterval
+from analysis._common import check_confidence
 
 
 def _check_counts(x: int, n: int) -> None:

@@ -26,8 +26,12 @@ from typing import Any
 import pandas as pd
 
 from analysis import csvsafe
-from analysis.bundle import BundleError, read_bundle
-from analysis.disclosure import REMAINDER, ReleaseTables, analysed_pairs, check_release
+from analysis.bundle import BundleError
+from analysis.bundle import read_bundle
+from analysis.disclosure import REMAINDER
+from analysis.disclosure import ReleaseTables
+from analysis.disclosure import analysed_pairs
+from analysis.disclosure import check_release
 from analysis.estimate import analyze_bundle
 from analysis.summary import counts_by_target
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from analysis.figures import outcome_figure
 from analysis.headline import headline
-from analysis.result import AnalysisResult, stratum_label
+from analysis.result import AnalysisResult
+from analysis.result import stratum_label
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;

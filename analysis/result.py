@@ -16,8 +16,12 @@ from typing import Any
 import pandas as pd
 
 from analysis._common import ConfidenceInterval
-from analysis.bundle import Bundle, read_bundle
-from analysis.estimate import FORMAT, VERSION, Progress, analyze_frame
+from analysis.bundle import Bundle
+from analysis.bundle import read_bundle
+from analysis.estimate import FORMAT
+from analysis.estimate import VERSION
+from analysis.estimate import Progress
+from analysis.estimate import analyze_frame
 from analysis.headline import headline
 
 # estimates.csv / to_frame(): one row per outcome × sample × stratum, always these columns

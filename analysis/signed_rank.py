@@ -26,7 +26,10 @@ from functools import cache
 import numpy as np
 from scipy import stats
 
-from analysis.walsh import CompactWalsh, SelectedWalsh, median, walsh_averages
+from analysis.walsh import CompactWalsh
+from analysis.walsh import SelectedWalsh
+from analysis.walsh import median
+from analysis.walsh import walsh_averages
 
 EXACT_LIMIT = 50  # R: exact <- (n < 50)
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

@@ -10,13 +10,17 @@ differs by city and shrinks a little from wave to wave. Files are written with
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 import forms
-from analysis.summary import TargetCounts, build_summary, pseudonym, write_summary
+from analysis.summary import TargetCounts
+from analysis.summary import build_summary
+from analysis.summary import pseudonym
+from analysis.summary import write_summary
 from analysis.venue_effects import venue_directions
 
 CITIES = ("Den Haag", "Amsterdam", "Rotterdam", "Utrecht")

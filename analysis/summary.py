@@ -23,8 +23,11 @@ import hmac
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,9 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.bundle import Bundle, read_bundle
-from analysis.bundle.schema import outcome_columns, software
-from analysis.summary_schema import FORMAT, SCHEMA, VERSION
+from analysis.bundle import Bundle
+from analysis.bundle import read_bundle
+from analysis.bundle.schema import outcome_columns
+from analysis.bundle.schema import software
+from analysis.summary_schema import FORMAT
+from analysis.summary_schema import SCHEMA
+from analysis.summary_schema import VERSION
 
 PSEUDONYM_HEX = 20  # 80 bits: no collision among a city's targets, nothing to look up
 MIN_SECRET = 16

@@ -32,7 +32,9 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +45,12 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RO
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake_clients import (  # noqa: E402
-    HOST,
-    PASSWORD,
-    TesterPlan,
-    chunks,
-    run_threads,
-    sign_in_all,
-)
+from benchmarks.intake_clients import HOST  # noqa: E402
+from benchmarks.intake_clients import PASSWORD  # noqa: E402
+from benchmarks.intake_clients import TesterPlan  # noqa: E402
+from benchmarks.intake_clients import chunks  # noqa: E402
+from benchmarks.intake_clients import run_threads  # noqa: E402
+from benchmarks.intake_clients import sign_in_all  # noqa: E402
 
 # --- the database ------------------------------------------------------------------------------
 
@@ -63,7 +63,14 @@ def prepare_database(path: Path, testers: int, tests_per_team: int) -> list[Test
 
     from fieldwork.db import make_engine
     from fieldwork.migrate import upgrade
-    from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, User
+    from fieldwork.models import Pair
+    from fieldwork.models import Study
+    from fieldwork.models import Target
+    from fieldwork.models import Team
+    from fieldwork.models import TeamMember
+    from fieldwork.models import Test
+    from fieldwork.models import Tester
+    from fieldwork.models import User
     from fieldwork.services.people.users import hash_password
 
     url = f"sqlite:///{path}"

@@ -12,7 +12,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,10 @@ def live_app(user_agent: str = "", *, housing: bool = False) -> Iterator[LiveApp
     from fieldwork import create_app
     from fieldwork.migrate import upgrade
     from fieldwork.services.people.users import hash_password
-    from tests.conftest import build_housing_world, build_world
-    from tests.support import PASSWORD, csrf_from
+    from tests.conftest import build_housing_world
+    from tests.conftest import build_world
+    from tests.support import PASSWORD
+    from tests.support import csrf_from
 
     with tempfile.TemporaryDirectory(prefix="mysteryguest-bench-") as folder:
         database = f"sqlite:///{folder}/bench.sqlite"

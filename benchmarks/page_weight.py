@@ -29,7 +29,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from benchmarks.chromium import CHROMIUM  # noqa: E402
+from benchmarks.chromium import CHROMIUM_ARGS  # noqa: E402
 from benchmarks.live_app import live_app  # noqa: E402
 
 

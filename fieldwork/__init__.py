@@ -25,8 +25,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from fieldwork import compression, db
-    from fieldwork.extensions import babel, csrf, login_manager, select_locale
+    from fieldwork import compression
+    from fieldwork import db
+    from fieldwork.extensions import babel
+    from fieldwork.extensions import csrf
+    from fieldwork.extensions import login_manager
+    from fieldwork.extensions import select_locale
 
     db.init_app(app)
     csrf.init_app(app)

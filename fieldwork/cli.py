@@ -16,7 +16,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from fieldwork.commands import COMMANDS, load
+from fieldwork.commands import COMMANDS
+from fieldwork.commands import load
 
 ANALYSIS_COMMANDS: dict[str, str] = {
     "analyze": "analysis.cli:analyze",

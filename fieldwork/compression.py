@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Flask, Request, request
+from flask import Flask
+from flask import Request
+from flask import request
 from werkzeug.wrappers import Response
 
 MIN_SIZE = 500

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g
-from sqlalchemy import Engine, event
+from flask import current_app
+from flask import g
+from sqlalchemy import Engine
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session
+from sqlmodel import create_engine
 
 ENGINE_KEY = "mysteryguest.engine"
 

@@ -18,9 +18,12 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask import has_request_context
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
+from flask_babel import gettext
 
-from forms.messages import N_, Message, format_bound
+from forms.messages import N_
+from forms.messages import Message
+from forms.messages import format_bound
 
 __all__ = ["N_", "Message", "_", "error_message", "translate", "translate_errors"]
 

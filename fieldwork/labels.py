@@ -10,7 +10,8 @@ bug: it raises, so a test that renders the page finds it. Target types a study d
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString
+from flask_babel import gettext
 
 from fieldwork.i18n import N_
 

@@ -8,11 +8,16 @@ validated by the services (and by ``forms`` for report answers) before it reache
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON
+from sqlalchemy import Column
+from sqlalchemy import Index
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+from sqlmodel import SQLModel
 
 from fieldwork.clock import now
 

@@ -36,12 +36,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, make_response, request, session
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask
+from flask import current_app
+from flask import make_response
+from flask import request
+from flask import session
+from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SessionMixin
 from flask_babel import gettext as _
 from flask_limiter import Limiter
-from flask_login import current_user, user_logged_in
-from werkzeug.exceptions import BadRequest, TooManyRequests
+from flask_login import current_user
+from flask_login import user_logged_in
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date
+from flask_babel import format_datetime
+from flask_babel import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 

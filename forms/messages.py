@@ -9,7 +9,9 @@ through the catalogue, then the parameters put back in. The templates are marked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 

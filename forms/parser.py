@@ -7,21 +7,20 @@ import difflib
 import keyword
 import re
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
+from typing import NoReturn
 
-from forms.model import (
-    CHOICE_TYPES,
-    LANGUAGES,
-    NUMERIC_TYPES,
-    QUESTION_TYPES,
-    ROLES,
-    Choice,
-    Instrument,
-    InstrumentError,
-    Outcome,
-    Question,
-    Relevance,
-)
+from forms.model import CHOICE_TYPES
+from forms.model import LANGUAGES
+from forms.model import NUMERIC_TYPES
+from forms.model import QUESTION_TYPES
+from forms.model import ROLES
+from forms.model import Choice
+from forms.model import Instrument
+from forms.model import InstrumentError
+from forms.model import Outcome
+from forms.model import Question
+from forms.model import Relevance
 
 DOMAINS = ("nightlife", "housing")
 TOP_LEVEL_KEYS = (

@@ -8,7 +8,8 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 
-from forms.model import Instrument, InstrumentError
+from forms.model import Instrument
+from forms.model import InstrumentError
 from forms.parser import Parser
 
 __all__ = ["available_instruments", "get_instrument", "load_instrument", "parse_instrument"]

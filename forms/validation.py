@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from forms import messages
-from forms.model import Instrument, InstrumentError, Question
+from forms.model import Instrument
+from forms.model import InstrumentError
+from forms.model import Question
 
 __all__ = ["DEFAULT_TEXT_MAX_LENGTH", "AnswerResult", "unknown_keys", "validate_answers"]
 

@@ -8,41 +8,38 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    HiddenField,
-    RadioField,
-    SelectChoice,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField
+from wtforms import RadioField
+from wtforms import SelectChoice
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
-from wtforms.widgets import (
-    CheckboxInput,
-    DateTimeLocalInput,
-    ListWidget,
-    NumberInput,
-    TextInput,
-    TimeInput,
-)
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import DateTimeLocalInput
+from wtforms.widgets import ListWidget
+from wtforms.widgets import NumberInput
+from wtforms.widgets import TextInput
+from wtforms.widgets import TimeInput
 
 from forms.messages import format_bound
-from forms.model import (
-    BOOLEAN_LABELS,
-    BOOLEAN_VALUES,
-    DEFAULT_LANGUAGE,
-    LANGUAGES,
-    QUESTION_TYPES,
-    Instrument,
-    InstrumentError,
-    Question,
-    text_in,
-)
-from forms.validation import DEFAULT_TEXT_MAX_LENGTH, AnswerResult, validate_answers
+from forms.model import BOOLEAN_LABELS
+from forms.model import BOOLEAN_VALUES
+from forms.model import DEFAULT_LANGUAGE
+from forms.model import LANGUAGES
+from forms.model import QUESTION_TYPES
+from forms.model import Instrument
+from forms.model import InstrumentError
+from forms.model import Question
+from forms.model import text_in
+from forms.validation import DEFAULT_TEXT_MAX_LENGTH
+from forms.validation import AnswerResult
+from forms.validation import validate_answers
 
 __all__ = ["InstrumentForm", "MultiCheckboxField", "build_field", "build_form_class"]
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from benchmarks.live_app import ROOT, live_app  # noqa: E402
+from benchmarks.chromium import CHROMIUM  # noqa: E402
+from benchmarks.chromium import CHROMIUM_ARGS  # noqa: E402
+from benchmarks.live_app import ROOT  # noqa: E402
+from benchmarks.live_app import live_app  # noqa: E402
 
 
 def main() -> int:

@@ -25,7 +25,8 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,14 +78,22 @@ def report_early_visits(app: Any, until: datetime) -> None:
     import uuid
     from datetime import timedelta
 
-    from sqlmodel import col, select
+    from sqlmodel import col
+    from sqlmodel import select
 
     from fieldwork import clock
     from fieldwork.db import get_session
-    from fieldwork.models import Pair, Study, TeamMember, Test, Tester, User
-    from fieldwork.services.reports.intake import ReportSubmission, submit_report
+    from fieldwork.models import Pair
+    from fieldwork.models import Study
+    from fieldwork.models import TeamMember
+    from fieldwork.models import Test
+    from fieldwork.models import Tester
+    from fieldwork.models import User
+    from fieldwork.services.reports.intake import ReportSubmission
+    from fieldwork.services.reports.intake import submit_report
     from fieldwork.services.schedule.assignments import assignment_for_user
-    from fieldwork.timeutil import local, tonight
+    from fieldwork.timeutil import local
+    from fieldwork.timeutil import tonight
 
     with app.app_context():
         session = get_session()
@@ -163,7 +172,8 @@ def main() -> int:
         os.environ.setdefault(name, str(work / name.lower()))
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
+    from benchmarks.chromium import CHROMIUM
+    from benchmarks.chromium import CHROMIUM_ARGS
     from fieldwork import clock
 
     written = []

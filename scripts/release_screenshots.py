@@ -19,14 +19,16 @@ import secrets
 import sys
 import tempfile
 import threading
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from benchmarks.chromium import CHROMIUM  # noqa: E402
+from benchmarks.chromium import CHROMIUM_ARGS  # noqa: E402
 
 ROOT = _HERE.parent
 MOMENT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -48,11 +50,13 @@ def build(url: str) -> tuple[object, dict[str, int]]:
     """The app on a fresh demo database, with both demo releases published."""
     from sqlmodel import select
 
-    from fieldwork import clock, create_app
+    from fieldwork import clock
+    from fieldwork import create_app
     from fieldwork.db import get_session
     from fieldwork.demo import build_demo
     from fieldwork.migrate import upgrade
-    from fieldwork.models import Study, User
+    from fieldwork.models import Study
+    from fieldwork.models import User
     from fieldwork.services.releases import lifecycle as releases
 
     upgrade(url)

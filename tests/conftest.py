@@ -10,15 +10,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher, profiles
+from argon2 import PasswordHasher
+from argon2 import profiles
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner
 
 from fieldwork import create_app
-from fieldwork.db import ENGINE_KEY, delete_all_rows
+from fieldwork.db import ENGINE_KEY
+from fieldwork.db import delete_all_rows
 from fieldwork.migrate import upgrade
 from fieldwork.services.people import users
-from tests.support import PASSWORD, csrf_from, database_backend
+from tests.support import PASSWORD
+from tests.support import csrf_from
+from tests.support import database_backend
 
 # Shared fixtures that are not in this file live in plugin modules listed here (registered once,
 # for the whole suite), never in a conftest that another conftest imports.
@@ -77,7 +82,8 @@ def _database_of_worker(url: str, worker: str) -> str:
     """With pytest-xdist (``-n 2``) each worker gets a PostgreSQL database of its own, made
     anew beside TEST_DATABASE_URL's (``mysteryguest_test_gw0``, ...); SQLite files are per
     worker already (each worker has its own temporary folder)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
@@ -188,11 +194,20 @@ class World:
 
 
 def build_world(password_hash: str) -> World:
-    from datetime import datetime, time, timedelta
+    from datetime import datetime
+    from datetime import time
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from fieldwork.db import get_session
-    from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, User
+    from fieldwork.models import Pair
+    from fieldwork.models import Study
+    from fieldwork.models import Target
+    from fieldwork.models import Team
+    from fieldwork.models import TeamMember
+    from fieldwork.models import Test
+    from fieldwork.models import Tester
+    from fieldwork.models import User
     from fieldwork.timeutil import tonight
 
     session = get_session()
@@ -343,25 +358,27 @@ def build_housing_world(password_hash: str) -> Housing:
     Wednesday 11 March 2026, each before 17:00 of its day; the one of Monday 9 March is reported.
     With the clock at HOUSING_NOW: one overdue, one today, one this week, one later, one done."""
     import uuid
-    from datetime import date, datetime, time, timedelta
+    from datetime import date
+    from datetime import datetime
+    from datetime import time
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from sqlmodel import select
 
     from fieldwork import clock
     from fieldwork.db import get_session
-    from fieldwork.models import (
-        DEFAULT_TARGET_TYPES,
-        Pair,
-        Study,
-        Target,
-        Team,
-        TeamMember,
-        Test,
-        Tester,
-        User,
-    )
-    from fieldwork.services.reports.intake import ReportSubmission, submit_report
+    from fieldwork.models import DEFAULT_TARGET_TYPES
+    from fieldwork.models import Pair
+    from fieldwork.models import Study
+    from fieldwork.models import Target
+    from fieldwork.models import Team
+    from fieldwork.models import TeamMember
+    from fieldwork.models import Test
+    from fieldwork.models import Tester
+    from fieldwork.models import User
+    from fieldwork.services.reports.intake import ReportSubmission
+    from fieldwork.services.reports.intake import submit_report
     from fieldwork.services.schedule.assignments import assignment_for_user
 
     zone = ZoneInfo("Europe/Amsterdam")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -39,7 +41,8 @@ def submit_as(username: str, test_id: int, **submission: object) -> object:
 
     from fieldwork.db import get_session
     from fieldwork.models import User
-    from fieldwork.services.reports.intake import ReportSubmission, submit_report
+    from fieldwork.services.reports.intake import ReportSubmission
+    from fieldwork.services.reports.intake import submit_report
     from fieldwork.services.schedule.assignments import assignment_for_user
 
     session = get_session()
@@ -67,3 +70,12 @@ def database_backend() -> str:
     """ "postgresql" when TEST_DATABASE_URL points at PostgreSQL (CI's second run), else "sqlite"."""
     url = os.environ.get("TEST_DATABASE_URL")
     return make_url(url).get_backend_name() if url else "sqlite"
+
+
+def read_notebook(path: Path, as_version: int) -> Any:
+    """The notebook at ``path`` (nbformat). nbformat is imported at first use: its import takes
+    2.5 s (JSON-schema formats), which only the worker that runs the notebook tests should pay.
+    A missing nbformat is an error, never a skip."""
+    import nbformat
+
+    return nbformat.read(path, as_version=as_version)

@@ -7,15 +7,13 @@ these and nothing else. The package gives the reader and the writer; the format'
 (columns, outcome column names, the manifest) are imported from :mod:`analysis.bundle.schema`.
 """
 
-from analysis.bundle.read import (
-    BASE_COLUMNS,
-    Bundle,
-    BundleError,
-    read_bundle,
-    read_instrument,
-    read_manifest,
-    read_pairs,
-)
+from analysis.bundle.read import BASE_COLUMNS
+from analysis.bundle.read import Bundle
+from analysis.bundle.read import BundleError
+from analysis.bundle.read import read_bundle
+from analysis.bundle.read import read_instrument
+from analysis.bundle.read import read_manifest
+from analysis.bundle.read import read_pairs
 from analysis.bundle.write import write_bundle
 
 __all__ = [

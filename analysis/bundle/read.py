@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,17 @@ import pandas as pd
 
 import forms
 from analysis import csvsafe
-from analysis.bundle.schema import (
-    FORMAT,
-    PAIR_COLUMNS,
-    ROLES,
-    SIDES,
-    VERSION,
-    VISIT_COLUMNS,
-    bundle_questions,
-    condition,
-    condition_column,
-    outcome_column,
-    parse_outcome_column,
-)
+from analysis.bundle.schema import FORMAT
+from analysis.bundle.schema import PAIR_COLUMNS
+from analysis.bundle.schema import ROLES
+from analysis.bundle.schema import SIDES
+from analysis.bundle.schema import VERSION
+from analysis.bundle.schema import VISIT_COLUMNS
+from analysis.bundle.schema import bundle_questions
+from analysis.bundle.schema import condition
+from analysis.bundle.schema import condition_column
+from analysis.bundle.schema import outcome_column
+from analysis.bundle.schema import parse_outcome_column
 from analysis.bundle.write import write_bundle
 
 # The tidy frame keeps the columns a reader requires (order_followed and retest are for people).

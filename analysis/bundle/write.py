@@ -12,22 +12,22 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 
 from analysis import csvsafe
-from analysis.bundle.schema import (
-    CODEBOOK_COLUMNS,
-    FILES,
-    PAIR_COLUMNS,
-    SIDES,
-    VISIT_COLUMNS,
-    bundle_questions,
-    csv_value,
-    pair_header,
-    visit_header,
-)
+from analysis.bundle.schema import CODEBOOK_COLUMNS
+from analysis.bundle.schema import FILES
+from analysis.bundle.schema import PAIR_COLUMNS
+from analysis.bundle.schema import SIDES
+from analysis.bundle.schema import VISIT_COLUMNS
+from analysis.bundle.schema import bundle_questions
+from analysis.bundle.schema import csv_value
+from analysis.bundle.schema import pair_header
+from analysis.bundle.schema import visit_header
 
 Record = Mapping[str, Any]
 

@@ -10,14 +10,18 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint
+from flask import current_app
+from flask import request
+from flask import url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldwork.api.phone_texts import phone_texts
-from fieldwork.compression import GZIP_SUFFIX, accepts_gzip
+from fieldwork.compression import GZIP_SUFFIX
+from fieldwork.compression import accepts_gzip
 
 bp = Blueprint("pwa", __name__)
 

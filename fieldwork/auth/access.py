@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from flask import abort
-from flask_login import UserMixin, current_user, login_required
+from flask_login import UserMixin
+from flask_login import current_user
+from flask_login import login_required
 
 from fieldwork.db import get_session
 from fieldwork.extensions import login_manager
 from fieldwork.models import User
-from fieldwork.security import MAX_ID, forget_session, session_is_current
+from fieldwork.security import MAX_ID
+from fieldwork.security import forget_session
+from fieldwork.security import session_is_current
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+from flask_login import logout_user
 from werkzeug.wrappers import Response
 
-from fieldwork.auth.access import HOME_BY_ROLE, SignedInUser
-from fieldwork.auth.forms import LoginForm, PasswordChangeForm
+from fieldwork.auth.access import HOME_BY_ROLE
+from fieldwork.auth.access import SignedInUser
+from fieldwork.auth.forms import LoginForm
+from fieldwork.auth.forms import PasswordChangeForm
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
 from fieldwork.models import User
-from fieldwork.security import forget_session, safe_redirect_target, stamp_session, throttle
+from fieldwork.security import forget_session
+from fieldwork.security import safe_redirect_target
+from fieldwork.security import stamp_session
+from fieldwork.security import throttle
 from fieldwork.services.monitoring.devices import remember_device
 from fieldwork.services.people import users
 

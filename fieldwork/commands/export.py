@@ -18,7 +18,8 @@ from fieldwork.db import get_session
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export(study: str, folder: Path) -> None:
     """Write the export bundle of STUDY (its code) into FOLDER, a new or empty folder."""
-    from fieldwork.services.export.bundle import ExportError, export_study
+    from fieldwork.services.export.bundle import ExportError
+    from fieldwork.services.export.bundle import export_study
 
     with stated(ExportError):
         summary = export_study(session=get_session(), study_code=study, folder=folder)

@@ -15,7 +15,8 @@ import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -61,9 +62,11 @@ def lan_addresses() -> list[str]:
 def ensure_certificate(folder: Path, hosts: list[str], *, now: datetime) -> LanCertificate:
     """The CA (made once) and a server certificate for ``hosts`` (IPs or names) in ``folder``."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.oid import NameOID
 
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)

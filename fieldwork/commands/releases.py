@@ -12,10 +12,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import col, select
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Release, Study, User
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import User
 from fieldwork.services.studies.overview import study_by_code
 
 

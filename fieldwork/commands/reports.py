@@ -26,11 +26,9 @@ def import_unsent(file: Path, study_code: str | None, apply: bool) -> None:
     "Export unsent reports"): first a dry run that says per report what would happen, then, with
     --apply, the import. Each report is checked against its author's team on the test's night and
     stored as through the app (once: importing twice changes nothing)."""
-    from fieldwork.services.reports.outbox_import import (
-        OutboxFileError,
-        import_unsent_reports,
-        read_outbox,
-    )
+    from fieldwork.services.reports.outbox_import import OutboxFileError
+    from fieldwork.services.reports.outbox_import import import_unsent_reports
+    from fieldwork.services.reports.outbox_import import read_outbox
 
     session = get_session()
     study = None

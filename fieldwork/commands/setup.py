@@ -12,7 +12,8 @@ from sqlmodel import select
 from fieldwork.commands import stated
 from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
-from fieldwork.models import Study, User
+from fieldwork.models import Study
+from fieldwork.models import User
 
 DEMO_LOGINS = "demo-logins.txt"
 
@@ -83,7 +84,8 @@ def demo(seed: int, password: str | None, reset: bool, keep: bool) -> None:
     only), so that `--keep` can print them again.
     """
     from fieldwork.db import delete_all_rows
-    from fieldwork.demo import STUDY_CODES, build_demo
+    from fieldwork.demo import STUDY_CODES
+    from fieldwork.demo import build_demo
     from fieldwork.services.people.users import password_problem
 
     if password is not None:

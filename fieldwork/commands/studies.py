@@ -11,7 +11,9 @@ from fieldwork.commands import stated
 from fieldwork.db import get_session
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.overview import study_by_code
-from fieldwork.services.studies.target_import import check_csv, decode, import_targets
+from fieldwork.services.studies.target_import import check_csv
+from fieldwork.services.studies.target_import import decode
+from fieldwork.services.studies.target_import import import_targets
 
 
 @click.command("import-targets", short_help="Import targets from a CSV file (all rows or none).")

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, render_template
+from flask import abort
+from flask import render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import WRITE_ROLES, back, done, invalid_form, user
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import invalid_form
+from fieldwork.coordinator.common import user
 from fieldwork.coordinator.forms import ActionForm
 from fieldwork.db import get_session
 from fieldwork.models import User
@@ -76,13 +81,8 @@ def account_lift_wait(user_id: int) -> Response:
     def lift_wait(account: User) -> str:
         throttle().lift(account.username)
         session = get_session()
-        audit.record(
-            session,
-            action="user.lift_sign_in_wait",
-            user=user(),
-            about=account,
-            after={"username": account.username},
-        )
+        audit.record(session, action="user.lift_sign_in_wait", user=user(), about=account,
+                     after={"username": account.username})  # fmt: skip
         session.commit()
         return _("%(name)s can sign in again without waiting.", name=account.username)
 

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, render_template, request
+from flask import Response
+from flask import render_template
+from flask import request
 from werkzeug.datastructures import MultiDict
 
 from fieldwork import clock
 from fieldwork.auth.access import roles_required
-from fieldwork.coordinator.audit_sentences import action_name, describe
+from fieldwork.coordinator.audit_sentences import action_name
+from fieldwork.coordinator.audit_sentences import describe
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import WRITE_ROLES, date_arg, int_arg
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import date_arg
+from fieldwork.coordinator.common import int_arg
 from fieldwork.db import get_session
-from fieldwork.services.audit import PER_PAGE, AuditFilter, actions, actors, list_events
+from fieldwork.services.audit import PER_PAGE
+from fieldwork.services.audit import AuditFilter
+from fieldwork.services.audit import actions
+from fieldwork.services.audit import actors
+from fieldwork.services.audit import list_events
 from fieldwork.services.studies.overview import study_overview
 from fieldwork.timeutil import zone
 

@@ -13,32 +13,40 @@ old database, a new feature) still gets a plain sentence instead of an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_date, get_locale, gettext
-from markupsafe import Markup, escape
-from sqlmodel import Session, col, select
+from flask_babel import format_date
+from flask_babel import get_locale
+from flask_babel import gettext
+from markupsafe import Markup
+from markupsafe import escape
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.labels import UnknownCode, label
-from fieldwork.models import (
-    AuditEvent,
-    Incident,
-    Pair,
-    Release,
-    ReportConflict,
-    Study,
-    Target,
-    Team,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-)
-from fieldwork.templating import clock, moment, username
+from fieldwork.labels import UnknownCode
+from fieldwork.labels import label
+from fieldwork.models import AuditEvent
+from fieldwork.models import Incident
+from fieldwork.models import Pair
+from fieldwork.models import Release
+from fieldwork.models import ReportConflict
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.templating import clock
+from fieldwork.templating import moment
+from fieldwork.templating import username
 
 __all__ = ["ACTIONS", "AuditLine", "action_name", "describe"]
 
@@ -399,6 +407,10 @@ class _Objects:
                 names.append(qid)
         return ", ".join(names)
 
+    def team_code(self, team_id: int | None) -> str:
+        team = self.teams.get(team_id) if team_id is not None else None
+        return team.code if team else "–"
+
     def test_text(self, test_id: int | None) -> tuple[str, str | None]:
         found = self.tests.get(test_id or -1)
         if found is None:
@@ -436,23 +448,13 @@ def _test(objects: _Objects, test: Test) -> tuple[str, str | None]:
 
 
 def _report(objects: _Objects, report: VisitReport) -> tuple[str, str | None]:
-    test_text, url = objects.test_text(report.test_id)
-    team = objects.teams.get(report.team_id)
-    return gettext(
-        "the report of team %(team)s on %(test)s",
-        team=team.code if team else "–",
-        test=test_text,
-    ), url
+    team, (test, url) = objects.team_code(report.team_id), objects.test_text(report.test_id)
+    return gettext("the report of team %(team)s on %(test)s", team=team, test=test), url
 
 
 def _conflict(objects: _Objects, conflict: ReportConflict) -> tuple[str, str | None]:
-    test_text, url = objects.test_text(conflict.test_id)
-    team = objects.teams.get(conflict.team_id)
-    return gettext(
-        "another report of team %(team)s on %(test)s",
-        team=team.code if team else "–",
-        test=test_text,
-    ), url
+    team, (test, url) = objects.team_code(conflict.team_id), objects.test_text(conflict.test_id)
+    return gettext("another report of team %(team)s on %(test)s", team=team, test=test), url
 
 
 def _user(objects: _Objects, user: User) -> tuple[str, str | None]:

@@ -10,7 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,7 +26,8 @@ from wtforms import Field
 from fieldwork.coordinator.blueprint import bp
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
-from fieldwork.models import Study, User
+from fieldwork.models import Study
+from fieldwork.models import User
 from fieldwork.security import MAX_ID
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import get_study
@@ -75,6 +82,11 @@ def refusal_shown(*, rollback: bool = False) -> Iterator[None]:
 def form_page(template: str, *, form: FlaskForm, **context: Any) -> tuple[str, int]:
     """A page with ``form``: status 422 when the form came back (not accepted), else 200."""
     return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+
+
+def texts(form: FlaskForm, *names: str) -> dict[str, str]:
+    """The text fields ``names`` of ``form`` as keyword arguments, an empty field as ``""``."""
+    return {name: form[name].data or "" for name in names}
 
 
 def invalid_form() -> None:

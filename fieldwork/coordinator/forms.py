@@ -7,23 +7,30 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import DecimalField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms import TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 from fieldwork.labels import lazy_choices
-from fieldwork.models import ORDER_RULES, PURPOSES, STUDY_DOMAINS, TEAM_ROLES
-from fieldwork.services.people.testers import AGE_BANDS, GENDERS
+from fieldwork.models import ORDER_RULES
+from fieldwork.models import PURPOSES
+from fieldwork.models import STUDY_DOMAINS
+from fieldwork.models import TEAM_ROLES
+from fieldwork.services.people.testers import AGE_BANDS
+from fieldwork.services.people.testers import GENDERS
 from forms.wtf import MultiCheckboxField
 
 
@@ -160,21 +167,23 @@ class TeamForm(CoordinatorForm):
     role = SelectField(_l("Role"), choices=options(lazy_choices("team_role", TEAM_ROLES)))
 
 
+def _night(label: Any, description: Any) -> DateField:
+    """The night a membership starts, required."""
+    return DateField(label, description=description, validators=[InputRequired()])
+
+
 class MemberForm(CoordinatorForm):
     tester_id = SelectField(_l("Tester"), coerce=int, validate_choice=False)
-    on = DateField(
-        _l("Member from the night of"),
-        description=_l("The first night the tester goes out with this team."),
-        validators=[InputRequired()],
+    on = _night(
+        _l("Member from the night of"), _l("The first night the tester goes out with this team.")
     )
 
 
 class MoveMemberForm(CoordinatorForm):
     tester_id = SelectField(_l("Tester (now in another team)"), coerce=int, validate_choice=False)
-    on = DateField(
+    on = _night(
         _l("In this team from the night of"),
-        description=_l("Earlier nights stay with the old team, so their reports keep their team."),
-        validators=[InputRequired()],
+        _l("Earlier nights stay with the old team, so their reports keep their team."),
     )
     reason = TextAreaField(_l("Reason for the move"), validators=[DataRequired(), Length(max=500)])
 

@@ -3,19 +3,18 @@ marking one handled with a note (audited), and the handled ones with what was do
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort
+from flask import render_template
 from flask_babel import gettext as _
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    Page,
-    done,
-    study_or_404,
-    user,
-)
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import user
 from fieldwork.coordinator.forms import HandleIncidentForm
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
+from flask import render_template
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import READ_ROLES, study_or_404, timezone, versioned_static
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import timezone
+from fieldwork.coordinator.common import versioned_static
 from fieldwork.db import get_session
 from fieldwork.models import utcnow
 from fieldwork.services.monitoring.dashboard import dashboard

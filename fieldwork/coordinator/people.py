@@ -4,41 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, render_template, request
+from flask import abort
+from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    Page,
-    back,
-    can_write,
-    done,
-    form_page,
-    int_arg,
-    invalid_form,
-    refusal_shown,
-    refused,
-    study_or_404,
-    user,
-)
-from fieldwork.coordinator.forms import (
-    EndMembershipForm,
-    MemberForm,
-    MoveMemberForm,
-    PairForm,
-    TeamForm,
-    TesterForm,
-    options,
-)
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import can_write
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import form_page
+from fieldwork.coordinator.common import int_arg
+from fieldwork.coordinator.common import invalid_form
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import texts
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import EndMembershipForm
+from fieldwork.coordinator.forms import MemberForm
+from fieldwork.coordinator.forms import MoveMemberForm
+from fieldwork.coordinator.forms import PairForm
+from fieldwork.coordinator.forms import TeamForm
+from fieldwork.coordinator.forms import TesterForm
+from fieldwork.coordinator.forms import options
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
 from fieldwork.labels import label
-from fieldwork.models import Study, Team, Tester
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import Tester
 from fieldwork.services.errors import Refused
 from fieldwork.services.people import pairs as pairing
 from fieldwork.services.people import testers as service
@@ -88,24 +89,13 @@ def tester_edit(study_id: int, tester_id: int | None = None) -> Page:
     form = _tester_form(study, tester)
     if form.validate_on_submit():
         with refusal_shown():
+            fields = texts(form, "code", "group", "gender", "age_band", "language", "username")
             saved = service.save_tester(
-                session=session,
-                study=study,
-                tester=tester,
-                code=form.code.data or "",
-                group=form.group.data or "",
-                gender=form.gender.data or "",
-                age_band=form.age_band.data or "",
-                language=form.language.data or "",
-                active=bool(form.active.data),
-                username=form.username.data or "",
-                user=user(),
-            )
-            return done(
-                _("Tester %(code)s saved.", code=saved.code),
-                "coordinator.testers",
-                study_id=study.id,
-            )
+                session=session, study=study, tester=tester, active=bool(form.active.data),
+                user=user(), **fields,
+            )  # fmt: skip
+            saved_message = _("Tester %(code)s saved.", code=saved.code)
+            return done(saved_message, "coordinator.testers", study_id=study.id)
     return form_page("coordinator/tester_form.html", study=study, tester=tester, form=form)
 
 
@@ -123,11 +113,7 @@ def teams(study_id: int) -> Page:
         if form.validate_on_submit():
             with refusal_shown():
                 team = service.create_team(
-                    session=get_session(),
-                    study=study,
-                    code=form.code.data or "",
-                    role=form.role.data or "",
-                    user=user(),
+                    session=get_session(), study=study, user=user(), **texts(form, "code", "role")
                 )
                 return done(
                     _("Team %(code)s created.", code=team.code),

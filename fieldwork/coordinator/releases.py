@@ -5,31 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, render_template, url_for
+from flask import abort
+from flask import render_template
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField
+from wtforms import IntegerField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    back,
-    can_write,
-    confirmation,
-    confirmed,
-    done,
-    form_page,
-    refusal_shown,
-    refused,
-    study_or_404,
-    user,
-)
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import can_write
+from fieldwork.coordinator.common import confirmation
+from fieldwork.coordinator.common import confirmed
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import form_page
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import user
 from fieldwork.coordinator.forms import ActionForm
 from fieldwork.db import get_session
 from fieldwork.models import Release

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort
+from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    back,
-    done,
-    invalid_form,
-    refusal_shown,
-    refused,
-    study_or_404,
-    timezone,
-    user,
-)
-from fieldwork.coordinator.forms import OverrideForm, ReviewStateForm, options
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import invalid_form
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import timezone
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import OverrideForm
+from fieldwork.coordinator.forms import ReviewStateForm
+from fieldwork.coordinator.forms import options
 from fieldwork.db import get_session
-from fieldwork.labels import choices, label
-from fieldwork.models import INVALID_REASONS, Study, utcnow
+from fieldwork.labels import choices
+from fieldwork.labels import label
+from fieldwork.models import INVALID_REASONS
+from fieldwork.models import Study
+from fieldwork.models import utcnow
 from fieldwork.services.errors import Refused
 from fieldwork.services.reports import review as service
 from forms import get_instrument
@@ -53,11 +58,13 @@ def reviews(study_id: int) -> str:
     )
 
 
-def _status_or_404(study: Study, test_id: int) -> service.TestStatus:
+def _status_or_404(study_id: int, test_id: int) -> tuple[Study, service.TestStatus]:
+    """The study and the review status of its test ``test_id``; 404 if either is not there."""
+    study = study_or_404(study_id)
     status = service.status_of(get_session(), study=study, test_id=test_id, timezone=timezone())
     if status is None:
         abort(404)
-    return status
+    return study, status
 
 
 def state_choices(current: str) -> list[tuple[str, str]]:
@@ -75,8 +82,7 @@ def state_choices(current: str) -> list[tuple[str, str]]:
 @bp.get("/studies/<int:study_id>/review/<int:test_id>")
 @roles_required(*READ_ROLES)
 def review(study_id: int, test_id: int) -> str:
-    study = study_or_404(study_id)
-    status = _status_or_404(study, test_id)
+    study, status = _status_or_404(study_id, test_id)
     session = get_session()
     state_form = ReviewStateForm()
     state_form.state.choices = options(state_choices(status.state))
@@ -98,8 +104,7 @@ def review(study_id: int, test_id: int) -> str:
 @bp.post("/studies/<int:study_id>/review/<int:test_id>/state")
 @roles_required(*WRITE_ROLES)
 def review_state(study_id: int, test_id: int) -> Response:
-    study = study_or_404(study_id)
-    status = _status_or_404(study, test_id)
+    study, status = _status_or_404(study_id, test_id)
     form = ReviewStateForm()
     form.state.choices = options([("", ""), *choices("report_status", service.STATES)])
     if not form.validate_on_submit():
@@ -125,8 +130,7 @@ def review_state(study_id: int, test_id: int) -> Response:
 @bp.post("/studies/<int:study_id>/review/<int:test_id>/override")
 @roles_required(*WRITE_ROLES)
 def review_override(study_id: int, test_id: int) -> Response:
-    study = study_or_404(study_id)
-    status = _status_or_404(study, test_id)
+    study, status = _status_or_404(study_id, test_id)
     form = OverrideForm()
     if not form.validate_on_submit() or not form.verdict.data:
         refused(Refused(_("Choose a verdict and write why.")))

@@ -2,40 +2,48 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    Page,
-    back,
-    confirmation,
-    confirmed,
-    date_arg,
-    done,
-    form_page,
-    refusal_shown,
-    refused,
-    study_or_404,
-    timezone,
-    user,
-)
-from fieldwork.coordinator.forms import CancelForm, MoveForm, ScheduleForm, options
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import confirmation
+from fieldwork.coordinator.common import confirmed
+from fieldwork.coordinator.common import date_arg
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import form_page
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import timezone
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import CancelForm
+from fieldwork.coordinator.forms import MoveForm
+from fieldwork.coordinator.forms import ScheduleForm
+from fieldwork.coordinator.forms import options
 from fieldwork.db import get_session
 from fieldwork.models import Study
 from fieldwork.services.errors import Refused
 from fieldwork.services.people.pairs import list_pairs
-from fieldwork.services.people.testers import TeamProfile, list_teams, team_profile
+from fieldwork.services.people.testers import TeamProfile
+from fieldwork.services.people.testers import list_teams
+from fieldwork.services.people.testers import team_profile
 from fieldwork.services.reports.intake import report_count
 from fieldwork.services.schedule import edit as service
 from fieldwork.services.schedule import view as schedule_view
-from fieldwork.services.studies.targets import TargetFilter, list_targets
-from fieldwork.timeutil import local, tonight
+from fieldwork.services.studies.targets import TargetFilter
+from fieldwork.services.studies.targets import list_targets
+from fieldwork.timeutil import local
+from fieldwork.timeutil import tonight
 
 DEFAULT_SLOT_MINUTES = 30
 

@@ -6,52 +6,57 @@ import secrets
 from decimal import Decimal
 
 from flask import Response as FlaskResponse
-from flask import render_template, url_for
+from flask import render_template
+from flask import url_for
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    Page,
-    back,
-    confirmation,
-    confirmed,
-    done,
-    form_page,
-    invalid_form,
-    refusal_shown,
-    refused,
-    study_or_404,
-    user,
-)
-from fieldwork.coordinator.forms import ReopenForm, StatusForm, StudyForm, options
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import confirmation
+from fieldwork.coordinator.common import confirmed
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import form_page
+from fieldwork.coordinator.common import invalid_form
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import texts
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import ReopenForm
+from fieldwork.coordinator.forms import StatusForm
+from fieldwork.coordinator.forms import StudyForm
+from fieldwork.coordinator.forms import options
 from fieldwork.db import get_session
 from fieldwork.labels import label
-from fieldwork.models import DEFAULT_TARGET_TYPES, Study, Target
+from fieldwork.models import DEFAULT_TARGET_TYPES
+from fieldwork.models import Study
+from fieldwork.models import Target
 from fieldwork.services.errors import Refused
 from fieldwork.services.monitoring.incidents import open_incidents
 from fieldwork.services.monitoring.tonight import in_fieldwork_hours
 from fieldwork.services.studies import waves
 from fieldwork.services.studies.overview import study_overview
-from fieldwork.services.studies.setup import (
-    MIN_REOPEN_REASON,
-    TRANSITIONS,
-    StudyInput,
-    change_status,
-    closing_summary,
-    create_study,
-    locked_fields,
-    reopen_study,
-    update_study,
-)
+from fieldwork.services.studies.setup import MIN_REOPEN_REASON
+from fieldwork.services.studies.setup import TRANSITIONS
+from fieldwork.services.studies.setup import StudyInput
+from fieldwork.services.studies.setup import change_status
+from fieldwork.services.studies.setup import closing_summary
+from fieldwork.services.studies.setup import create_study
+from fieldwork.services.studies.setup import locked_fields
+from fieldwork.services.studies.setup import reopen_study
+from fieldwork.services.studies.setup import update_study
 from fieldwork.timeutil import tonight
-from forms import available_instruments, get_instrument
+from forms import available_instruments
+from forms import get_instrument
 
 
 @bp.get("/")
@@ -138,13 +143,10 @@ def _input(form: StudyForm) -> StudyInput:
             raise Refused(_("Write sample sizes as type=number, e.g. club=40, bar=30."))
         sizes[key.strip()] = int(value)
     return StudyInput(
-        code=form.code.data or "",
-        title=form.title.data or "",
-        domain=form.domain.data or "",
+        **texts(form, "code", "title", "domain", "purpose", "order_rule"),
+        **texts(form, "emergency_contact_name", "emergency_contact_phone"),
         instrument_id=instrument_id,
         instrument_version=int(version),
-        purpose=form.purpose.data or "",
-        order_rule=form.order_rule.data or "",
         planned_gap_minutes=form.planned_gap_minutes.data or 0,
         max_interval_minutes=form.max_interval_minutes.data or 0,
         seed=form.seed.data or 0,
@@ -153,8 +155,6 @@ def _input(form: StudyForm) -> StudyInput:
         target_sample_size=sizes,
         planned_p10=None if form.planned_p10.data is None else float(form.planned_p10.data),
         planned_p01=None if form.planned_p01.data is None else float(form.planned_p01.data),
-        emergency_contact_name=form.emergency_contact_name.data or "",
-        emergency_contact_phone=form.emergency_contact_phone.data or "",
     )
 
 

@@ -5,43 +5,43 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Response as FlaskResponse
-from flask import abort, render_template, request
+from flask import abort
+from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import (
-    READ_ROLES,
-    WRITE_ROLES,
-    Page,
-    back,
-    can_write,
-    done,
-    form_page,
-    invalid_form,
-    refusal_shown,
-    refused,
-    study_or_404,
-    user,
-)
-from fieldwork.coordinator.forms import ImportConfirmForm, ImportForm, TargetForm, options
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import back
+from fieldwork.coordinator.common import can_write
+from fieldwork.coordinator.common import done
+from fieldwork.coordinator.common import form_page
+from fieldwork.coordinator.common import invalid_form
+from fieldwork.coordinator.common import refusal_shown
+from fieldwork.coordinator.common import refused
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import texts
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import ImportConfirmForm
+from fieldwork.coordinator.forms import ImportForm
+from fieldwork.coordinator.forms import TargetForm
+from fieldwork.coordinator.forms import options
 from fieldwork.db import get_session
 from fieldwork.labels import choices
 from fieldwork.services.errors import Refused
-from fieldwork.services.studies.target_import import (
-    COLUMNS,
-    check_csv,
-    decode,
-    import_targets,
-    template_csv,
-)
-from fieldwork.services.studies.targets import (
-    TargetFilter,
-    areas_of,
-    get_target,
-    list_targets,
-    update_target,
-)
+from fieldwork.services.studies.target_import import COLUMNS
+from fieldwork.services.studies.target_import import check_csv
+from fieldwork.services.studies.target_import import decode
+from fieldwork.services.studies.target_import import import_targets
+from fieldwork.services.studies.target_import import template_csv
+from fieldwork.services.studies.targets import TargetFilter
+from fieldwork.services.studies.targets import areas_of
+from fieldwork.services.studies.targets import get_target
+from fieldwork.services.studies.targets import list_targets
+from fieldwork.services.studies.targets import update_target
 
 
 @bp.get("/studies/<int:study_id>/targets")
@@ -76,22 +76,13 @@ def target_edit(study_id: int, target_id: int) -> Page:
     form.target_type.choices = options(choices("target_type", study.target_types))
     if form.validate_on_submit():
         with refusal_shown(rollback=True):
+            fields = texts(form, "name", "address", "target_type", "area")
             update_target(
-                session=session,
-                study=study,
-                target=target,
-                name=form.name.data or "",
-                address=form.address.data or "",
-                target_type=form.target_type.data or "",
-                area=form.area.data or "",
-                active=bool(form.active.data),
-                user=user(),
-            )
-            return done(
-                _("Target %(code)s saved.", code=target.code),
-                "coordinator.targets",
-                study_id=study.id,
-            )
+                session=session, study=study, target=target, active=bool(form.active.data),
+                user=user(), **fields,
+            )  # fmt: skip
+            return done(_("Target %(code)s saved.", code=target.code), "coordinator.targets",
+                        study_id=study.id)  # fmt: skip
     return form_page("coordinator/target_form.html", study=study, target=target, form=form)
 
 

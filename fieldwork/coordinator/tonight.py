@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app
+from flask import render_template
+from flask import request
 
 from fieldwork import clock
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import READ_ROLES, date_arg, study_or_404, versioned_static
+from fieldwork.coordinator.common import READ_ROLES
+from fieldwork.coordinator.common import date_arg
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import versioned_static
 from fieldwork.db import get_session
 from fieldwork.services.monitoring.tonight import tonight as night_of_study
 from fieldwork.timeutil import tonight as tonights_date

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, render_template, request
+from flask import current_app
+from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 
 from fieldwork.auth.access import roles_required
 from fieldwork.coordinator.blueprint import bp
-from fieldwork.coordinator.common import WRITE_ROLES, Page, study_or_404, user
-from fieldwork.coordinator.forms import ImportConfirmForm, UnsentImportForm
+from fieldwork.coordinator.common import WRITE_ROLES
+from fieldwork.coordinator.common import Page
+from fieldwork.coordinator.common import study_or_404
+from fieldwork.coordinator.common import user
+from fieldwork.coordinator.forms import ImportConfirmForm
+from fieldwork.coordinator.forms import UnsentImportForm
 from fieldwork.db import get_session
 from fieldwork.i18n import error_message
 from fieldwork.models import Study
-from fieldwork.services.reports.outbox_import import (
-    ImportedReport,
-    OutboxFileError,
-    import_unsent_reports,
-    read_outbox,
-)
+from fieldwork.services.reports.outbox_import import ImportedReport
+from fieldwork.services.reports.outbox_import import OutboxFileError
+from fieldwork.services.reports.outbox_import import import_unsent_reports
+from fieldwork.services.reports.outbox_import import read_outbox
 
 
 def _page(study: Study, form: UnsentImportForm, *, outcomes: list[ImportedReport] | None = None,
@@ -40,9 +44,9 @@ def _page(study: Study, form: UnsentImportForm, *, outcomes: list[ImportedReport
 @bp.route("/studies/<int:study_id>/import-unsent", methods=["GET", "POST"])
 @roles_required(*WRITE_ROLES)
 def import_unsent(study_id: int) -> Page:
-    """GET: the upload form. POST a file: the dry run. POST the checked content: the import."""
-    study = study_or_404(study_id)
-    session = get_session()
+    """A phone's file of unsent reports. GET: the upload form. POST a file: what would happen
+    to each report (nothing stored). POST the checked content: the import."""
+    study, session = study_or_404(study_id), get_session()
     form, confirm = UnsentImportForm(), ImportConfirmForm()
     threshold = current_app.config["CLOCK_SKEW_THRESHOLD_SECONDS"]
     if "content" in request.form:

@@ -18,8 +18,12 @@ the people are in :mod:`fieldwork.demo.data`, what happens at each visit in
 :mod:`fieldwork.demo.studies`, and the build in :mod:`fieldwork.demo.builder`.
 """
 
-from fieldwork.demo.builder import DemoError, DemoResult, build_demo
-from fieldwork.demo.data import HOUSING_CODE, NIGHTLIFE_CODE, STUDY_CODES
+from fieldwork.demo.builder import DemoError
+from fieldwork.demo.builder import DemoResult
+from fieldwork.demo.builder import build_demo
+from fieldwork.demo.data import HOUSING_CODE
+from fieldwork.demo.data import NIGHTLIFE_CODE
+from fieldwork.demo.data import STUDY_CODES
 
 __all__ = ["HOUSING_CODE", "NIGHTLIFE_CODE", "STUDY_CODES", "DemoError", "DemoResult",
            "build_demo"]  # fmt: skip

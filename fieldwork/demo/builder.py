@@ -15,16 +15,22 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-from sqlmodel import Session, select
+from flask import current_app
+from flask import has_app_context
+from sqlmodel import Session
+from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.demo import data
-from fieldwork.models import Study, User
+from fieldwork.models import Study
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.people.users import create_users
 

@@ -15,34 +15,53 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col
+from sqlmodel import select
 
 from analysis import csvsafe
 from fieldwork import clock
-from fieldwork.demo import data, visits
-from fieldwork.demo.builder import Demo, DemoError, local_time
-from fieldwork.models import Pair, Study, Target, Team, Test, User
-from fieldwork.services.monitoring.incidents import record_incident, resolve_incident
+from fieldwork.demo import data
+from fieldwork.demo import visits
+from fieldwork.demo.builder import Demo
+from fieldwork.demo.builder import DemoError
+from fieldwork.demo.builder import local_time
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.services.monitoring.incidents import record_incident
+from fieldwork.services.monitoring.incidents import resolve_incident
 from fieldwork.services.people.pairs import create_pair
-from fieldwork.services.people.testers import (
-    add_member,
-    create_team,
-    list_testers,
-    remove_member,
-    save_tester,
-)
+from fieldwork.services.people.testers import add_member
+from fieldwork.services.people.testers import create_team
+from fieldwork.services.people.testers import list_testers
+from fieldwork.services.people.testers import remove_member
+from fieldwork.services.people.testers import save_tester
 from fieldwork.services.releases import lifecycle as releases
 from fieldwork.services.reports import review as reviews
-from fieldwork.services.reports.intake import ReportSubmission, amend_report, file_report
+from fieldwork.services.reports.intake import ReportSubmission
+from fieldwork.services.reports.intake import amend_report
+from fieldwork.services.reports.intake import file_report
 from fieldwork.services.schedule.assignments import assignment_for_user
-from fieldwork.services.schedule.edit import ScheduleRequest, preview_schedule, save_schedule
-from fieldwork.services.studies.setup import StudyInput, change_status, create_study
+from fieldwork.services.schedule.edit import ScheduleRequest
+from fieldwork.services.schedule.edit import preview_schedule
+from fieldwork.services.schedule.edit import save_schedule
+from fieldwork.services.studies.setup import StudyInput
+from fieldwork.services.studies.setup import change_status
+from fieldwork.services.studies.setup import create_study
 from fieldwork.services.studies.target_import import import_targets
-from forms import Instrument, get_instrument
+from forms import Instrument
+from forms import get_instrument
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)

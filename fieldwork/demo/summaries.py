@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from sqlmodel import Session
 
 from analysis.simulate_summary import wave_counts
-from analysis.summary import build_summary, pseudonym, read_summary, write_summary
+from analysis.summary import build_summary
+from analysis.summary import pseudonym
+from analysis.summary import read_summary
+from analysis.summary import write_summary
 from fieldwork import clock
 from fieldwork.demo import data
 from fieldwork.services.export.summary import export_summary

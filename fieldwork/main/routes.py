@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response

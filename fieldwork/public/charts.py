@@ -10,7 +10,8 @@ text alternative, which lists every number the drawing shows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 

@@ -10,13 +10,20 @@ reaches every phone.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
-from flask_babel import format_date, get_locale, gettext
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask_babel import format_date
+from flask_babel import get_locale
+from flask_babel import gettext
 
 from analysis.publication import tables_csv
 from fieldwork.db import get_session
 from fieldwork.models import Release
-from fieldwork.public.trends import comparison_view, trends_view
+from fieldwork.public.trends import comparison_view
+from fieldwork.public.trends import trends_view
 from fieldwork.public.view import release_view
 from fieldwork.services.releases import lifecycle as releases
 from fieldwork.services.releases import trends

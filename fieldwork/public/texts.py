@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 DOMAINS = ("nightlife", "housing")
 

@@ -12,7 +12,9 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import force_locale
+from flask_babel import format_date
+from flask_babel import gettext
 from markupsafe import Markup
 
 from analysis.disclosure import p_below
@@ -20,8 +22,15 @@ from fieldwork.labels import label
 from fieldwork.models import Release
 from fieldwork.public import texts
 from fieldwork.public.charts import trend_chart
-from fieldwork.public.view import number, p_phrase, p_text, period_text, signed
-from fieldwork.services.releases.trends import CITY_LINE, Change, Series, wave_change
+from fieldwork.public.view import number
+from fieldwork.public.view import p_phrase
+from fieldwork.public.view import p_text
+from fieldwork.public.view import period_text
+from fieldwork.public.view import signed
+from fieldwork.services.releases.trends import CITY_LINE
+from fieldwork.services.releases.trends import Change
+from fieldwork.services.releases.trends import Series
+from fieldwork.services.releases.trends import wave_change
 
 
 def short_month(value: str | None) -> str:

@@ -15,10 +15,16 @@ from datetime import date
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
-from flask_babel import force_locale, format_date, format_decimal, get_locale, gettext
+from flask_babel import force_locale
+from flask_babel import format_date
+from flask_babel import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext
 from markupsafe import Markup
 
-from analysis.disclosure import p_below, p_public, percent
+from analysis.disclosure import p_below
+from analysis.disclosure import p_public
+from analysis.disclosure import percent
 from analysis.publication import required_question
 from fieldwork.labels import label
 from fieldwork.public import texts

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session
+from sqlmodel import SQLModel
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import AuditEvent, Study, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import Study
+from fieldwork.models import User
 
 PER_PAGE = 50
 

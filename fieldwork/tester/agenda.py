@@ -8,8 +8,10 @@ all reported says so instead of "nothing planned".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel.speaklater import LazyString

@@ -6,8 +6,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import HiddenField
+from wtforms import RadioField
+from wtforms import SelectChoice
+from wtforms import SelectField
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
 
 from fieldwork.labels import LABELS
 from forms import Instrument

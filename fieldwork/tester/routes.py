@@ -10,18 +10,17 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import format_datetime, get_locale
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -36,22 +35,20 @@ from fieldwork.models import User
 from fieldwork.services.monitoring import incidents as incident_service
 from fieldwork.services.reports import intake as report_service
 from fieldwork.services.reports.review import messages_for_team
-from fieldwork.services.schedule.assignments import (
-    Assignment,
-    assignment_for_user,
-    assignments_for_user,
-    awaiting_answer,
-)
+from fieldwork.services.schedule.assignments import Assignment
+from fieldwork.services.schedule.assignments import assignment_for_user
+from fieldwork.services.schedule.assignments import assignments_for_user
+from fieldwork.services.schedule.assignments import awaiting_answer
 from fieldwork.tester.agenda import build_agenda
-from fieldwork.tester.forms import (
-    IncidentForm,
-    amendment_form,
-    answers_to_formdata,
-    field_errors,
-    report_form,
-)
+from fieldwork.tester.forms import IncidentForm
+from fieldwork.tester.forms import amendment_form
+from fieldwork.tester.forms import answers_to_formdata
+from fieldwork.tester.forms import field_errors
+from fieldwork.tester.forms import report_form
 from fieldwork.tester.words import words_for
-from fieldwork.timeutil import local, tonight, zone
+from fieldwork.timeutil import local
+from fieldwork.timeutil import tonight
+from fieldwork.timeutil import zone
 
 bp = Blueprint("tester", __name__, url_prefix="/tester")
 

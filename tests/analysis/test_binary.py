@@ -8,11 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from statsmodels.stats.contingency_tables import SquareTable, mcnemar
+from statsmodels.stats.contingency_tables import SquareTable
+from statsmodels.stats.contingency_tables import mcnemar
 
-from analysis.binary import PairedBinaryResult, paired_binary, paired_binary_from_frame
-from analysis.paired_tests import mcnemar_tests, newcombe_interval, tango_score
-from analysis.proportions import clopper_pearson_interval, midp_interval, wilson_interval
+from analysis.binary import PairedBinaryResult
+from analysis.binary import paired_binary
+from analysis.binary import paired_binary_from_frame
+from analysis.paired_tests import mcnemar_tests
+from analysis.paired_tests import newcombe_interval
+from analysis.paired_tests import tango_score
+from analysis.proportions import clopper_pearson_interval
+from analysis.proportions import midp_interval
+from analysis.proportions import wilson_interval
 from analysis.table import PairedTable
 
 FOUR = 5e-5  # "4 decimals"

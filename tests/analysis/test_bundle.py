@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.bundle import BundleError, read_bundle
+from analysis.bundle import BundleError
+from analysis.bundle import read_bundle
 
 
 def test_reads_a_bundle_into_a_tidy_frame(tmp_path, bundle_writer, make_row) -> None:
@@ -132,7 +133,8 @@ def test_simulated_bundle_round_trip(tmp_path) -> None:
 def test_writer_names_outcome_columns_and_refuses_a_full_folder(tmp_path) -> None:
     import forms
     from analysis.bundle import write_bundle
-    from analysis.bundle.schema import manifest, outcome_column
+    from analysis.bundle.schema import manifest
+    from analysis.bundle.schema import outcome_column
 
     instrument = forms.get_instrument("nightlife-door")
     record = {"test_id": 1, "target_code": "V-1", "target_type": "club", "area": "",

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from tests.analysis.conftest import pair_row, table_rows, write_bundle
+from tests.analysis.conftest import pair_row
+from tests.analysis.conftest import table_rows
+from tests.analysis.conftest import write_bundle
 
 FOUR = 5e-5  # "at 4 decimals"
 V1 = (794, 150, 86, 570)  # Agresti (2013) §11.1

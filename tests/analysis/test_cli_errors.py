@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.analysis.conftest import pair_row, write_bundle
+from tests.analysis.conftest import pair_row
+from tests.analysis.conftest import write_bundle
 
 SCRIPT = str(Path(sys.executable).with_name("mysteryguest"))
 

@@ -10,7 +10,8 @@ from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
 from statsmodels.tools.sm_exceptions import ModelWarning
 
-from analysis.clogit import ORDER_TERM, conditional_logit
+from analysis.clogit import ORDER_TERM
+from analysis.clogit import conditional_logit
 
 FOUR = 5e-5
 

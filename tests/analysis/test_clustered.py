@@ -13,7 +13,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analysis.binary import paired_binary
-from analysis.clustered import venue_robust, venue_robust_from_frame
+from analysis.clustered import venue_robust
+from analysis.clustered import venue_robust_from_frame
 from analysis.paired_tests import mcnemar_tests
 from analysis.table import PairedTable
 from analysis.venue_effects import venue_tables

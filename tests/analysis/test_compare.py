@@ -13,7 +13,10 @@ import forms
 from analysis.compare import compare
 from analysis.result import analyze
 from analysis.simulate import simulate_bundle
-from analysis.summary import SummaryError, TargetCounts, build_summary, summary_from_bundle
+from analysis.summary import SummaryError
+from analysis.summary import TargetCounts
+from analysis.summary import build_summary
+from analysis.summary import summary_from_bundle
 
 TOLERANCE = 1e-8
 NIGHTLIFE = forms.get_instrument("nightlife-door")

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.continuous import paired_continuous, paired_continuous_from_frame
-from analysis.signed_rank import psignrank, qsignrank
+from analysis.continuous import paired_continuous
+from analysis.continuous import paired_continuous_from_frame
+from analysis.signed_rank import psignrank
+from analysis.signed_rank import qsignrank
 
 FOUR = 5e-5
 

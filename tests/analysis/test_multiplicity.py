@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analysis.multiplicity import benjamini_hochberg, holm
+from analysis.multiplicity import benjamini_hochberg
+from analysis.multiplicity import holm
 
 FOUR = 5e-5
 

@@ -7,14 +7,19 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat  # a missing nbclient/nbformat is an error here, never a skip
 import pytest
-from nbclient import NotebookClient
+
+from tests.support import read_notebook
 
 WALKTHROUGH = Path(__file__).resolve().parents[2] / "notebooks" / "01_analysis_walkthrough.ipynb"
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 ALLOWED = {"analysis", "json", "pathlib", "tempfile"}
+
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -22,7 +27,7 @@ def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def test_committed_without_outputs_and_imports_only_analysis() -> None:
-    for cell in code_cells(nbformat.read(WALKTHROUGH, as_version=4)):
+    for cell in code_cells(read_notebook(WALKTHROUGH, as_version=4)):
         assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
         for module in IMPORT.findall(cell.source):
             assert module.split(".")[0] in ALLOWED, module
@@ -35,7 +40,9 @@ def test_walkthrough_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     copy = tmp_path / WALKTHROUGH.name
     shutil.copy(WALKTHROUGH, copy)
-    notebook = nbformat.read(copy, as_version=4)
+    notebook = read_notebook(copy, as_version=4)
+    from nbclient import NotebookClient  # a missing nbclient is an error, never a skip
+
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     )

@@ -13,11 +13,15 @@ import pytest
 
 import forms
 from analysis.bundle import read_bundle
-from analysis.figures import ForestRow, forest_svg
+from analysis.figures import ForestRow
+from analysis.figures import forest_svg
 from analysis.outputs import MODEL_COLUMNS
-from analysis.result import ESTIMATE_COLUMNS, AnalysisResult, analyze
+from analysis.result import ESTIMATE_COLUMNS
+from analysis.result import AnalysisResult
+from analysis.result import analyze
 from analysis.simulate import simulate_bundle
-from tests.analysis.conftest import table_rows, write_bundle
+from tests.analysis.conftest import table_rows
+from tests.analysis.conftest import write_bundle
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -9,15 +9,13 @@ import pytest
 from scipy import stats
 
 from analysis.paired_tests import mcnemar_tests
-from analysis.power import (
-    _lower_critical,
-    connor_n,
-    critical_values,
-    miettinen_n,
-    power_at,
-    sample_size,
-    smallest_n,
-)
+from analysis.power import _lower_critical
+from analysis.power import connor_n
+from analysis.power import critical_values
+from analysis.power import miettinen_n
+from analysis.power import power_at
+from analysis.power import sample_size
+from analysis.power import smallest_n
 from analysis.table import PairedTable
 
 
@@ -142,7 +140,9 @@ def test_smallest_n_equals_the_naive_scan(p10: float, p01: float, alpha: float, 
 
 
 def test_design_effect_and_clustered_sample_size() -> None:
-    from analysis.power import connor_n, design_effect, sample_size
+    from analysis.power import connor_n
+    from analysis.power import design_effect
+    from analysis.power import sample_size
 
     assert design_effect(1, 0.1) == 1.0 and design_effect(3, 0.1) == pytest.approx(1.2)
     result = sample_size(0.2, 0.05, visits_per_target=3, icc=0.1)

@@ -9,9 +9,11 @@ import pytest
 
 from analysis.compare import CSV_COLUMNS as COMPARISON_COLUMNS
 from analysis.outputs import MODEL_COLUMNS
-from analysis.result import ESTIMATE_COLUMNS, analyze
+from analysis.result import ESTIMATE_COLUMNS
+from analysis.result import analyze
 from analysis.simulate import simulate_bundle
-from tests.analysis.conftest import pair_row, write_bundle
+from tests.analysis.conftest import pair_row
+from tests.analysis.conftest import write_bundle
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "results.md"
 EXPORT_STUDY_KEYS = (  # the manifest study block of the app's export (fieldwork/services/export)

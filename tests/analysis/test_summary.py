@@ -12,16 +12,15 @@ import pytest
 
 import forms
 from analysis.simulate import simulate_bundle
-from analysis.summary import (
-    SummaryError,
-    TargetCounts,
-    build_summary,
-    pseudonym,
-    read_summary,
-    summary_from_bundle,
-    write_summary,
-)
-from analysis.summary_schema import SCHEMA, schema_text
+from analysis.summary import SummaryError
+from analysis.summary import TargetCounts
+from analysis.summary import build_summary
+from analysis.summary import pseudonym
+from analysis.summary import read_summary
+from analysis.summary import summary_from_bundle
+from analysis.summary import write_summary
+from analysis.summary_schema import SCHEMA
+from analysis.summary_schema import schema_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "summary-bundle.schema.json"
 SECRET, OTHER = "the secret of one city, kept there", "another city's secret, kept there"

@@ -7,7 +7,10 @@ import pytest
 
 import analysis.walsh
 from analysis.continuous import paired_continuous
-from analysis.walsh import CompactWalsh, SelectedWalsh, median, walsh_averages
+from analysis.walsh import CompactWalsh
+from analysis.walsh import SelectedWalsh
+from analysis.walsh import median
+from analysis.walsh import walsh_averages
 
 SAMPLES = {
     "continuous": np.random.default_rng(1).normal(0.3, 2.0, size=157),

@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import User
 
 SCRIPT = str(Path(sys.executable).with_name("mysteryguest"))
 
@@ -124,7 +125,8 @@ def test_help_lists_every_command_in_a_clean_environment(tmp_path):
 
 def test_app_commands_build_the_app_when_they_run():
     """Listed without the app, each app command pushes the app itself (flask's with_appcontext)."""
-    from fieldwork.commands import COMMANDS, load
+    from fieldwork.commands import COMMANDS
+    from fieldwork.commands import load
 
     for name, target in COMMANDS.items():
         layers, todo = [], [load(target).callback]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.demo import STUDY_CODES
-from fieldwork.models import Study, Test, User
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import User
 from tests.support import csrf_from
 
 # builds the whole demo: make test runs it, make test-fast leaves it out

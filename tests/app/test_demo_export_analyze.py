@@ -13,7 +13,10 @@ from sqlmodel import select
 from analysis.result import analyze
 from fieldwork.db import get_session
 from fieldwork.demo import build_demo
-from fieldwork.models import Pair, Target, Test, VisitReport
+from fieldwork.models import Pair
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
 from fieldwork.services.export.bundle import export_study
 
 # builds the whole demo: make test runs it, make test-fast leaves it out

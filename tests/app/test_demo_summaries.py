@@ -15,7 +15,10 @@ from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.demo import data
 from fieldwork.demo.builder import build_demo
-from fieldwork.demo.summaries import BUILT_AT, FOLDER, SEED, write_summaries
+from fieldwork.demo.summaries import BUILT_AT
+from fieldwork.demo.summaries import FOLDER
+from fieldwork.demo.summaries import SEED
+from fieldwork.demo.summaries import write_summaries
 
 # builds the whole demo: make test runs it, make test-fast leaves it out
 pytestmark = pytest.mark.slow

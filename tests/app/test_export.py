@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from analysis.bundle import read_bundle
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Test, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.services.reports import intake as reports
 from fieldwork.services.schedule.assignments import assignment_for_user
 

@@ -5,22 +5,29 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
+from sqlmodel import select
 
 import fieldwork.models as models
 from analysis.compare import compare
 from analysis.result import analyze
-from analysis.summary import pseudonym, read_summary
+from analysis.summary import pseudonym
+from analysis.summary import read_summary
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Study, Target, Test
+from fieldwork.models import AuditEvent
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
 from fieldwork.services.export.bundle import export_study
 from forms import get_instrument
-from tests.publication.conftest import build_demo_at_fixed_time, user_named
+from tests.publication.conftest import build_demo_at_fixed_time
+from tests.publication.conftest import user_named
 from tests.publication.waves import next_wave_with_fieldwork
 
 SECRET, OTHER = "the Hague's own secret, kept by the city", "Utrecht keeps another secret here"

@@ -14,16 +14,19 @@ import pytest
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import FrozenInstrument, Study, User, VisitReport
-from fieldwork.services.export.bundle import ExportError, export_study
+from fieldwork.models import FrozenInstrument
+from fieldwork.models import Study
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.services.export.bundle import ExportError
+from fieldwork.services.export.bundle import export_study
 from fieldwork.services.reports import intake
 from fieldwork.services.schedule.assignments import assignment_for_user
-from fieldwork.services.studies.instruments import (
-    InstrumentChanged,
-    changed_instruments,
-    instrument_for,
-)
-from forms import get_instrument, parse_instrument
+from fieldwork.services.studies.instruments import InstrumentChanged
+from fieldwork.services.studies.instruments import changed_instruments
+from fieldwork.services.studies.instruments import instrument_for
+from forms import get_instrument
+from forms import parse_instrument
 from forms import schema as forms_schema
 
 FILE = Path(forms_schema.__file__).parent / "instruments" / "nightlife-door.toml"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

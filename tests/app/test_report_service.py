@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import ReportConflict, User, VisitReport
+from fieldwork.models import ReportConflict
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.reports import intake as reports
 from fieldwork.services.schedule.assignments import assignment_for_user
 

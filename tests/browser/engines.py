@@ -171,9 +171,7 @@ class Phone:
                 what=f"{selector} to say /{pattern}/",
             )
         except PhoneError as error:
-            raise PhoneError(
-                f"{error}; it says {self.text(selector)!r}; {self.state()}"
-            ) from None
+            raise PhoneError(f"{error}; it says {self.text(selector)!r}; {self.state()}") from None
 
     def wait_for_path(self, pattern: str, timeout: float = 10) -> str:
         return self.wait(

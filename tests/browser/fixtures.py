@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
 
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
+from benchmarks.chromium import CHROMIUM
+from benchmarks.chromium import CHROMIUM_ARGS
 from tests.conftest import World
 
 ROOT = Path(__file__).resolve().parents[2]

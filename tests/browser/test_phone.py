@@ -21,11 +21,20 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from fieldwork.db import ENGINE_KEY, delete_all_rows, get_session
-from fieldwork.models import User, VisitReport
-from tests.browser.engines import ENGINES, Phone, missing, start
-from tests.browser.fixtures import LiveServer, require
-from tests.conftest import World, build_world, new_app
+from fieldwork.db import ENGINE_KEY
+from fieldwork.db import delete_all_rows
+from fieldwork.db import get_session
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from tests.browser.engines import ENGINES
+from tests.browser.engines import Phone
+from tests.browser.engines import missing
+from tests.browser.engines import start
+from tests.browser.fixtures import LiveServer
+from tests.browser.fixtures import require
+from tests.conftest import World
+from tests.conftest import build_world
+from tests.conftest import new_app
 from tests.support import PASSWORD
 
 SUBMIT = "form[data-outbox] button[type=submit]"

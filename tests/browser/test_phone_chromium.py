@@ -16,11 +16,16 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # pragma: no cover - conftest skips (locally) or fails (CI) without it
     expect = None
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import ReportConflict, VisitReport
-from tests.support import NIGHTLIFE_ANSWERS, PASSWORD, exported_reports, submit_as
+from fieldwork.models import ReportConflict
+from fieldwork.models import VisitReport
+from tests.support import NIGHTLIFE_ANSWERS
+from tests.support import PASSWORD
+from tests.support import exported_reports
+from tests.support import submit_as
 
 UNSENT_ONE = "1 rapport nog niet verzonden"
 
@@ -267,7 +272,9 @@ def close_the_study(app: Any, world: Any, uuid: str) -> None:
 
 def move_out_of_the_team(app: Any, world: Any, uuid: str) -> None:
     """t01 left team A before the test's night (a move recorded late): not its author then."""
-    from fieldwork.models import TeamMember, Test, Tester
+    from fieldwork.models import TeamMember
+    from fieldwork.models import Test
+    from fieldwork.models import Tester
 
     with app.app_context():
         session = get_session()
@@ -405,7 +412,9 @@ def queue_offline(page: Any, context: Any, world: Any) -> None:
 
 
 def waiting_item(app: Any, world: Any, *, days: float) -> dict[str, Any]:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
 
     created = (datetime.now(UTC) - timedelta(days=days)).isoformat()
     return {

@@ -33,7 +33,8 @@ class Ids:
     """The world's ids, plus the first target/tester of the study."""
 
     def __init__(self, app: Flask, world: Any) -> None:
-        from fieldwork.models import Target, Tester
+        from fieldwork.models import Target
+        from fieldwork.models import Tester
 
         self.world = world
         self.study = world.study_id
@@ -62,7 +63,9 @@ def add_report(app: Flask, test_id: int, slot: str, **answers: Any) -> int:
     """Store one team's report of a test directly (the intake itself is tested elsewhere)."""
     import uuid
 
-    from fieldwork.models import Pair, Test, VisitReport
+    from fieldwork.models import Pair
+    from fieldwork.models import Test
+    from fieldwork.models import VisitReport
 
     with app.app_context():
         session = get_session()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.coordinator.conftest import post, shown, token
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
+from tests.coordinator.conftest import token
 
 READ_PAGES = [
     "/coordinator/",

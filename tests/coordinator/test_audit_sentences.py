@@ -7,19 +7,26 @@ from __future__ import annotations
 import ast
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
+from flask_babel import gettext
 from sqlmodel import select
 
 from fieldwork import clock
-from fieldwork.coordinator.audit_sentences import ACTIONS, describe
+from fieldwork.coordinator.audit_sentences import ACTIONS
+from fieldwork.coordinator.audit_sentences import describe
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Target, Test
+from fieldwork.models import AuditEvent
+from fieldwork.models import Target
+from fieldwork.models import Test
 from fieldwork.services import audit
-from tests.coordinator.conftest import add_report, post, shown
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
 
 ROOT = Path(__file__).resolve().parents[2] / "fieldwork"
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")

@@ -13,7 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 from fieldwork.timeutil import tonight
-from tests.browser.fixtures import AXE, LiveServer, require
+from tests.browser.fixtures import AXE
+from tests.browser.fixtures import LiveServer
+from tests.browser.fixtures import require
 from tests.coordinator.conftest import add_report
 from tests.support import PASSWORD
 

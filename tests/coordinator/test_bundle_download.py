@@ -12,7 +12,9 @@ from sqlmodel import select
 from analysis.bundle import read_bundle
 from fieldwork.db import get_session
 from fieldwork.models import AuditEvent
-from tests.coordinator.conftest import add_report, move_to_past, shown
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import move_to_past
+from tests.coordinator.conftest import shown
 
 
 def test_a_researcher_downloads_the_bundle(app, client, auth, world, tmp_path):

@@ -13,10 +13,16 @@ from typing import Any
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Incident, Study, User
-from tests.browser.fixtures import AXE, LiveServer, require
+from fieldwork.models import Incident
+from fieldwork.models import Study
+from fieldwork.models import User
+from tests.browser.fixtures import AXE
+from tests.browser.fixtures import LiveServer
+from tests.browser.fixtures import require
 from tests.coordinator.conftest import add_report
-from tests.coordinator.test_browser import as_coordinator, as_user, axe_violations
+from tests.coordinator.test_browser import as_coordinator
+from tests.coordinator.test_browser import as_user
+from tests.coordinator.test_browser import axe_violations
 
 
 def as_tester(server: LiveServer, username: str, steps: Callable[[Any], None]) -> None:

@@ -9,21 +9,24 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
-from analysis.power import DEFAULT_ICC, clustered_power, power_at
+from analysis.power import DEFAULT_ICC
+from analysis.power import clustered_power
+from analysis.power import power_at
 from fieldwork.db import get_session
-from fieldwork.models import (
-    DeviceStatus,
-    Incident,
-    Pair,
-    PairReview,
-    Study,
-    Target,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-)
-from tests.coordinator.conftest import add_report, move_to_past, post, shown
+from fieldwork.models import DeviceStatus
+from fieldwork.models import Incident
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import move_to_past
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
 
 
 def independent_counts(app, study_id):

@@ -12,7 +12,9 @@ import io
 import json
 import time as wall
 import zipfile
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +22,11 @@ from zoneinfo import ZoneInfo
 from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.models import Test
-from tests.browser.fixtures import AXE, require
+from tests.browser.fixtures import AXE
+from tests.browser.fixtures import require
 from tests.coordinator.conftest import add_report
-from tests.coordinator.test_browser import as_user, axe_violations
+from tests.coordinator.test_browser import as_user
+from tests.coordinator.test_browser import axe_violations
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 

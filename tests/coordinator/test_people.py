@@ -7,9 +7,15 @@ from datetime import date
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Pair, Team, TeamMember, Tester, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import Pair
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Tester
+from fieldwork.models import User
 from tests.conftest import PASSWORD  # noqa: F401  (documented: the world's password)
-from tests.coordinator.conftest import post, shown
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
 
 
 def make_account(app, username):

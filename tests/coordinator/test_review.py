@@ -8,9 +8,16 @@ import pytest
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, PairReview, ReportConflict, Study, Tester, VisitReport
+from fieldwork.models import AuditEvent
+from fieldwork.models import PairReview
+from fieldwork.models import ReportConflict
+from fieldwork.models import Study
+from fieldwork.models import Tester
+from fieldwork.models import VisitReport
 from fieldwork.services.reports import review as review_service
-from tests.coordinator.conftest import add_report, move_to_past, post
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import move_to_past
+from tests.coordinator.conftest import post
 from tests.support import csrf_from
 
 

@@ -3,8 +3,10 @@ that no route can change, moves and cancellations with a reason, per-team run sh
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import time, timedelta
+from collections import Counter
+from collections import defaultdict
+from datetime import time
+from datetime import timedelta
 
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -12,7 +14,11 @@ from wtforms.fields.core import UnboundField
 
 from fieldwork.coordinator import forms as coordinator_forms
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Pair, Study, Target, Test
+from fieldwork.models import AuditEvent
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
 from fieldwork.services.studies.target_import import import_targets
 from fieldwork.timeutil import tonight
 from tests.coordinator.conftest import post
@@ -319,7 +325,9 @@ def test_saved_tests_are_exactly_the_previewed_ones(app, world):
     """The preview uses the same busy times and draw counts as create_schedule, so they agree
     even when the pairs' teams have tests already (world: tonight and next week)."""
     from fieldwork.models import User
-    from fieldwork.services.schedule.edit import ScheduleRequest, preview_schedule, save_schedule
+    from fieldwork.services.schedule.edit import ScheduleRequest
+    from fieldwork.services.schedule.edit import preview_schedule
+    from fieldwork.services.schedule.edit import save_schedule
 
     add_targets(app, world.study_id, per_type=6)
     with app.app_context():

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
+from flask_babel import format_date
 
 from fieldwork.db import get_session
 from fieldwork.models import Test
 from fieldwork.timeutil import tonight
-from tests.coordinator.conftest import add_report, move_to_past, post, shown
-from tests.coordinator.test_schedule import fingerprint, schedule_form
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import move_to_past
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
+from tests.coordinator.test_schedule import fingerprint
+from tests.coordinator.test_schedule import schedule_form
 
 
 def status_cell(html: str, test_id: int) -> str:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Study, Target, VisitReport
-from tests.coordinator.conftest import add_report, post
+from fieldwork.models import AuditEvent
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import VisitReport
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import post
 
 NEW = {
     "code": "S2",

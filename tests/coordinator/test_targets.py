@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Target
+from fieldwork.models import AuditEvent
+from fieldwork.models import Target
 from tests.coordinator.conftest import post
 
 HEADER = "code,name,address,target_type,area\n"

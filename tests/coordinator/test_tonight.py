@@ -4,7 +4,9 @@ at a moment of the world's night, so nothing depends on the day the suite runs."
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +14,14 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import Incident, Study, Test, User
-from fieldwork.services.monitoring.tonight import in_fieldwork_hours, tonight
-from tests.coordinator.conftest import add_report, shown
+from fieldwork.models import Incident
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.services.monitoring.tonight import in_fieldwork_hours
+from fieldwork.services.monitoring.tonight import tonight
+from tests.coordinator.conftest import add_report
+from tests.coordinator.conftest import shown
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 

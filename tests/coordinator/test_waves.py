@@ -11,12 +11,19 @@ from sqlmodel import select
 
 import forms.schema
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Study, Target, User, WaveLink
+from fieldwork.models import AuditEvent
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
+from fieldwork.models import WaveLink
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies import waves
-from fieldwork.services.studies.setup import StudyInput, create_study
-from forms import get_instrument, parse_instrument
-from tests.coordinator.conftest import post, shown
+from fieldwork.services.studies.setup import StudyInput
+from fieldwork.services.studies.setup import create_study
+from forms import get_instrument
+from forms import parse_instrument
+from tests.coordinator.conftest import post
+from tests.coordinator.conftest import shown
 from tests.coordinator.test_studies import NEW
 
 NEXT = {**NEW, "code": "S1-2027", "title": "Test study, the next wave", "seed": "43",

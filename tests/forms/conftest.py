@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from forms import Instrument, get_instrument, load_instrument
+from forms import Instrument
+from forms import get_instrument
+from forms import load_instrument
 
 SMALL_TOML_PATH = Path(__file__).with_name("small.toml")
 

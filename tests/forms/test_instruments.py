@@ -2,7 +2,8 @@
 
 import pytest
 
-from forms import LANGUAGES, get_instrument
+from forms import LANGUAGES
+from forms import get_instrument
 
 SHIPPED = ["nightlife-door", "housing-access"]
 

@@ -7,7 +7,9 @@ import doctest
 import json
 import pickle
 
-from forms import get_instrument, messages, validate_answers
+from forms import get_instrument
+from forms import messages
+from forms import validate_answers
 from forms.messages import Message
 
 

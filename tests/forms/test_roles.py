@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from forms import InstrumentError, get_instrument, parse_instrument
+from forms import InstrumentError
+from forms import get_instrument
+from forms import parse_instrument
 
 SMALL_TOML = Path(__file__).with_name("small.toml").read_text(encoding="utf-8")
 REASONS = 'id = "reasons"\ntype = "multichoice"\n'

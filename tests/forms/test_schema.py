@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from forms import (
-    InstrumentError,
-    available_instruments,
-    get_instrument,
-    load_instrument,
-    parse_instrument,
-)
+from forms import InstrumentError
+from forms import available_instruments
+from forms import get_instrument
+from forms import load_instrument
+from forms import parse_instrument
 
 SMALL_TOML = Path(__file__).with_name("small.toml").read_text(encoding="utf-8")
 

@@ -8,7 +8,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 import forms.validation
-from forms import unknown_keys, validate_answers
+from forms import unknown_keys
+from forms import validate_answers
 from forms.validation import DEFAULT_TEXT_MAX_LENGTH
 
 # The smallest complete valid nightlife report, as JSON would send it.

@@ -8,9 +8,14 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from forms import QUESTION_TYPES, InstrumentError, Question, get_instrument
+from forms import QUESTION_TYPES
+from forms import InstrumentError
+from forms import Question
+from forms import get_instrument
 from forms.parser import RESERVED_IDS
-from forms.wtf import _FIELD_BUILDERS, build_field, build_form_class
+from forms.wtf import _FIELD_BUILDERS
+from forms.wtf import build_field
+from forms.wtf import build_form_class
 
 SHIPPED = ["nightlife-door", "housing-access"]
 

@@ -12,7 +12,8 @@ from fieldwork.db import get_session
 from fieldwork.models import User
 from fieldwork.services.reports import intake as reports
 from fieldwork.services.schedule.assignments import assignment_for_user
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 ANSWERS = {
     "arrival_time": "23:01",

@@ -9,13 +9,19 @@ import json
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import ReportConflict, Target, VisitReport
-from tests.support import PASSWORD, csrf_from
+from fieldwork.models import ReportConflict
+from fieldwork.models import Target
+from fieldwork.models import VisitReport
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 EXAMPLES = settings(
     max_examples=200,

@@ -8,10 +8,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import ENGINE_KEY
-from fieldwork.models import ReportConflict, User, VisitReport
+from fieldwork.models import ReportConflict
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.reports import intake as reports
 from fieldwork.services.schedule.assignments import assignment_for_user
 from tests.hardening.conftest import ANSWERS

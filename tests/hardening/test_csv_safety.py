@@ -10,16 +10,22 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
 from analysis.bundle import read_bundle
-from analysis.csvsafe import is_formula_like, restore_cell, safe_cell, writer
-from analysis.publication import read_visits, tables_csv
+from analysis.csvsafe import is_formula_like
+from analysis.csvsafe import restore_cell
+from analysis.csvsafe import safe_cell
+from analysis.csvsafe import writer
+from analysis.publication import read_visits
+from analysis.publication import tables_csv
 from fieldwork.db import get_session
 from fieldwork.models import Target
-from tests.hardening.conftest import ANSWERS, submit
+from tests.hardening.conftest import ANSWERS
+from tests.hardening.conftest import submit
 from tests.support import csrf_from
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,14 +11,19 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import ReportConflict, VisitReport
+from fieldwork.models import ReportConflict
+from fieldwork.models import VisitReport
 from fieldwork.security import MAX_JSON_DEPTH
-from tests.hardening.conftest import ANSWERS, submit
+from tests.hardening.conftest import ANSWERS
+from tests.hardening.conftest import submit
 from tests.support import csrf_from
 
 EXAMPLES = settings(

@@ -10,14 +10,12 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from fieldwork.db import get_session
 from fieldwork.models import User
-from fieldwork.services.people.users import (
-    MIN_PASSWORD_LENGTH,
-    MIN_STAFF_PASSWORD_LENGTH,
-    UserError,
-    common_passwords,
-    create_user,
-    password_problem,
-)
+from fieldwork.services.people.users import MIN_PASSWORD_LENGTH
+from fieldwork.services.people.users import MIN_STAFF_PASSWORD_LENGTH
+from fieldwork.services.people.users import UserError
+from fieldwork.services.people.users import common_passwords
+from fieldwork.services.people.users import create_user
+from fieldwork.services.people.users import password_problem
 from tests.support import csrf_from
 
 LONG_COMMON = next(word for word in FREQUENCY_LISTS["passwords"] if len(word) >= 16)
@@ -145,6 +143,7 @@ def test_the_one_time_password_must_be_changed_before_anything_else(app, client,
     assert sign_in(other, "t50", "my own door phrase").location.endswith("/tester/")
 
 
+@pytest.mark.slow  # it builds the whole demo
 def test_demo_accounts_and_fixture_accounts_have_no_one_time_password(app):
     from fieldwork.demo import build_demo
 

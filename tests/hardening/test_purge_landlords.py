@@ -10,15 +10,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Study, Target, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
 from fieldwork.services.studies.targets import update_target
-from tests.publication.conftest import DEMO_NOW, build_demo_at_fixed_time
+from tests.publication.conftest import DEMO_NOW
+from tests.publication.conftest import build_demo_at_fixed_time
 from tests.support import database_backend
 
 RENAMED_FROM = "R. Kortenaar (particulier): bovenwoning"

@@ -12,7 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from fieldwork.security import safe_redirect_target
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 BYPASSES = [
     "//evil.example/login",
@@ -104,7 +105,8 @@ def test_sign_in_goes_on_to_a_local_next(app, world):
 def test_a_browser_does_not_leave_the_site(client):
     """What a browser makes of the Location header: the WHATWG URL parser (urljoin is close
     enough for these cases once tabs and newlines are dropped, as browsers do)."""
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import urljoin
+    from urllib.parse import urlsplit
 
     for target in [target for target in BYPASSES if "\x00" not in target]:
         location = client.get("/lang/nl?next=" + quote(target, safe="")).location

@@ -6,29 +6,34 @@ import json
 import secrets
 import subprocess
 import threading
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, func, select
+from sqlmodel import Session
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import (
-    Amendment,
-    AuditEvent,
-    Incident,
-    Release,
-    Study,
-    Tester,
-    User,
-    VisitReport,
-)
+from fieldwork.models import Amendment
+from fieldwork.models import AuditEvent
+from fieldwork.models import Incident
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.reports import intake as reports
-from fieldwork.services.retention.backup import libpq_url, pg_tool
+from fieldwork.services.retention.backup import libpq_url
+from fieldwork.services.retention.backup import pg_tool
 from fieldwork.services.schedule.assignments import assignment_for_user
-from tests.hardening.conftest import ANSWERS, submit
-from tests.support import PASSWORD, csrf_from
+from tests.hardening.conftest import ANSWERS
+from tests.hardening.conftest import submit
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 
 def _count(session, model) -> int:

@@ -13,10 +13,13 @@ from flask import url_for
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Tester, User
-from tests.hardening.conftest import ANSWERS, submit
+from fieldwork.models import Tester
+from fieldwork.models import User
+from tests.hardening.conftest import ANSWERS
+from tests.hardening.conftest import submit
 from tests.hardening.test_security import assert_secure_headers
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 ROLES = ("anonymous", "tester", "partner", "coordinator", "researcher", "admin")
 USERS = {"tester": "t01", "partner": "t02", "coordinator": "coord", "researcher": "res",
@@ -160,7 +163,8 @@ def _calls(app, args: dict[str, object]) -> list[Call]:
 def arguments(app, world) -> dict[str, object]:
     """A value for every URL argument: the world's ids, with reports by both teams of test P1,
     and a published release of a second, closed (empty) study."""
-    from fieldwork.models import Study, Target
+    from fieldwork.models import Study
+    from fieldwork.models import Target
     from fieldwork.services.releases import lifecycle as releases
 
     with app.app_context():

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -22,7 +24,8 @@ from fieldwork import create_app
 from fieldwork.db import ENGINE_KEY
 from fieldwork.security import CONTENT_SECURITY_POLICY
 from tests.hardening.conftest import sign_in
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 # Fetch directives and where a browser looks when one is absent (CSP Level 3, "directive
 # fallback list"); the last step of each is default-src.
@@ -257,11 +260,13 @@ def test_rate_limit_storage_comes_from_the_environment(monkeypatch, database_url
 
 
 def test_demo_reset_refuses_when_a_real_account_exists(app, runner, tmp_path):
-    from sqlmodel import func, select
+    from sqlmodel import func
+    from sqlmodel import select
 
     from fieldwork.db import get_session
     from fieldwork.demo import STUDY_CODES
-    from fieldwork.models import Study, User
+    from fieldwork.models import Study
+    from fieldwork.models import User
 
     assert runner.invoke(args=["demo", "--password", "demo password for all"]).exit_code == 0
     secret = tmp_path / "pw"

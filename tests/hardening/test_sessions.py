@@ -10,8 +10,10 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, User
-from tests.support import PASSWORD, csrf_from
+from fieldwork.models import AuditEvent
+from fieldwork.models import User
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 COOKIE = "session"
 

@@ -11,13 +11,22 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import Pair, Study, Team, TeamMember, Test, Tester, User, VisitReport
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.monitoring.incidents import record_incident
-from fieldwork.services.reports import intake, review
+from fieldwork.services.reports import intake
+from fieldwork.services.reports import review
 from fieldwork.services.retention.tester_export import REDACTED
 from fieldwork.services.schedule.assignments import assignment_for_user
 from fieldwork.services.schedule.edit import cancel_test
-from tests.publication.conftest import DEMO_NOW, build_demo_at_fixed_time
+from tests.publication.conftest import DEMO_NOW
+from tests.publication.conftest import build_demo_at_fixed_time
 
 PHONE_NOTE = "Mijn nummer is 06-12345678, bel gerust"
 TEAMMATE_INCIDENT = "Buurman Jan Pietersen (06-99887766) zag het ook"

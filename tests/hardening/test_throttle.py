@@ -19,7 +19,8 @@ from fieldwork.db import get_session
 from fieldwork.models import User
 from fieldwork.security import UsernameThrottle
 from tests.hardening.conftest import sign_in
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 
 def test_failures_slow_the_next_attempt_progressively_and_cap(app, world):

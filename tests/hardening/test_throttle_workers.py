@@ -25,7 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.intake_load import HOST, ROOT, free_port, gunicorn_path
+from benchmarks.intake_load import HOST
+from benchmarks.intake_load import ROOT
+from benchmarks.intake_load import free_port
+from benchmarks.intake_load import gunicorn_path
 from fieldwork.migrate import upgrade
 from tests.browser.fixtures import require
 

@@ -28,14 +28,17 @@ import html
 import io
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from scipy.signal import fftconvolve
 
-from analysis.multiplicity import benjamini_hochberg, holm
+from analysis.multiplicity import benjamini_hochberg
+from analysis.multiplicity import holm
 from analysis.paired_tests import mcnemar_tests
 from analysis.table import PairedTable
 

@@ -16,18 +16,21 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session
+from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
 from fieldwork.migrate import upgrade
-from fieldwork.models import Study, User
+from fieldwork.models import Study
+from fieldwork.models import User
 from tests.conftest import app_on
 from tests.support import database_backend
 

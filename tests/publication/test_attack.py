@@ -22,11 +22,18 @@ from flask_babel import force_locale
 
 from analysis.estimate import analyze_frame
 from analysis.multiplicity import holm
-from analysis.publication import release_content, tables_csv
+from analysis.publication import release_content
+from analysis.publication import tables_csv
 from fieldwork.public.view import release_view
 from forms import get_instrument
-from tests.publication.attack import PublicRelease, attack, read_release
-from tests.publication.test_disclosure import BIG, INSTRUMENT, MIX, pairs_frame, targets
+from tests.publication.attack import PublicRelease
+from tests.publication.attack import attack
+from tests.publication.attack import read_release
+from tests.publication.test_disclosure import BIG
+from tests.publication.test_disclosure import INSTRUMENT
+from tests.publication.test_disclosure import MIX
+from tests.publication.test_disclosure import pairs_frame
+from tests.publication.test_disclosure import targets
 
 REASONS = get_instrument("nightlife-door", 1).question("refusal_reasons")
 LABELS = {choice.value: choice.label_in("en") for choice in REASONS.choices}
@@ -227,7 +234,8 @@ def test_it_isolates_the_pairs_added_between_two_releases(app):
 
 def brute_force(remainder, rules, minimum):
     """Every split of `remainder` into len(rules) lines, enumerated; the (b, c) each line takes."""
-    from tests.publication.attack import Line, _line_rule
+    from tests.publication.attack import Line
+    from tests.publication.attack import _line_rule
 
     def cells(limit):
         return itertools.product(*(range(r + 1) for r in limit))
@@ -253,7 +261,9 @@ def brute_force(remainder, rules, minimum):
 @pytest.mark.parametrize("seed", range(12))
 def test_both_solvers_agree_with_brute_force(seed):
     from analysis.recovery import possible_results
-    from tests.publication.attack import Line, feasible_splits, results_of
+    from tests.publication.attack import Line
+    from tests.publication.attack import feasible_splits
+    from tests.publication.attack import results_of
 
     rng = random.Random(seed)
     remainder = tuple(rng.randint(0, 5) for _ in range(4))
@@ -269,7 +279,9 @@ def test_both_solvers_agree_with_brute_force(seed):
 
 def test_both_solvers_pin_down_two_lines_that_the_log_fixes():
     from analysis.recovery import possible_results
-    from tests.publication.attack import Line, feasible_splits, results_of
+    from tests.publication.attack import Line
+    from tests.publication.attack import feasible_splits
+    from tests.publication.attack import results_of
 
     remainder, rules = (5, 10, 0, 5), [("extreme_share",), ("extreme_share",)]
     expected = brute_force(remainder, rules, 10)

@@ -10,14 +10,12 @@ import pandas as pd
 import pytest
 
 import forms
-from analysis.disclosure import (
-    Rules,
-    cell_failures,
-    check_release,
-    isolated_differences,
-    p_public,
-    percent,
-)
+from analysis.disclosure import Rules
+from analysis.disclosure import cell_failures
+from analysis.disclosure import check_release
+from analysis.disclosure import isolated_differences
+from analysis.disclosure import p_public
+from analysis.disclosure import percent
 from analysis.estimate import analyze_frame
 
 INSTRUMENT = forms.parse_instrument(

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat  # a missing nbclient/nbformat is an error here, never a skip
 import pytest
-from nbclient import NotebookClient
+
+from tests.support import read_notebook
 
 FOLDER = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED = {
@@ -30,8 +31,12 @@ IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 ALLOWED = {"analysis", "tempfile", "pathlib", "json"}
 
 
+if TYPE_CHECKING:
+    import nbformat
+
+
 def cells(name: str) -> list[nbformat.NotebookNode]:
-    notebook = nbformat.read(FOLDER / name, as_version=4)
+    notebook = read_notebook(FOLDER / name, as_version=4)
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
@@ -52,7 +57,9 @@ def test_notebook_runs_clean(name: str, tmp_path: Path, monkeypatch: pytest.Monk
     copy = tmp_path / name
     shutil.copy(FOLDER / name, copy)
     shutil.copytree(FOLDER / "data", tmp_path / "data")
-    notebook = nbformat.read(copy, as_version=4)
+    notebook = read_notebook(copy, as_version=4)
+    from nbclient import NotebookClient  # a missing nbclient is an error, never a skip
+
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     )

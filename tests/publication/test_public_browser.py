@@ -17,7 +17,8 @@ from flask import Flask
 from sqlmodel import select
 from werkzeug.serving import make_server
 
-from tests.browser.fixtures import AXE, require
+from tests.browser.fixtures import AXE
+from tests.browser.fixtures import require
 from tests.publication.conftest import build_demo_release
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -177,7 +178,8 @@ def test_the_service_worker_never_keeps_or_answers_public_pages(app, browser, re
     from playwright.sync_api import Error as PlaywrightError
 
     from fieldwork.db import get_session
-    from fieldwork.models import Release, User
+    from fieldwork.models import Release
+    from fieldwork.models import User
     from fieldwork.services.releases import lifecycle as releases
     from tests.publication.conftest import DEMO_PASSWORD
 

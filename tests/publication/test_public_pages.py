@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
@@ -11,7 +12,11 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Target, Team, Test, Tester, VisitReport
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import VisitReport
 
 
 def page(client, path: str, lang: str = "nl"):

@@ -9,8 +9,10 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Release
-from tests.publication.conftest import build_demo_at_fixed_time, close_study
+from fieldwork.models import AuditEvent
+from fieldwork.models import Release
+from tests.publication.conftest import build_demo_at_fixed_time
+from tests.publication.conftest import close_study
 
 
 def test_release_command_creates_publishes_and_writes_files(app, runner, tmp_path):

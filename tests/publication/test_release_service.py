@@ -7,21 +7,24 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, Release, Study, User
+from fieldwork.models import AuditEvent
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import User
 from fieldwork.services.errors import Refused
 from fieldwork.services.releases import lifecycle as releases
 from fieldwork.services.releases.guard import FrozenRelease
-from tests.publication.conftest import (
-    DEMO_NOW,
-    DEMO_PASSWORD,
-    build_demo_at_fixed_time,
-    close_study,
-    user_named,
-)
+from tests.publication.conftest import DEMO_NOW
+from tests.publication.conftest import DEMO_PASSWORD
+from tests.publication.conftest import build_demo_at_fixed_time
+from tests.publication.conftest import close_study
+from tests.publication.conftest import user_named
 from tests.support import csrf_from
 
 

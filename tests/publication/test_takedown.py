@@ -7,9 +7,13 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import Release, Target
+from fieldwork.models import Release
+from fieldwork.models import Target
 from fieldwork.services.releases import lifecycle as releases
-from tests.publication.conftest import DEMO_NOW, DEMO_PASSWORD, TEXTS, user_named
+from tests.publication.conftest import DEMO_NOW
+from tests.publication.conftest import DEMO_PASSWORD
+from tests.publication.conftest import TEXTS
+from tests.publication.conftest import user_named
 
 REASON = "Tabel 2 bevatte een rekenfout."
 

@@ -7,8 +7,11 @@ import pytest
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Study, Target, User
-from fieldwork.services.releases.text_check import Vocabulary, check_public_text
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
+from fieldwork.services.releases.text_check import Vocabulary
+from fieldwork.services.releases.text_check import check_public_text
 from fieldwork.services.studies.targets import update_target
 
 

@@ -18,22 +18,25 @@ import pytest
 from sqlmodel import select
 
 from analysis.compare import compare
-from analysis.disclosure import p_public, percent
+from analysis.disclosure import p_public
+from analysis.disclosure import percent
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import Release, Study, Target
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import Target
 from fieldwork.services.export.summary import export_summary
 from fieldwork.services.releases import lifecycle as releases
 from fieldwork.services.releases import trends
-from tests.publication.conftest import (
-    DEMO_NOW,
-    DemoRelease,
-    build_demo_at_fixed_time,
-    release_study,
-    user_named,
-)
-from tests.publication.waves import A_YEAR_LATER, next_wave_with_fieldwork
-from tests.web.test_every_page_in_dutch import checker, visible_text  # noqa: F401 (a fixture)
+from tests.publication.conftest import DEMO_NOW
+from tests.publication.conftest import DemoRelease
+from tests.publication.conftest import build_demo_at_fixed_time
+from tests.publication.conftest import release_study
+from tests.publication.conftest import user_named
+from tests.publication.waves import A_YEAR_LATER
+from tests.publication.waves import next_wave_with_fieldwork
+from tests.web.test_every_page_in_dutch import checker  # noqa: F401 (a fixture)
+from tests.web.test_every_page_in_dutch import visible_text  # noqa: F401 (a fixture)
 
 LATER = DEMO_NOW + A_YEAR_LATER
 SECRET = "a secret the city keeps for its summaries"

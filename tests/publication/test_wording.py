@@ -13,7 +13,10 @@ from analysis.estimate import analyze_frame
 from analysis.publication import release_content
 from fieldwork.public import texts
 from fieldwork.public.view import release_view
-from tests.publication.test_disclosure import INSTRUMENT, MIX, pairs_frame, targets
+from tests.publication.test_disclosure import INSTRUMENT
+from tests.publication.test_disclosure import MIX
+from tests.publication.test_disclosure import pairs_frame
+from tests.publication.test_disclosure import targets
 
 DOOR_WORDS = {
     "en": re.compile(r"admit|refus|door|\bteams?\b|venue|nightlife|bouncer", re.I),
@@ -250,7 +253,9 @@ def test_p_is_below_one_thousandth_or_two_significant_figures_everywhere(app, cl
 def test_a_release_of_format_version_1_still_renders(app):
     """Releases frozen before the rules were revised hold p-values as numbers and do not name
     their reasons question; their pages keep working (the numbers as shown now)."""
-    from tests.publication.test_attack import SCENARIOS, content_of, frame_for
+    from tests.publication.test_attack import SCENARIOS
+    from tests.publication.test_attack import content_of
+    from tests.publication.test_attack import frame_for
 
     content, _ = content_of(frame_for(SCENARIOS["one small type, complementary"]))
     old = copy.deepcopy(content)

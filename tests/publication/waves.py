@@ -15,22 +15,23 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import (
-    Amendment,
-    Pair,
-    PairReview,
-    Study,
-    Target,
-    Team,
-    TeamMember,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-)
-from fieldwork.services.studies.setup import StudyInput, create_study
+from fieldwork.models import Amendment
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.services.studies.setup import StudyInput
+from fieldwork.services.studies.setup import create_study
 
 A_YEAR_LATER = timedelta(weeks=52)
 

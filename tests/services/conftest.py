@@ -6,17 +6,22 @@ has to keep one team from being booked twice at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
+from sqlmodel import SQLModel
 
 from fieldwork.db import make_engine
-from fieldwork.models import Pair, Study, Target, Team
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
 
 TYPES = ("club", "bar", "cafe", "other")
 

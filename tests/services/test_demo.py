@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork import models
 from fieldwork.db import make_engine
-from fieldwork.demo import DemoError, DemoResult, build_demo
+from fieldwork.demo import DemoError
+from fieldwork.demo import DemoResult
+from fieldwork.demo import build_demo
 from fieldwork.migrate import upgrade
-from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, User, VisitReport
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.people.users import authenticate
 from fieldwork.services.reports.validity import evaluate_pair
-from forms import get_instrument, validate_answers
+from forms import get_instrument
+from forms import validate_answers
 
 # builds the whole demo: make test runs it, make test-fast leaves it out
 pytestmark = pytest.mark.slow
@@ -312,7 +325,8 @@ def test_a_random_password_when_none_is_given(tmp_path_factory: pytest.TempPathF
 
 
 def test_the_demo_plans_an_effect_so_the_dashboard_shows_power(demo) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from datetime import datetime
 
     from fieldwork.services.monitoring.dashboard import dashboard
 
@@ -359,7 +373,8 @@ def test_the_nightlife_waves_are_linked_and_the_earlier_ones_released(
 def test_every_step_went_through_the_services_and_their_audit(
     demo: tuple[Session, DemoResult],
 ) -> None:
-    from fieldwork.models import AuditEvent, ReportConflict
+    from fieldwork.models import AuditEvent
+    from fieldwork.models import ReportConflict
 
     session, result = demo
     events = Counter(session.exec(select(AuditEvent.action)).all())

@@ -6,14 +6,20 @@ elapsed time, not on the wall clock."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from fieldwork.models import Test, VisitReport
-from fieldwork.services.monitoring.tonight import late_after, tonight
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
+from fieldwork.services.monitoring.tonight import late_after
+from fieldwork.services.monitoring.tonight import tonight
 from fieldwork.services.reports.timing import is_late
 from fieldwork.services.schedule.draw import create_schedule
 

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import AuditEvent, Pair, Target, Test
-from fieldwork.services.schedule.draw import (
-    PlannedTest,
-    ScheduleError,
-    create_schedule,
-    plan_schedule,
-    role_sequence,
-)
+from fieldwork.models import AuditEvent
+from fieldwork.models import Pair
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.services.schedule.draw import PlannedTest
+from fieldwork.services.schedule.draw import ScheduleError
+from fieldwork.services.schedule.draw import create_schedule
+from fieldwork.services.schedule.draw import plan_schedule
+from fieldwork.services.schedule.draw import role_sequence
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FRIDAYS = [date(2026, 1, 9), date(2026, 1, 16), date(2026, 1, 23)]

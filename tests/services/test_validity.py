@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from fieldwork.models import Study, Test
-from fieldwork.services.reports.validity import Verdict, evaluate_pair
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.services.reports.validity import Verdict
+from fieldwork.services.reports.validity import evaluate_pair
 from forms import get_instrument
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -5,11 +5,15 @@ after a tester moves to another team (matching is judged on the membership of th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from analysis.bundle import read_bundle
 from analysis.publication import build_release
@@ -17,7 +21,13 @@ from fieldwork import clock
 from fieldwork.db import make_engine
 from fieldwork.demo import build_demo
 from fieldwork.migrate import upgrade
-from fieldwork.models import Study, Team, TeamMember, Test, Tester, User, VisitReport
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services.errors import Refused
 from fieldwork.services.export.bundle import export_study
 from fieldwork.services.monitoring.dashboard import dashboard
@@ -26,6 +36,8 @@ from fieldwork.services.reports.review import study_statuses
 
 TODAY = date(2026, 3, 14)  # a Saturday: tonight's tests are still pending at noon
 NOON = datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
+# It builds the whole demo: make test runs it, make test-fast leaves it out.
+pytestmark = pytest.mark.slow
 ZONE = "Europe/Amsterdam"
 
 

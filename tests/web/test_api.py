@@ -5,15 +5,21 @@ from __future__ import annotations
 import gzip
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import DeviceStatus, ReportConflict, VisitReport
-from tests.support import PASSWORD, csrf_from
+from fieldwork.models import DeviceStatus
+from fieldwork.models import ReportConflict
+from fieldwork.models import VisitReport
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 ANSWERS = {
     "arrival_time": "23:02",

@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import select
 
 from fieldwork.models import User
-from tests.support import PASSWORD, csrf_from
+from tests.support import PASSWORD
+from tests.support import csrf_from
 
 
 def test_login_page_renders_with_token(client):

@@ -26,36 +26,43 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import Flask, url_for
-from sqlmodel import Session, select
+from flask import Flask
+from flask import url_for
+from sqlmodel import Session
+from sqlmodel import select
 
-from fieldwork import clock, create_app
-from fieldwork.db import ENGINE_KEY, get_session
+from fieldwork import clock
+from fieldwork import create_app
+from fieldwork.db import ENGINE_KEY
+from fieldwork.db import get_session
 from fieldwork.demo.data import STAFF
 from fieldwork.labels import LABELS
 from fieldwork.migrate import upgrade
-from fieldwork.models import (
-    Incident,
-    Pair,
-    Release,
-    Study,
-    Team,
-    TeamMember,
-    Test,
-    Tester,
-    User,
-)
-from forms import available_instruments, get_instrument
+from fieldwork.models import Incident
+from fieldwork.models import Pair
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from forms import available_instruments
+from forms import get_instrument
 from tests.support import csrf_from
 
+# It builds the whole demo: make test runs it, make test-fast leaves it out.
+pytestmark = pytest.mark.slow
 PASSWORD = "demo-password"
 ZONE = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2026, 5, 15)  # a Friday; the demo's tonight

@@ -8,8 +8,12 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from fieldwork.i18n import _, translate, translate_errors
-from forms import get_instrument, messages, validate_answers
+from fieldwork.i18n import _
+from fieldwork.i18n import translate
+from fieldwork.i18n import translate_errors
+from forms import get_instrument
+from forms import messages
+from forms import validate_answers
 from forms.messages import Message
 from tests.support import csrf_from
 
@@ -124,7 +128,8 @@ def test_dates_follow_the_locale(client, auth, world):
 
 
 def test_every_string_of_the_app_is_in_the_dutch_catalogue():
-    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.extract import DEFAULT_KEYWORDS
+    from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     root = CATALOGUE.parents[3]
@@ -176,7 +181,9 @@ def test_no_refusal_is_raised_with_an_untranslated_sentence():
 def test_every_code_the_app_stores_has_a_label():
     """The label table covers each set of codes, so ``label`` never meets a code it lacks."""
     from fieldwork import models
-    from fieldwork.labels import LABELS, UnknownCode, label
+    from fieldwork.labels import LABELS
+    from fieldwork.labels import UnknownCode
+    from fieldwork.labels import label
     from fieldwork.services.monitoring.incidents import INCIDENT_KINDS
     from fieldwork.services.people.testers import GENDERS
     from fieldwork.services.reports.review import STATES

@@ -7,12 +7,16 @@ import re
 import uuid
 
 from flask import render_template
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
 from fieldwork.labels import label
-from fieldwork.models import AuditEvent, Incident, Study
-from fieldwork.services.monitoring.incidents import open_incidents, resolve_incident
+from fieldwork.models import AuditEvent
+from fieldwork.models import Incident
+from fieldwork.models import Study
+from fieldwork.services.monitoring.incidents import open_incidents
+from fieldwork.services.monitoring.incidents import resolve_incident
 from tests.coordinator.conftest import post
 from tests.support import csrf_from
 

@@ -8,18 +8,20 @@ import io
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import AuditEvent, ReportConflict, User, VisitReport
-from fieldwork.services.reports.outbox_import import (
-    OutboxFileError,
-    import_unsent_reports,
-    read_outbox,
-)
+from fieldwork.models import AuditEvent
+from fieldwork.models import ReportConflict
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.services.reports.outbox_import import OutboxFileError
+from fieldwork.services.reports.outbox_import import import_unsent_reports
+from fieldwork.services.reports.outbox_import import read_outbox
 from tests.coordinator.conftest import token
 
 ANSWERS = {

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,15 +20,17 @@ from sqlmodel import select
 
 from fieldwork import clock
 from fieldwork.db import get_session
-from fieldwork.models import (
-    Study,
-    Test,
-    User,
-    VisitReport,
-)
-from fieldwork.services.reports.timing import is_late, submitted_moment
-from tests.conftest import HOUSING_NOW, Housing, build_housing_world
-from tests.support import csrf_from, submit_as
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.services.reports.timing import is_late
+from fieldwork.services.reports.timing import submitted_moment
+from tests.conftest import HOUSING_NOW
+from tests.conftest import Housing
+from tests.conftest import build_housing_world
+from tests.support import csrf_from
+from tests.support import submit_as
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY = datetime.fromisoformat(HOUSING_NOW)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fieldwork.db import get_session
 from fieldwork.models import ReviewMessage
 from tests.support import csrf_from
-from tests.web.test_tester_pages import VALID, open_form, post_report
+from tests.web.test_tester_pages import VALID
+from tests.web.test_tester_pages import open_form
+from tests.web.test_tester_pages import post_report
 
 
 def message(app, test_id, team_id, body, state="has_issues"):

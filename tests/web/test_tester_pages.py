@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func
+from sqlmodel import select
 
 from fieldwork.db import get_session
-from fieldwork.models import Amendment, AuditEvent, ReportConflict, VisitReport
+from fieldwork.models import Amendment
+from fieldwork.models import AuditEvent
+from fieldwork.models import ReportConflict
+from fieldwork.models import VisitReport
 from tests.support import csrf_from
 
 VALID = {

@@ -13,26 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from analysis.bundle import write_bundle
 from analysis.bundle.schema import manifest as bundle_manifest
-from fieldwork.models import (
-    Amendment,
-    Pair,
-    Study,
-    Target,
-    Team,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-    utcnow,
-)
+from fieldwork.models import Amendment
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.models import utcnow
 from fieldwork.services import audit
 from fieldwork.services.reports.intake import effective_answers
 from fieldwork.services.reports.validity import judge_tests
-from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
+from fieldwork.services.studies.instruments import InstrumentChanged
+from fieldwork.services.studies.instruments import instrument_for
 from fieldwork.services.studies.overview import study_by_code
 from forms import Instrument
 
@@ -56,13 +57,8 @@ def export_study(
     """Write the bundle of study ``study_code`` into ``folder`` (new, or empty)."""
     study = study_by_code(session, study_code, error=ExportError)
     summary = write_study_bundle(session, study, folder)
-    audit.record(
-        session,
-        action="study.export",
-        user=user,
-        about=study,
-        after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid},
-    )
+    audit.record(session, action="study.export", user=user, about=study,
+                 after={"tests": summary.tests, "pending": summary.pending, "valid": summary.valid})  # fmt: skip
     session.commit()
     return summary
 

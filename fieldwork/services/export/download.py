@@ -16,8 +16,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from fieldwork import clock
-from fieldwork.models import Study, User
-from fieldwork.services.export.bundle import ExportSummary, export_study
+from fieldwork.models import Study
+from fieldwork.models import User
+from fieldwork.services.export.bundle import ExportSummary
+from fieldwork.services.export.bundle import export_study
 
 
 @dataclass(frozen=True)

@@ -25,18 +25,18 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from analysis.summary import (
-    MIN_SECRET,
-    Summary,
-    SummaryError,
-    summary_from_bundle,
-    write_summary,
-)
+from analysis.summary import MIN_SECRET
+from analysis.summary import Summary
+from analysis.summary import SummaryError
+from analysis.summary import summary_from_bundle
+from analysis.summary import write_summary
 from analysis.summary_schema import SCHEMA
 from fieldwork.models import User
 from fieldwork.services import audit
-from fieldwork.services.export.bundle import ExportError, write_study_bundle
-from fieldwork.services.releases.text_check import Vocabulary, check_public_text
+from fieldwork.services.export.bundle import ExportError
+from fieldwork.services.export.bundle import write_study_bundle
+from fieldwork.services.releases.text_check import Vocabulary
+from fieldwork.services.releases.text_check import check_public_text
 from fieldwork.services.studies.overview import study_by_code
 from fieldwork.services.studies.waves import wave_number
 

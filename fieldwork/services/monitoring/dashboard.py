@@ -8,17 +8,24 @@ verdict that counts (the coordinator's override, else the rule engine's).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import Study, Tester
+from fieldwork.models import Study
+from fieldwork.models import Tester
 from fieldwork.services.monitoring.devices import devices_with_unsent
-from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
-from fieldwork.services.reports.review import TestStatus, study_statuses
-from fieldwork.services.reports.timing import is_late, submitted_moment
+from fieldwork.services.monitoring.incidents import OpenIncident
+from fieldwork.services.monitoring.incidents import open_incidents
+from fieldwork.services.reports.review import TestStatus
+from fieldwork.services.reports.review import study_statuses
+from fieldwork.services.reports.timing import is_late
+from fieldwork.services.reports.timing import submitted_moment
 
 ALPHA = 0.05
 
@@ -87,7 +94,9 @@ def power_for(
     if p10 is None or p01 is None:
         return Power(n, p10, p01, None, _("planned effect not set"), visits_per_target)
     try:
-        from analysis.power import DEFAULT_ICC, clustered_power, power_at
+        from analysis.power import DEFAULT_ICC
+        from analysis.power import clustered_power
+        from analysis.power import power_at
     except ImportError:  # the analysis package is optional for the field app
         return Power(n, p10, p01, None, _("not available"), visits_per_target)
     icc = DEFAULT_ICC if visits_per_target > 1 else None

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import DeviceStatus, User, utcnow
+from fieldwork.models import DeviceStatus
+from fieldwork.models import User
+from fieldwork.models import utcnow
 
 DEVICE_ID_MAX_LENGTH = 64
 USER_AGENT_MAX_LENGTH = 200

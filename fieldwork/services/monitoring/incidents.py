@@ -9,15 +9,26 @@ coordinator marks it handled with a note (audited); then it leaves the open list
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Literal
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from typing import Any
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import Incident, Study, Target, Test, Tester, User, utcnow
+from fieldwork.models import Incident
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import utcnow
 from fieldwork.security import MAX_ID
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
@@ -143,13 +154,8 @@ def record_incident(
         if stored is None:
             raise
         return _same(stored, user)
-    audit.record(
-        session,
-        action="incident.report",
-        user=user,
-        about=incident,
-        after={"kind": kind, "test_id": incident.test_id, "uuid": key, "via": via},
-    )
+    audit.record(session, action="incident.report", user=user, about=incident,
+                 after={"kind": kind, "test_id": incident.test_id, "uuid": key, "via": via})  # fmt: skip
     session.commit()
     return IncidentResult("created", incident=incident)
 
@@ -243,12 +249,7 @@ def resolve_incident(*, session: Session, incident: Incident, user: User, note: 
     incident.resolved_at = utcnow()
     incident.resolved_by_id = user.id
     incident.resolution_note = note
-    audit.record(
-        session,
-        action="incident.resolve",
-        user=user,
-        about=incident,
-        after={"resolved_at": incident.resolved_at.isoformat(), "resolution_note": note},
-    )
+    audit.record(session, action="incident.resolve", user=user, about=incident,
+                 after={"resolved_at": incident.resolved_at.isoformat(), "resolution_note": note})  # fmt: skip
     session.commit()
     return incident

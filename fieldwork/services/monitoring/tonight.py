@@ -8,15 +8,25 @@ has ended. A pair is late when one of its reports is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import Study, Team, Test, VisitReport
-from fieldwork.services.monitoring.incidents import OpenIncident, open_incidents
-from fieldwork.services.schedule.view import ScheduledTest, scheduled_tests
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
+from fieldwork.services.monitoring.incidents import OpenIncident
+from fieldwork.services.monitoring.incidents import open_incidents
+from fieldwork.services.schedule.view import ScheduledTest
+from fieldwork.services.schedule.view import scheduled_tests
 
 LATE_AFTER_MINUTES = 30
 # The order pairs are counted in at the top of the page (labels: "pair_state").

@@ -7,13 +7,20 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import Pair, Study, Test, User
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.people.testers import CODE_RE, TeamProfile, list_teams
+from fieldwork.services.people.testers import CODE_RE
+from fieldwork.services.people.testers import TeamProfile
+from fieldwork.services.people.testers import list_teams
 from fieldwork.services.studies.setup import ensure_open
 
 

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import TEAM_ROLES, Study, Team, TeamMember, Test, Tester, User, VisitReport
+from fieldwork.models import TEAM_ROLES
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import ensure_open
@@ -136,14 +146,8 @@ def save_tester(
     after = {name: getattr(tester, name) for name in TESTER_FIELDS}
     if not creating and after == before:
         return tester
-    audit.record(
-        session,
-        action="tester.create" if creating else "tester.update",
-        user=user,
-        about=tester,
-        before=None if creating else before,
-        after=after,
-    )
+    audit.record(session, action="tester.create" if creating else "tester.update", user=user,
+                 about=tester, before=None if creating else before, after=after)  # fmt: skip
     session.commit()
     return tester
 
@@ -280,13 +284,8 @@ def create_team(*, session: Session, study: Study, code: str, role: str, user: U
     if session.exec(select(Team).where(Team.study_id == study.id, Team.code == code)).first():
         raise Refused(_("Code %(code)s is taken in this study.", code=code))
     team = Team(study_id=study.id, code=code, role=role)
-    audit.record(
-        session,
-        action="team.create",
-        user=user,
-        about=team,
-        after={"code": code, "role": role},
-    )
+    audit.record(session, action="team.create", user=user, about=team,
+                 after={"code": code, "role": role})  # fmt: skip
     session.commit()
     return team
 
@@ -388,13 +387,8 @@ def add_member(
         )
     membership = TeamMember(team_id=team.id, tester_id=tester.id, joined_on=on)
     session.add(membership)
-    audit.record(
-        session,
-        action="team.add_member",
-        user=user,
-        about=team,
-        after={"tester": tester.code, "joined_on": on.isoformat() if on else None},
-    )
+    audit.record(session, action="team.add_member", user=user, about=team,
+                 after={"tester": tester.code, "joined_on": on.isoformat() if on else None})  # fmt: skip
     session.commit()
     return membership
 
@@ -414,14 +408,8 @@ def remove_member(
     if membership is None:
         raise Refused(_("%(tester)s is not in team %(team)s.", tester=tester.code, team=team.code))
     _end(session, membership, team, tester, on)
-    audit.record(
-        session,
-        action="team.remove_member",
-        user=user,
-        about=team,
-        before={"tester": tester.code},
-        after={"left_on": on.isoformat()},
-    )
+    audit.record(session, action="team.remove_member", user=user, about=team,
+                 before={"tester": tester.code}, after={"left_on": on.isoformat()})  # fmt: skip
     session.commit()
 
 
@@ -496,13 +484,8 @@ def move_member(
     _end(session, membership, from_team, tester, on)
     moved = TeamMember(team_id=to_team.id, tester_id=tester.id, joined_on=on, reason=reason)
     session.add(moved)
-    audit.record(
-        session,
-        action="team.move_member",
-        user=user,
-        about=tester,
-        before={"tester": tester.code, "team": from_team.code},
-        after={"team": to_team.code, "on": on.isoformat(), "reason": reason},
-    )
+    audit.record(session, action="team.move_member", user=user, about=tester,
+                 before={"tester": tester.code, "team": from_team.code},
+                 after={"team": to_team.code, "on": on.isoformat(), "reason": reason})  # fmt: skip
     session.commit()
     return moved

@@ -18,11 +18,14 @@ from collections.abc import Sequence
 from functools import cache
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from sqlmodel import Session
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import ROLES, User
+from fieldwork.models import ROLES
+from fieldwork.models import User
 from fieldwork.services import audit
 
 MIN_PASSWORD_LENGTH = 8  # testers: typed on a phone, and changed from a one-time password
@@ -213,13 +216,8 @@ def end_sessions(*, session: Session, account: User, actor: User) -> None:
     if not may_manage(actor, account):
         raise UserError(_("You may not end the sessions of this account."))
     account.session_generation += 1
-    audit.record(
-        session,
-        action="user.end_sessions",
-        user=actor,
-        about=account,
-        after={"username": account.username},
-    )
+    audit.record(session, action="user.end_sessions", user=actor, about=account,
+                 after={"username": account.username})  # fmt: skip
     session.commit()
 
 

@@ -24,25 +24,30 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from analysis.disclosure import STANDARD_MIN_PAIRS, isolated_differences
-from analysis.publication import PublicationError, build_release, canonical_json
+from analysis.disclosure import STANDARD_MIN_PAIRS
+from analysis.disclosure import isolated_differences
+from analysis.publication import PublicationError
+from analysis.publication import build_release
+from analysis.publication import canonical_json
 from fieldwork.clock import now
-from fieldwork.i18n import N_, _
+from fieldwork.i18n import N_
+from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import (
-    Pair,
-    Release,
-    Study,
-    TeamMember,
-    Test,
-    User,
-)
+from fieldwork.models import Pair
+from fieldwork.models import Release
+from fieldwork.models import Study
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.export.bundle import export_study
-from fieldwork.services.releases.text_check import Vocabulary, check_public_text
+from fieldwork.services.releases.text_check import Vocabulary
+from fieldwork.services.releases.text_check import check_public_text
 from fieldwork.services.studies.instruments import instrument_for
 
 TRANSITIONS = {"draft": ("published",), "published": ("withdrawn",), "withdrawn": ()}
@@ -316,14 +321,8 @@ def _transition(session: Session, release: Release, status: str, user: User | No
     before = {"status": release.status}
     release.status = status
     action = {"published": "release.publish", "withdrawn": "release.withdraw"}[status]
-    audit.record(
-        session,
-        action=action,
-        user=user,
-        about=release,
-        before=before,
-        after={"status": status, **(extra or {})},
-    )
+    audit.record(session, action=action, user=user, about=release, before=before,
+                 after={"status": status, **(extra or {})})  # fmt: skip
 
 
 def check_publishable(session: Session, release: Release) -> None:

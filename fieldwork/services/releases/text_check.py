@@ -24,10 +24,18 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.i18n import N_, _
-from fieldwork.models import AuditEvent, Pair, Target, Team, Tester, User
+from fieldwork.i18n import N_
+from fieldwork.i18n import _
+from fieldwork.models import AuditEvent
+from fieldwork.models import Pair
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Tester
+from fieldwork.models import User
 
 # Words that say what kind of place or provider it is, not which one.
 GENERIC_WORDS = frozenset(

@@ -14,18 +14,27 @@ published line: nothing of a suppressed line goes into it (docs/release-rules.md
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from analysis.compare import compare
-from analysis.disclosure import p_public, percent
-from analysis.summary import SummaryError, TargetCounts, build_summary, pseudonym
-from fieldwork.models import Release, Study
+from analysis.disclosure import p_public
+from analysis.disclosure import percent
+from analysis.summary import SummaryError
+from analysis.summary import TargetCounts
+from analysis.summary import build_summary
+from analysis.summary import pseudonym
+from fieldwork.models import Release
+from fieldwork.models import Study
 from fieldwork.services.studies import waves
-from forms import InstrumentError, get_instrument
+from forms import InstrumentError
+from forms import get_instrument
 
 TABLE = "by_target_type"  # the table whose lines a change is computed for
 CITY_LINE = "total"

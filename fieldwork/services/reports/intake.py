@@ -28,29 +28,38 @@ from __future__ import annotations
 import contextlib
 import uuid as uuidlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.i18n import N_, _, error_message
-from fieldwork.models import (
-    Amendment,
-    ReportConflict,
-    Study,
-    Team,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-    utcnow,
-)
+from fieldwork.i18n import N_
+from fieldwork.i18n import _
+from fieldwork.i18n import error_message
+from fieldwork.models import Amendment
+from fieldwork.models import ReportConflict
+from fieldwork.models import Study
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.models import utcnow
 from fieldwork.services import audit
-from fieldwork.services.schedule.assignments import Assignment, assignment_for_user
-from fieldwork.services.studies.instruments import InstrumentChanged, instrument_for
-from forms import Instrument, get_instrument, validate_answers
+from fieldwork.services.schedule.assignments import Assignment
+from fieldwork.services.schedule.assignments import assignment_for_user
+from fieldwork.services.studies.instruments import InstrumentChanged
+from fieldwork.services.studies.instruments import instrument_for
+from forms import Instrument
+from forms import get_instrument
+from forms import validate_answers
 
 
 @dataclass(frozen=True)
@@ -553,15 +562,9 @@ def amend_report(
     )
     session.add(amendment)
     session.flush()
-    audit.record(
-        session,
-        action="report.amend",
-        user=user,
-        study_id=assignment.study.id,
-        about=report,
-        before={key: current.get(key) for key in changes},
-        after={"changes": changes, "reason": reason, "amendment_id": amendment.id},
-    )
+    audit.record(session, action="report.amend", user=user, study_id=assignment.study.id,
+                 about=report, before={key: current.get(key) for key in changes},
+                 after={"changes": changes, "reason": reason, "amendment_id": amendment.id})  # fmt: skip
     session.commit()
     return AmendResult(amendment=amendment)
 

@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from sqlmodel import Session
 
 from fieldwork.i18n import _
-from fieldwork.models import Study, Target, Test, User
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.security import MAX_ID
 from fieldwork.services import audit
-from fieldwork.services.reports.intake import ReportSubmission, file_report
+from fieldwork.services.reports.intake import ReportSubmission
+from fieldwork.services.reports.intake import file_report
 from fieldwork.timeutil import aware_datetime
 
 OUTBOX_FORMAT = "mysteryguest-outbox"

@@ -10,31 +10,34 @@ moment. Messages go to one team each
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import (
-    Amendment,
-    Pair,
-    PairReview,
-    ReportConflict,
-    ReviewMessage,
-    Study,
-    Target,
-    Team,
-    Test,
-    User,
-    VisitReport,
-    utcnow,
-)
+from fieldwork.models import Amendment
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import ReportConflict
+from fieldwork.models import ReviewMessage
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.models import utcnow
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.reports.intake import effective_answers
-from fieldwork.services.reports.validity import Judgement, Verdict, judge_tests
+from fieldwork.services.reports.validity import Judgement
+from fieldwork.services.reports.validity import Verdict
+from fieldwork.services.reports.validity import judge_tests
 from fieldwork.services.studies.setup import ensure_open
 
 STATES = ("received", "has_issues", "approved", "rejected")
@@ -295,14 +298,8 @@ def change_state(
                 created_by_id=user.id,
             )
         )
-    audit.record(
-        session,
-        action="review.state",
-        user=user,
-        about=status.test,
-        before=before,
-        after={**_snapshot(review), "messages": {str(k): v for k, v in messages.items()}},
-    )
+    audit.record(session, action="review.state", user=user, about=status.test, before=before,
+                 after={**_snapshot(review), "messages": {str(k): v for k, v in messages.items()}})  # fmt: skip
     session.commit()
     return review
 
@@ -331,14 +328,8 @@ def override(
     review.override_reason = reason
     review.reviewed_by_id = user.id
     session.add(review)
-    audit.record(
-        session,
-        action="review.override",
-        user=user,
-        about=status.test,
-        before=before,
-        after=_snapshot(review) | {"reason": reason},
-    )
+    audit.record(session, action="review.override", user=user, about=status.test, before=before,
+                 after=_snapshot(review) | {"reason": reason})  # fmt: skip
     session.commit()
     return review
 

@@ -10,9 +10,11 @@ judge lateness (the report-late rule of monitoring) use :func:`submitted_moment`
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from fieldwork.models import Test, VisitReport
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
 
 
 def submitted_moment(report: VisitReport) -> datetime:

@@ -24,28 +24,36 @@ after midnight, i.e. on the next calendar day. A ``datetime`` answer is read as 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-from sqlmodel import Session, col, select
+from flask import current_app
+from flask import has_app_context
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import (
-    INVALID_REASONS,
-    Amendment,
-    Pair,
-    PairReview,
-    Study,
-    Test,
-    VisitReport,
-)
+from fieldwork.models import INVALID_REASONS
+from fieldwork.models import Amendment
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
 from fieldwork.services.people.pairs import matching_check
-from fieldwork.services.people.testers import TeamProfile, teams_on_nights
+from fieldwork.services.people.testers import TeamProfile
+from fieldwork.services.people.testers import teams_on_nights
 from fieldwork.services.reports.intake import effective_answers
-from forms import Instrument, get_instrument
+from forms import Instrument
+from forms import get_instrument
 
 NOON = time(12, 0)
 DEFAULT_TIMEZONE = "Europe/Amsterdam"

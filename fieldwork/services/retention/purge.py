@@ -26,23 +26,23 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import (
-    Amendment,
-    AuditEvent,
-    DeviceStatus,
-    Incident,
-    PairReview,
-    ReportConflict,
-    ReviewMessage,
-    Study,
-    Target,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-)
+from fieldwork.models import Amendment
+from fieldwork.models import AuditEvent
+from fieldwork.models import DeviceStatus
+from fieldwork.models import Incident
+from fieldwork.models import PairReview
+from fieldwork.models import ReportConflict
+from fieldwork.models import ReviewMessage
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services import audit
 from fieldwork.services.errors import RetentionError
 from fieldwork.services.studies.overview import study_by_code
@@ -97,14 +97,8 @@ def set_retention(
         after["generalise_target_types"] = kinds
         study.generalise_target_types = kinds
     study.retention_until = until
-    audit.record(
-        session,
-        action="study.retention",
-        user=user,
-        about=study,
-        before=before,
-        after=after,
-    )
+    audit.record(session, action="study.retention", user=user, about=study, before=before,
+                 after=after)  # fmt: skip
     session.commit()
     return study
 

@@ -24,31 +24,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, col, or_, select
+from sqlmodel import Session
+from sqlmodel import SQLModel
+from sqlmodel import col
+from sqlmodel import or_
+from sqlmodel import select
 
-from fieldwork.models import (
-    Amendment,
-    AuditEvent,
-    DeviceStatus,
-    Incident,
-    Pair,
-    PairReview,
-    ReportConflict,
-    ReviewMessage,
-    Study,
-    Target,
-    Team,
-    TeamMember,
-    Test,
-    Tester,
-    User,
-    VisitReport,
-    utcnow,
-)
+from fieldwork.models import Amendment
+from fieldwork.models import AuditEvent
+from fieldwork.models import DeviceStatus
+from fieldwork.models import Incident
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import ReportConflict
+from fieldwork.models import ReviewMessage
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import User
+from fieldwork.models import VisitReport
+from fieldwork.models import utcnow
 from fieldwork.services.errors import RetentionError
 from fieldwork.services.retention.purge import FREE_TEXT_KEYS
 from forms import get_instrument

@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session
+from sqlmodel import and_
+from sqlmodel import col
+from sqlmodel import or_
+from sqlmodel import select
 
-from fieldwork.models import Pair, Study, Target, Team, TeamMember, Test, Tester, VisitReport
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import TeamMember
+from fieldwork.models import Test
+from fieldwork.models import Tester
+from fieldwork.models import VisitReport
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,8 @@ def assignment_for_user(
 
 def awaiting_answer(session: Session, assignments: list[Assignment]) -> set[int]:
     """Tests whose report has a coordinator message newer than the team's last amendment."""
-    from fieldwork.models import Amendment, ReviewMessage
+    from fieldwork.models import Amendment
+    from fieldwork.models import ReviewMessage
 
     reported = {(a.test.id, a.team.id): a.report for a in assignments if a.report is not None}
     if not reported:

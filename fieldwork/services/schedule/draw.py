@@ -21,20 +21,38 @@ flips between two consecutive tests of a pair the first team starts a few minute
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import func
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import or_
+from sqlmodel import select
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import ORDER_RULES, Pair, Study, Target, Test, User
+from fieldwork.models import ORDER_RULES
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.services import audit
 
 BLOCK_SIZE = 4
@@ -419,6 +437,26 @@ def _zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def _of_study(study: Study, item: Pair | Target) -> None:
+    """Refuse a pair or a target of another study."""
+    if item.study_id == study.id:
+        return
+    values = {"code": item.code, "other": item.study_id, "study": study.code}
+    if isinstance(item, Pair):
+        message = _(
+            "Pair %(code)s belongs to another study (id %(other)s), not %(study)s. Choose "
+            "only this study's pairs.",
+            **values,
+        )
+    else:
+        message = _(
+            "Target %(code)s belongs to another study (id %(other)s), not %(study)s. "
+            "Choose only this study's targets.",
+            **values,
+        )
+    raise ScheduleError(message)
+
+
 def _checked_pairs(study: Study, pairs: Sequence[Pair]) -> list[Pair]:
     if not pairs:
         raise ScheduleError(
@@ -432,16 +470,7 @@ def _checked_pairs(study: Study, pairs: Sequence[Pair]) -> list[Pair]:
     for pair in pairs:
         if pair.id is None:
             raise ScheduleError(_("Pair %(code)s is not saved yet. Save it first.", code=pair.code))
-        if pair.study_id != study.id:
-            raise ScheduleError(
-                _(
-                    "Pair %(code)s belongs to another study (id %(other)s), not %(study)s. Choose "
-                    "only this study's pairs.",
-                    code=pair.code,
-                    other=pair.study_id,
-                    study=study.code,
-                )
-            )
+        _of_study(study, pair)
         if pair.protected_team_id == pair.control_team_id:
             raise ScheduleError(
                 _(
@@ -471,16 +500,7 @@ def _checked_targets(study: Study, targets: Sequence[Target]) -> list[Target]:
             raise ScheduleError(
                 _("Target %(code)s is not saved yet. Save it first.", code=target.code)
             )
-        if target.study_id != study.id:
-            raise ScheduleError(
-                _(
-                    "Target %(code)s belongs to another study (id %(other)s), not %(study)s. "
-                    "Choose only this study's targets.",
-                    code=target.code,
-                    other=target.study_id,
-                    study=study.code,
-                )
-            )
+        _of_study(study, target)
         if not target.active:
             raise ScheduleError(
                 _(
@@ -560,75 +580,42 @@ def _minutes(delta: timedelta) -> int:
 # --- the database side --------------------------------------------------------------------------
 
 
-def create_schedule(
-    *,
-    session: Session,
-    study: Study,
-    pairs: Sequence[Pair],
-    targets: Sequence[Target],
-    nights: Sequence[date],
-    window_start: time,
-    window_end: time,
-    slot_minutes: int = 30,
-    visits_per_target: int = 1,
-    user: User | None = None,
-    timezone: str = "Europe/Amsterdam",
-) -> list[Test]:
+def create_schedule(*, session: Session, user: User | None = None, **plan: Any) -> list[Test]:
     """Plan and store tests, audit every draw and the schedule itself, and commit.
 
-    Existing planned tests of the pairs' teams count as busy time (each visit ``slot_minutes``
-    long), and the first-role sequence of each target type continues where the study's earlier
-    schedules left it.
+    ``plan`` holds :func:`plan_schedule`'s keyword arguments, its defaults too, but ``busy`` and
+    ``previous_draws``: here the existing planned tests of the pairs' teams count as busy time
+    (each visit ``slot_minutes`` long), and the first-role sequence of each target type
+    continues where the study's earlier schedules left it.
     """
-    planned = plan_schedule(
-        study=study,
-        pairs=pairs,
-        targets=targets,
-        nights=nights,
-        window_start=window_start,
-        window_end=window_end,
-        slot_minutes=slot_minutes,
-        visits_per_target=visits_per_target,
-        timezone=timezone,
-        busy=existing_busy(session, pairs, slot_minutes),
-        previous_draws=previous_draws(session, study),
-    )
+    bound = inspect.signature(plan_schedule).bind(**plan)
+    bound.apply_defaults()
+    draw = bound.arguments
+    study, pairs, targets = draw["study"], draw["pairs"], draw["targets"]
+    draw["busy"] = existing_busy(session, pairs, draw["slot_minutes"])
+    draw["previous_draws"] = previous_draws(session, study)
+    planned = plan_schedule(**draw)
     types = {target.id: target.target_type for target in targets}
     tests = [Test(study_id=study.id, **asdict(plan)) for plan in planned]  # the same fields
     session.add_all(tests)
     session.flush()
     rule = RANDOMISATION_RULE if study.order_rule == "randomised" else study.order_rule
     for test in tests:
-        audit.record(
-            session,
-            action="randomisation.draw",
-            user=user,
-            about=test,
-            after={
-                "first_role": test.first_role,
-                "block": test.block,
-                "target_type": types[test.target_id],
-                "seed": study.seed,
-                "rule": rule,
-            },
-        )
-    audit.record(
-        session,
-        action="schedule.create",
-        user=user,
-        about=study,
-        after={
-            "tests": len(tests),
-            "nights": [night.isoformat() for night in sorted(set(nights))],
-            "window": f"{window_start:%H:%M}-{window_end:%H:%M}",
-            "timezone": timezone,
-            "slot_minutes": slot_minutes,
-            "visits_per_target": visits_per_target,
-            "pairs": sorted(pair.code for pair in pairs),
-            "targets": len(targets),
-            "order_rule": study.order_rule,
-        },
-    )
+        after = {"first_role": test.first_role, "block": test.block,
+                 "target_type": types[test.target_id], "seed": study.seed, "rule": rule}  # fmt: skip
+        audit.record(session, action="randomisation.draw", user=user, about=test, after=after)
+    schedule = {
+        "tests": len(tests),
+        "nights": [night.isoformat() for night in sorted(set(draw["nights"]))],
+        "window": f"{draw['window_start']:%H:%M}-{draw['window_end']:%H:%M}",
+        "timezone": draw["timezone"],
+        "slot_minutes": draw["slot_minutes"],
+        "visits_per_target": draw["visits_per_target"],
+        "pairs": sorted(pair.code for pair in pairs),
+        "targets": len(targets),
+        "order_rule": study.order_rule,
+    }
+    audit.record(session, action="schedule.create", user=user, about=study, after=schedule)
     session.commit()
     return tests
 

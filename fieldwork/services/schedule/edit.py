@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import Pair, Study, Target, Team, Test, User
+from fieldwork.models import Pair
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from fieldwork.services.schedule.draw import (
-    PlannedTest,
-    ScheduleError,
-    create_schedule,
-    existing_busy,
-    plan_schedule,
-    previous_draws,
-)
+from fieldwork.services.schedule.draw import PlannedTest
+from fieldwork.services.schedule.draw import ScheduleError
+from fieldwork.services.schedule.draw import create_schedule
+from fieldwork.services.schedule.draw import existing_busy
+from fieldwork.services.schedule.draw import plan_schedule
+from fieldwork.services.schedule.draw import previous_draws
 from fieldwork.services.studies.setup import ensure_open
 
 
@@ -45,15 +54,21 @@ class ScheduleRequest:
     target_ids: list[int]
     retest: bool = False  # the coordinator means to visit targets that were visited before
 
-    def draw(self) -> dict[str, Any]:
-        """The draw's settings, as the keyword arguments of :func:`plan_schedule` and
+    def draw(
+        self, study: Study, pairs: list[Pair], targets: list[Target], timezone: str
+    ) -> dict[str, Any]:
+        """The draw, as the keyword arguments of :func:`plan_schedule` and
         :func:`create_schedule` (the preview and the save draw with the same ones)."""
         return {
+            "study": study,
+            "pairs": pairs,
+            "targets": targets,
             "nights": self.nights,
             "window_start": self.window_start,
             "window_end": self.window_end,
             "slot_minutes": self.slot_minutes,
             "visits_per_target": self.visits_per_target,
+            "timezone": timezone,
         }
 
 
@@ -140,14 +155,10 @@ def preview_schedule(
             )
         )
     try:
+        busy = existing_busy(session, pairs, request.slot_minutes)
+        draws = previous_draws(session, study)
         planned = plan_schedule(
-            study=study,
-            pairs=pairs,
-            targets=targets,
-            **request.draw(),
-            timezone=timezone,
-            busy=existing_busy(session, pairs, request.slot_minutes),
-            previous_draws=previous_draws(session, study),
+            **request.draw(study, pairs, targets, timezone), busy=busy, previous_draws=draws
         )
     except ScheduleError as error:
         raise Refused(*error.args) from None
@@ -220,15 +231,8 @@ def save_schedule(
         )
     pairs, targets = _chosen(session, study, request)
     try:
-        tests = create_schedule(
-            session=session,
-            study=study,
-            pairs=pairs,
-            targets=targets,
-            **request.draw(),
-            user=user,
-            timezone=timezone,
-        )
+        draw = request.draw(study, pairs, targets, timezone)
+        tests = create_schedule(session=session, user=user, **draw)
     except ScheduleError as error:
         session.rollback()
         raise Refused(*error.args) from None
@@ -236,14 +240,8 @@ def save_schedule(
     marked = [test for test in tests if test.target_id in revisited and not test.retest]
     for test in marked:
         test.retest = True
-        audit.record(
-            session,
-            action="test.mark_retest",
-            user=user,
-            about=test,
-            before={"retest": False},
-            after={"retest": True},
-        )
+        audit.record(session, action="test.mark_retest", user=user, about=test,
+                     before={"retest": False}, after={"retest": True})  # fmt: skip
     if marked:
         session.commit()
     return tests
@@ -276,14 +274,8 @@ def _audited(
     reason: str,
 ) -> Test:
     """Store a change of a planned test with its audit event (before/after and the reason)."""
-    audit.record(
-        session,
-        action=action,
-        user=user,
-        about=test,
-        before=before,
-        after={**_snapshot(test), "reason": reason},
-    )
+    audit.record(session, action=action, user=user, about=test, before=before,
+                 after={**_snapshot(test), "reason": reason})  # fmt: skip
     session.commit()
     return test
 
@@ -295,15 +287,8 @@ def cancel_test(*, session: Session, study: Study, test: Test, reason: str, user
         raise Refused(_("This test is cancelled already."))
     before = _snapshot(test)
     test.status, test.cancel_reason = "cancelled", reason
-    return _audited(
-        session,
-        study=study,
-        test=test,
-        user=user,
-        action="test.cancel",
-        before=before,
-        reason=reason,
-    )
+    return _audited(session, study=study, test=test, user=user, action="test.cancel",
+                    before=before, reason=reason)  # fmt: skip
 
 
 def move_test(

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import Pair, PairReview, Study, Target, Team, Test, VisitReport
+from fieldwork.models import Pair
+from fieldwork.models import PairReview
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Team
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
 
 # A test's progress, in order (labels: fieldwork.labels "test_progress").
 PROGRESS = ("planned", "one_report", "both_reports", "reviewed", "cancelled")

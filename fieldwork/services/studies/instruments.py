@@ -15,12 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import FrozenInstrument, Study, VisitReport
+from fieldwork.models import FrozenInstrument
+from fieldwork.models import Study
+from fieldwork.models import VisitReport
 from fieldwork.services.errors import Refused
-from forms import Instrument, available_instruments, get_instrument
+from forms import Instrument
+from forms import available_instruments
+from forms import get_instrument
 
 FOLDER = "forms/instruments"
 

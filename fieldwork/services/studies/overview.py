@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
-from fieldwork.models import Study, Target, Test, VisitReport
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import Test
+from fieldwork.models import VisitReport
 
 
 @dataclass(frozen=True)

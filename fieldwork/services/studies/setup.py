@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
+from sqlmodel import update
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import (
-    DEFAULT_TARGET_TYPES,
-    ORDER_RULES,
-    PURPOSES,
-    STUDY_DOMAINS,
-    STUDY_STATUSES,
-    Study,
-    Test,
-    User,
-    VisitReport,
-)
+from fieldwork.models import DEFAULT_TARGET_TYPES
+from fieldwork.models import ORDER_RULES
+from fieldwork.models import PURPOSES
+from fieldwork.models import STUDY_DOMAINS
+from fieldwork.models import STUDY_STATUSES
+from fieldwork.models import Study
+from fieldwork.models import Test
+from fieldwork.models import User
+from fieldwork.models import VisitReport
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies import waves
-from forms import InstrumentError, get_instrument
+from forms import InstrumentError
+from forms import get_instrument
 
 # Fixed once the first test is drawn: changing them would make the stored draws unreproducible.
 DESIGN_FIELDS = ("domain", "instrument_id", "instrument_version", "order_rule", "seed")
@@ -169,13 +173,7 @@ def create_study(
                               instrument_version=data.instrument_version,
                               target_types=data.target_types)  # fmt: skip
     study = Study(**asdict(data), status="draft")
-    audit.record(
-        session,
-        action="study.create",
-        user=user,
-        about=study,
-        after=_snapshot(study),
-    )
+    audit.record(session, action="study.create", user=user, about=study, after=_snapshot(study))
     if previous_wave is not None:
         waves.carry_over(session, previous=previous_wave, study=study, user=user)
     session.commit()
@@ -225,14 +223,8 @@ def change_status(*, session: Session, study: Study, status: str, user: User) ->
             update(VisitReport).where(col(VisitReport.test_id).in_(test_ids)).values(locked=True)
         )
         locked = result.rowcount or 0
-    audit.record(
-        session,
-        action="study.status",
-        user=user,
-        about=study,
-        before={"status": before},
-        after={"status": status, **({"reports_locked": locked} if status == "closed" else {})},
-    )
+    audit.record(session, action="study.status", user=user, about=study, before={"status": before},
+                 after={"status": status, **({"reports_locked": locked} if status == "closed" else {})})  # fmt: skip
     session.commit()
     return study
 
@@ -286,14 +278,8 @@ def reopen_study(*, session: Session, study: Study, reason: str, user: User) -> 
             )
         )
     study.status = "fieldwork"
-    audit.record(
-        session,
-        action="study.reopen",
-        user=user,
-        about=study,
-        before={"status": "closed"},
-        after={"status": "fieldwork", "reason": reason},
-    )
+    audit.record(session, action="study.reopen", user=user, about=study, before={"status": "closed"},
+                 after={"status": "fieldwork", "reason": reason})  # fmt: skip
     session.commit()
     return study
 

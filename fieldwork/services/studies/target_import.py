@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from sqlmodel import Session, select
+from sqlmodel import Session
+from sqlmodel import select
 
 from analysis import csvsafe
 from analysis.csvsafe import is_formula_like
 from fieldwork.i18n import _
-from fieldwork.models import Study, Target, User
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import ensure_open
@@ -209,12 +213,7 @@ def import_targets(*, session: Session, study: Study, text: str, user: User | No
     ]
     session.add_all(targets)
     session.flush()
-    audit.record(
-        session,
-        action="targets.import",
-        user=user,
-        about=study,
-        after={"count": len(targets), "codes": [t.code for t in targets]},
-    )
+    audit.record(session, action="targets.import", user=user, about=study,
+                 after={"count": len(targets), "codes": [t.code for t in targets]})  # fmt: skip
     session.commit()
     return targets

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
-from fieldwork.models import Study, Target, User
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
 from fieldwork.services.studies.setup import ensure_open

@@ -17,14 +17,21 @@ The waves of a series form a chain: a study has at most one previous and at most
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
 
 from fieldwork.i18n import _
 from fieldwork.labels import label
-from fieldwork.models import Study, Target, User, WaveLink
+from fieldwork.models import Study
+from fieldwork.models import Target
+from fieldwork.models import User
+from fieldwork.models import WaveLink
 from fieldwork.services import audit
 from fieldwork.services.errors import Refused
-from forms import Instrument, InstrumentError, get_instrument
+from forms import Instrument
+from forms import InstrumentError
+from forms import get_instrument
 
 MAX_WAVES = 1000  # a guard against a cycle in a damaged database, far above any real series
 
@@ -178,11 +185,6 @@ def carry_over(session: Session, *, previous: Study, study: Study, user: User | 
         raise Refused(
             _("Study %(previous)s already has a next wave.", previous=previous.code)
         ) from None
-    audit.record(
-        session,
-        action="study.next_wave",
-        user=user,
-        about=study,
-        after={"previous": previous.code, "targets": len(targets)},
-    )
+    audit.record(session, action="study.next_wave", user=user, about=study,
+                 after={"previous": previous.code, "targets": len(targets)})  # fmt: skip
     return len(targets)
