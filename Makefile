@@ -75,7 +75,7 @@ PYTEST_JOBS ?= 2
 PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
 # pytest keeps its rewritten test modules in __pycache__ (git ignores it) even where the
 # environment says not to write bytecode: collecting anew costs each worker 4 s.
-PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
+PYTEST := env PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 test: $(VENV)/.installed-dev | node_modules/axe-core/axe.min.js
 	$(STEP) "Running the whole test suite"
